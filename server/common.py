@@ -1,0 +1,91 @@
+"""What every variant of the article shares: command line, listening socket, request handling.
+
+A variant file holds only its accept loop, so that diffing two variants shows exactly
+the difference the article talks about.
+"""
+
+import argparse
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable
+
+# The article's response: no Content-Length, so a client reads the body until the
+# server's FIN arrives. That makes "when does the server close?" visible in every client.
+RESPONSE = b"HTTP/1.1 200 OK\r\n\r\nHello, World!\n"
+REQUEST_BUFFER = 1024  # the article's single recv(1024)
+
+
+def parse_args(doc: str | None, default_delay: float = 0.0, default_backlog: int = 5) -> argparse.Namespace:
+    """The command line every variant accepts; the defaults are the article's."""
+    parser = argparse.ArgumentParser(description=(doc or "").strip().splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=_port, default=8888, help="port to bind, 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--delay", type=_seconds, default=default_delay,
+                        help="seconds to wait after sending the response, before closing (default: %(default)s)")
+    parser.add_argument("--backlog", type=int, default=default_backlog,
+                        help="listen backlog (default: %(default)s)")
+    return parser.parse_args()
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, not {port}")
+    return port
+
+
+def _seconds(text: str) -> float:
+    seconds = float(text)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"delay must be 0 or more seconds, not {seconds}")
+    return seconds
+
+
+def listen(args: argparse.Namespace) -> socket.socket:
+    """Bind, listen and announce the port (flushed: a pipe would otherwise hold the line)."""
+    listen_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listen_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listen_socket.bind((args.host, args.port))
+    listen_socket.listen(args.backlog)
+    port = listen_socket.getsockname()[1]
+    print(f"Serving HTTP on port {port} ...", flush=True)
+    return listen_socket
+
+
+def handle_request(client_connection: socket.socket, delay: float) -> None:
+    """Read the request (one recv, like the article), answer, then wait `delay` seconds."""
+    request = client_connection.recv(REQUEST_BUFFER)
+    print(request.split(b"\r\n", 1)[0].decode("latin-1"), flush=True)
+    client_connection.sendall(RESPONSE)
+    time.sleep(delay)
+
+
+def fork_child(listen_socket: socket.socket, client_connection: socket.socket, delay: float) -> int:
+    """Fork a child that serves `client_connection` and exits; return its pid in the parent.
+
+    The child closes its copy of the listening socket and of the client socket; every
+    path out of the child ends in os._exit(), so it never returns into the caller's loop.
+    """
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
+    try:
+        listen_socket.close()
+        handle_request(client_connection, delay)
+        client_connection.close()
+        status = 0
+    except Exception:
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+def serve(loop: Callable[[argparse.Namespace], None], args: argparse.Namespace) -> None:
+    """Run a variant's loop until Ctrl-C, without a traceback for the interrupt."""
+    try:
+        loop(args)
+    except KeyboardInterrupt:
+        pass
