@@ -1,0 +1,3 @@
+"""Loads the wirecheck pytest plugin: options, the `wire` fixture, report header."""
+
+pytest_plugins = ["wirecheck.plugin"]

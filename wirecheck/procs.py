@@ -1,0 +1,171 @@
+"""Start a server in its own process group, know when it listens, end its whole tree.
+
+Theory of operation. The server runs in a new session (its own process group), its
+output going to a log file rather than a pipe that an orphaned child could hold
+open. It is ready when the kernel's socket table shows it listening on its port:
+no probe connection is put on the wire. Ending it: SIGTERM to the group and to every
+descendant, a bounded wait, SIGKILL for what is left, then reap. This process makes
+itself a child subreaper, so the server's orphaned children (zombies included)
+are handed to us and reaped here, by pid, never with waitpid(-1) which would steal
+the exit status of other subprocesses.
+"""
+
+import ctypes
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+
+PR_SET_CHILD_SUBREAPER = 36
+READY_POLL_SECONDS = 0.01
+TERMINATE_GRACE_SECONDS = 2.0
+KILL_GRACE_SECONDS = 2.0
+OUTPUT_TAIL_CHARACTERS = 4000
+
+
+class ServerFailed(Exception):
+    """The server died or never listened; the message carries its output."""
+
+
+def become_subreaper() -> None:
+    """Adopt orphaned descendants, so that their zombies are ours to reap."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+class ServerProcess:
+    """One server command, from start to a reaped end."""
+
+    def __init__(self, argv: list[str], log_path: Path, cwd: Path | None = None) -> None:
+        self.argv = argv
+        self.log_path = log_path
+        self.cwd = cwd
+        self.popen: subprocess.Popen | None = None
+        self.terminated_at: float | None = None  # wall clock, comparable with frame times
+        self.exited_at: float | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None, "server not started"
+        return self.popen.pid
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "wb") as log:
+            try:
+                self.popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
+                                              stderr=subprocess.STDOUT, cwd=self.cwd, start_new_session=True)
+            except OSError as error:
+                raise ServerFailed(f"cannot start {' '.join(self.argv)}: {error}") from error
+
+    def wait_listening(self, port: int, timeout: float) -> None:
+        """Return once the server's process tree has a LISTEN socket on `port`."""
+        deadline = time.monotonic() + timeout
+        while not self._listens_on(port):
+            if self.popen.poll() is not None:
+                raise ServerFailed(f"server exited with status {self.popen.returncode} before listening on "
+                                   f"port {port}\n{self.output()}")
+            if time.monotonic() > deadline:
+                raise ServerFailed(f"server did not listen on port {port} within {timeout:g} s\n{self.output()}")
+            time.sleep(READY_POLL_SECONDS)
+
+    def _listens_on(self, port: int) -> bool:
+        for process in self.tree():
+            try:
+                sockets = process.net_connections(kind="tcp")
+            except psutil.Error:
+                continue
+            if any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets):
+                return True
+        return False
+
+    def tree(self) -> list[psutil.Process]:
+        """The server and all its descendants that still exist (zombies included)."""
+        try:
+            root = psutil.Process(self.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def zombies(self) -> list[psutil.Process]:
+        """Descendants that have exited but were not reaped by their parent."""
+        return [p for p in self.tree()[1:] if _status(p) == psutil.STATUS_ZOMBIE]
+
+    def open_descriptors(self) -> int:
+        """File descriptors open in the server's main process."""
+        return psutil.Process(self.pid).num_fds()
+
+    def output(self) -> str:
+        """The server's output so far (its tail, if long)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+        return text if len(text) <= OUTPUT_TAIL_CHARACTERS else "...\n" + text[-OUTPUT_TAIL_CHARACTERS:]
+
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self) -> None:
+        """End the whole tree (SIGTERM, bounded wait, SIGKILL) and reap every process of it."""
+        if self.popen is None or self.exited_at is not None:
+            return
+        tree = self.tree()
+        self.terminated_at = time.time()
+        self._signal_all(tree, signal.SIGTERM)
+        alive = self._reap_until_gone(tree, TERMINATE_GRACE_SECONDS)
+        if alive:
+            self._signal_all(alive, signal.SIGKILL)
+            alive = self._reap_until_gone(alive, KILL_GRACE_SECONDS)
+        self.exited_at = time.time()
+        if alive:
+            raise ServerFailed(f"processes survived SIGKILL: {[p.pid for p in alive]}")
+
+    def _signal_all(self, processes: list[psutil.Process], signum: int) -> None:
+        try:
+            os.killpg(self.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for process in processes:
+            try:
+                process.send_signal(signum)
+            except psutil.Error:
+                pass
+
+    def _reap_until_gone(self, processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+        """Reap the server and the orphans handed to us until none is left or `timeout` passes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            alive = [p for p in processes if not self._gone(p)]
+            if not alive or time.monotonic() > deadline:
+                return alive
+            time.sleep(READY_POLL_SECONDS)
+
+
+    def _gone(self, process: psutil.Process) -> bool:
+        if process.pid == self.pid:
+            return self.popen.poll() is not None  # Popen reaps its own child and keeps the status
+        return _reaped(process)
+
+
+def _reaped(process: psutil.Process) -> bool:
+    """Whether `process` is gone; reaps it first if it is our (adopted) zombie."""
+    try:
+        os.waitpid(process.pid, os.WNOHANG)
+    except ChildProcessError:
+        pass  # not our child: its own parent reaps it, or it is gone
+    try:
+        return not process.is_running()
+    except psutil.Error:
+        return True
+
+
+def _status(process: psutil.Process) -> str | None:
+    try:
+        return process.status()
+    except psutil.Error:
+        return None

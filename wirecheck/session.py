@@ -1,0 +1,103 @@
+"""One observed run: a capture on a free loopback port, a server on that port, the analysis.
+
+    session = WireSession(variant_command("forking", delay=0), log_path)
+    session.start()            # capture ready, then the server, listening
+    ...drive clients...
+    observation = session.observe()   # drain and stop the capture, analyse
+    session.close()            # end the server's whole tree (idempotent)
+"""
+
+import socket
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from wirecheck import pcapng
+from wirecheck.capture import CaptureResult, LoopbackCapture
+from wirecheck.flows import Connection, connections
+from wirecheck.frames import Segment, decode_all
+from wirecheck.procs import ServerProcess
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SERVER_PACKAGE = REPO_ROOT / "server"
+LISTEN_TIMEOUT_SECONDS = 10.0
+PORT_PLACEHOLDER = "{port}"
+
+
+def variants() -> list[str]:
+    """The article's server variants: every module of server/ but the shared one."""
+    return sorted(p.stem for p in SERVER_PACKAGE.glob("*.py") if p.stem not in ("__init__", "common"))
+
+
+def variant_command(variant: str, delay: float = 0.0, backlog: int | None = None) -> list[str]:
+    """The command line that runs `variant` on the port the session picks."""
+    if variant not in variants():
+        raise ValueError(f"unknown server variant {variant!r}; known: {', '.join(variants())}")
+    command = [sys.executable, "-m", f"server.{variant}", "--port", PORT_PLACEHOLDER, "--delay", f"{delay:g}"]
+    return command + (["--backlog", str(backlog)] if backlog is not None else [])
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (the kernel's pick for an ephemeral bind)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A finished capture and what it shows."""
+
+    capture: CaptureResult
+    segments: list[Segment]
+    connections: list[Connection]
+
+
+class WireSession:
+    """A server under observation; `argv` may contain "{port}", replaced by the chosen port."""
+
+    def __init__(self, argv: list[str], log_path: Path) -> None:
+        self.port = free_port()
+        self.capture = LoopbackCapture(self.port)
+        self.server = ServerProcess([arg.replace(PORT_PLACEHOLDER, str(self.port)) for arg in argv],
+                                    log_path, cwd=REPO_ROOT)
+        self.observation: Observation | None = None
+        self.notes: dict[int, list[str]] = defaultdict(list)
+
+    def url(self, path: str = "/hello") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def start(self) -> None:
+        """Capture first, so the server's first frame is seen; then wait for its LISTEN socket."""
+        self.capture.start()
+        try:
+            self.server.start()
+            self.server.wait_listening(self.port, LISTEN_TIMEOUT_SECONDS)
+        except BaseException:
+            self.close()
+            raise
+
+    def observe(self) -> Observation:
+        """Stop the capture (draining it) and analyse it; later calls return the same observation."""
+        if self.observation is None:
+            result = self.capture.stop()
+            segments = decode_all(result.frames)
+            self.observation = Observation(result, segments, connections(segments, self.port))
+        return self.observation
+
+    def note(self, segment: Segment, text: str) -> None:
+        """Attach `text` to `segment`'s frame in the saved capture."""
+        if text not in self.notes[segment.index]:
+            self.notes[segment.index].append(text)
+
+    def close(self) -> None:
+        """End the server and the capture, whatever state they are in."""
+        try:
+            self.server.stop()
+        finally:
+            if self.capture.running:
+                self.observe()
+
+    def save(self, path: Path) -> None:
+        pcapng.write(path, self.observe().capture.frames, self.notes)

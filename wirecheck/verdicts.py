@@ -1,0 +1,218 @@
+"""What a connection was expected to do, checked against what it did.
+
+Each check returns a Verdict: the frames it looked at, with what it saw (these become
+packet comments in the saved capture), and the problems it found, each tied to the
+frame that broke the expectation (marked in the ladder). The pytest tests, the
+behaviour table of ``wirecheck.verify`` and the tests that run deliberately broken
+servers all use these same functions, so a check shown to catch a broken server is
+the very check that guards the good ones.
+"""
+
+from dataclasses import dataclass, field
+
+from wirecheck.flows import Connection
+from wirecheck.frames import ACK, SYN, Segment
+from wirecheck.http import HttpParseError, HttpRequest, HttpResponse, parse_request, parse_response
+from wirecheck.timing import Tolerance
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    segment: Segment | None = None
+
+
+@dataclass
+class Verdict:
+    notes: list[tuple[Segment, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def note(self, segment: Segment | None, text: str) -> None:
+        if segment is not None:
+            self.notes.append((segment, text))
+
+    def problem(self, message: str, segment: Segment | None = None) -> None:
+        self.problems.append(Problem(message, segment))
+
+    def extend(self, other: "Verdict") -> "Verdict":
+        self.notes += other.notes
+        self.problems += other.problems
+        return self
+
+
+def handshake(connection: Connection) -> Verdict:
+    """SYN, SYN-ACK, ACK are the connection's first three frames, in that order."""
+    verdict = Verdict()
+    first = connection.segments[:3] + [None] * (3 - len(connection.segments[:3]))
+    syn, syn_ack, ack = first
+    if syn is None or not connection.from_client(syn) or syn.flags & (SYN | ACK) != SYN:
+        verdict.problem(f"expected the client's SYN as the first frame, got {_describe(connection, syn)}", syn)
+        return verdict
+    verdict.note(syn, "handshake 1/3: client SYN")
+    if (syn_ack is None or connection.from_client(syn_ack) or syn_ack.flags & (SYN | ACK) != SYN | ACK
+            or syn_ack.ack != (syn.seq + 1) % (1 << 32)):
+        verdict.problem(f"expected the server's SYN-ACK acknowledging the SYN as the second frame, "
+                        f"got {_describe(connection, syn_ack)}", syn_ack)
+        return verdict
+    verdict.note(syn_ack, f"handshake 2/3: server SYN-ACK, {syn_ack.time - syn.time:.6f} s after the SYN")
+    if ack is None or ack is not connection.handshake_ack:
+        verdict.problem(f"expected the client's ACK of the SYN-ACK as the third frame, "
+                        f"got {_describe(connection, ack)}", ack)
+        return verdict
+    verdict.note(ack, "handshake 3/3: client ACK, connection established")
+    return verdict
+
+
+def http_exchange(connection: Connection, target: str, status: int, body: bytes) -> Verdict:
+    """The client's GET `target` is answered, after it, by `status` with exactly `body`."""
+    verdict = Verdict()
+    client, server = connection.sent_by_client, connection.sent_by_server
+    request = _parsed(verdict, "request", lambda: parse_request(client.data), client.first_data)
+    if request is None:
+        return verdict
+    if (request.method, request.target) != ("GET", target):
+        verdict.problem(f"expected GET {target}, the client sent {request.start_line!r}", client.first_data)
+    verdict.note(client.first_data, f"request: {request.start_line}")
+    response = _parsed(verdict, "response", lambda: parse_response(server.data, server.fin is not None),
+                       server.first_data)
+    if response is None:
+        return verdict
+    if response.status != status:
+        verdict.problem(f"expected status {status}, the server answered {response.start_line!r}", server.first_data)
+    if response.body != body:
+        verdict.problem(f"expected the body {body!r}, the server sent {response.body!r}", server.last_data)
+    if server.first_data.index < client.last_data.index:
+        verdict.problem("expected the response after the request, it began before the request was complete",
+                        server.first_data)
+    verdict.note(server.first_data, f"response: {response.start_line}, "
+                                    f"{server.first_data.time - client.last_data.time:.6f} s after the request")
+    return verdict
+
+
+def server_closes_after_response(connection: Connection, delay: float, tolerance: Tolerance) -> Verdict:
+    """The server sends FIN (not RST), before the client closes, `delay` after its last byte."""
+    verdict = Verdict()
+    server = connection.sent_by_server
+    if server.rst is not None:
+        verdict.problem("expected the server to close with FIN, it sent RST", server.rst)
+        return verdict
+    if server.fin is None:
+        verdict.problem(f"expected a server FIN {delay:.3f} s after the response, no server FIN was sent",
+                        server.last_data)
+        return verdict
+    if connection.first_closer != "server":
+        verdict.problem("expected the server to close first, the client closed first",
+                        connection.sent_by_client.fin or connection.sent_by_client.rst)
+    if server.last_data is None:
+        verdict.problem("expected a response before the server FIN, the server sent no data", server.fin)
+        return verdict
+    gap = server.fin.time - server.last_data.time
+    if not tolerance.allows(delay, gap):
+        verdict.problem(f"expected the server FIN at +{delay:.3f} s after the last response byte, "
+                        f"happened at +{gap:.3f} s; tolerance {tolerance.of(delay):.3f} s", server.fin)
+    verdict.note(server.last_data, "last response byte")
+    verdict.note(server.fin, f"server FIN, {gap:.3f} s after the last response byte (expected {delay:.3f} s)")
+    return verdict
+
+
+def server_silent_until(connection: Connection, moment: float, what: str) -> Verdict:
+    """The server sends no FIN and no RST before `moment` (wall clock); `what` names the moment."""
+    verdict = Verdict()
+    server = connection.sent_by_server
+    for closing, name in ((server.fin, "FIN"), (server.rst, "RST")):
+        if closing is not None and closing.time < moment:
+            verdict.problem(f"expected no server {name} before {what}, one came "
+                            f"{moment - closing.time:.3f} s before it", closing)
+    return verdict
+
+
+def server_closes_between(connection: Connection, start: float, end: float, what: str,
+                          tolerance: Tolerance) -> Verdict:
+    """The server's FIN comes after `start` and no later than `end` (plus the tolerance floor)."""
+    verdict = Verdict()
+    fin = connection.sent_by_server.fin
+    if fin is None:
+        verdict.problem(f"expected a server FIN once {what}, none came", connection.segments[-1])
+    elif not start <= fin.time <= end + tolerance.floor:
+        verdict.problem(f"expected the server FIN within {end - start:.3f} s after {what} began, "
+                        f"it came at {fin.time - start:+.3f} s", fin)
+    else:
+        verdict.note(fin, f"server FIN, {fin.time - start:.3f} s after {what} began")
+    return verdict
+
+
+def client_fin_acked_not_answered(connection: Connection, before: float) -> Verdict:
+    """The client's FIN is acknowledged by the server, who sends no FIN of its own before `before`."""
+    verdict = Verdict()
+    fin = connection.sent_by_client.fin
+    if fin is None:
+        verdict.problem("expected a client FIN, the client never closed", connection.segments[-1])
+        return verdict
+    fin_end = (fin.seq + len(fin.payload) + 1) % (1 << 32)
+    acks = [s for s in connection.sent_by_server.segments if s.index > fin.index and s.has(ACK) and s.ack == fin_end]
+    if not acks:
+        verdict.problem("expected the server to acknowledge the client's FIN, it did not", fin)
+        return verdict
+    verdict.note(fin, "client FIN (the client gave up waiting)")
+    verdict.note(acks[0], "server ACKs the client FIN but sends no FIN: its parent still holds the socket")
+    return verdict.extend(server_silent_until(connection, before, "the server process was terminated"))
+
+
+def waits_for(first: Connection, second: Connection) -> Verdict:
+    """`second`'s response starts only after `first` is closed by the server (one at a time)."""
+    verdict = Verdict()
+    first_fin, response = first.sent_by_server.fin, second.sent_by_server.first_data
+    if first_fin is None or response is None:
+        verdict.problem("expected a server FIN on the first connection and a response on the second",
+                        response or first_fin)
+    elif response.time < first_fin.time:
+        verdict.problem(f"expected the second response after the first connection's server FIN, it came "
+                        f"{first_fin.time - response.time:.3f} s before it", response)
+    else:
+        verdict.note(response, f"second response, {response.time - first_fin.time:.3f} s after "
+                               "the first connection's server FIN: it waited")
+    return verdict
+
+
+def answered_without_waiting(first: Connection, second: Connection) -> Verdict:
+    """`second` gets its response while `first` is still open (clients are served at once)."""
+    verdict = Verdict()
+    first_fin, response = first.sent_by_server.fin, second.sent_by_server.first_data
+    if response is None:
+        verdict.problem("expected a response on the second connection, none came", second.segments[-1])
+    elif first_fin is not None and first_fin.time < response.time:
+        verdict.problem(f"expected the second response while the first connection was open, it came "
+                        f"{response.time - first_fin.time:.3f} s after the first connection's FIN", response)
+    else:
+        verdict.note(response, "second response while the first connection is still open: no waiting")
+    return verdict
+
+
+def handshake_completes_at_once(connection: Connection, tolerance: Tolerance) -> Verdict:
+    """The kernel answers the SYN at once, whatever the server process is doing."""
+    verdict = handshake(connection)
+    if verdict.ok:
+        syn, syn_ack = connection.syn, connection.syn_ack
+        if syn_ack.time - syn.time > tolerance.of(0):
+            verdict.problem(f"expected the SYN-ACK at once, it came {syn_ack.time - syn.time:.3f} s after the SYN; "
+                            f"tolerance {tolerance.of(0):.3f} s", syn_ack)
+    return verdict
+
+
+def _parsed(verdict: Verdict, what: str, parse, segment: Segment | None) -> HttpRequest | HttpResponse | None:
+    try:
+        return parse()
+    except HttpParseError as error:
+        verdict.problem(f"expected an HTTP {what}: {error}", segment)
+        return None
+
+
+def _describe(connection: Connection, segment: Segment | None) -> str:
+    if segment is None:
+        return "no frame"
+    direction = "client" if connection.from_client(segment) else "server"
+    return f"a [{segment.flag_text}] from the {direction}"
