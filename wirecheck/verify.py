@@ -1,0 +1,119 @@
+"""The main job: run every article server once, watch the wire, print a behaviour table.
+
+    python -m wirecheck.verify [--delay 0.25] [--window 1.0] [--variant NAME ...]
+
+Each server is started with the same delay between its response and its close, and
+fetched once with curl, which gives up after the observation window. A row shows
+what the wire proved: the handshake, the HTTP status, who sent the first FIN, how
+long after the response the server's FIN came (or that it never came while the
+server ran), the connection's state in Zeek's words, and whether that is what the
+article says the variant does. Captures are saved for Wireshark.
+"""
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from wirecheck import verdicts
+from wirecheck.capture import can_capture
+from wirecheck.clients import curl
+from wirecheck.procs import ServerFailed, become_subreaper
+from wirecheck.session import REPO_ROOT, WireSession, variant_command, variants
+from wirecheck.timing import Tolerance
+
+ARTICLE_LISTING = {"iterative": "3a", "iterative_slow": "3b", "forking": "3c", "forking_unclosed": "3d",
+                   "forking_single_wait": "3e", "forking_eintr": "3f", "forking_waitpid": "3g"}
+NEVER_CLOSES = {"forking_unclosed"}  # the article's point: the parent's duplicate keeps the socket open
+COLUMNS = ("variant", "article", "handshake", "HTTP", "first FIN", "server FIN after response", "state", "result")
+WIDTHS = (20, 7, 9, 4, 9, 42, 5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    reason = can_capture()
+    if reason:
+        print(f"wirecheck verify: {reason}", file=sys.stderr)
+        return 2
+    become_subreaper()
+    tolerance = Tolerance()
+    print(f"Each server: response, then --delay {args.delay:g} s, then close; curl gives up after "
+          f"{args.window:g} s; timing tolerance {tolerance}.\n")
+    print(_row(COLUMNS))
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="wirecheck-verify-") as logs:
+        for variant in args.variant or sorted(variants(), key=lambda v: ARTICLE_LISTING.get(v, "~")):
+            row, passed = _verify(variant, args, tolerance, Path(logs) / f"{variant}.log")
+            print(_row(row), flush=True)
+            failures += not passed
+    print(f"\n{len(args.variant or variants()) - failures} as expected, {failures} not. "
+          f"Captures: {args.pcap_dir}/<variant>.pcapng (open them in Wireshark: Statistics > Flow Graph).")
+    return 1 if failures else 0
+
+
+def _verify(variant: str, args: argparse.Namespace, tolerance: Tolerance, log: Path) -> tuple[tuple, bool]:
+    session = WireSession(variant_command(variant, delay=args.delay), log)
+    try:
+        session.start()
+        fetched = curl(session.url("/hello"), args.window)
+        session.close()  # ends the server: for forking_unclosed, the moment its FIN finally leaves
+        return _judge(variant, session, fetched.returncode, args, tolerance)
+    except ServerFailed as error:
+        return _failed(variant, str(error).splitlines()[0])
+    finally:
+        session.close()
+        session.save(args.pcap_dir / f"{variant}.pcapng")
+
+
+def _judge(variant: str, session: WireSession, curl_status: int, args: argparse.Namespace,
+           tolerance: Tolerance) -> tuple[tuple, bool]:
+    """The variant's row, from the finished capture; the checked frames get their comments."""
+    observation = session.observe()
+    if observation.capture.loss or len(observation.connections) != 1:
+        return _failed(variant, observation.capture.loss or f"{len(observation.connections)} connections, expected 1")
+    connection, = observation.connections
+    server = connection.sent_by_server
+    if variant in NEVER_CLOSES:
+        closing = verdicts.client_fin_acked_not_answered(connection, before=session.server.terminated_at)
+        fin_text = f"no server FIN (curl gave up: exit {curl_status})"
+    else:
+        closing = verdicts.server_closes_after_response(connection, args.delay, tolerance)
+        fin_text = f"{server.fin.time - server.last_data.time:.3f} s" if server.fin and server.last_data else "none"
+    checks = (verdicts.handshake(connection),
+              verdicts.http_exchange(connection, "/hello", 200, b"Hello, World!\n"), closing)
+    for segment, text in (note for verdict in checks for note in verdict.notes):
+        session.note(segment, text)
+    problems = [problem.message for verdict in checks for problem in verdict.problems]
+    status = server.data.split(b" ", 2)[1].decode(errors="replace") if server.data.startswith(b"HTTP/") else "-"
+    row = (variant, ARTICLE_LISTING.get(variant, "-"), "ok" if checks[0].ok else "BAD", status,
+           connection.first_closer or "none", fin_text, connection.state,
+           "FAIL: " + "; ".join(problems) if problems else "pass")
+    return row, not problems
+
+
+def _failed(variant: str, reason: str) -> tuple[tuple, bool]:
+    return (variant, ARTICLE_LISTING.get(variant, "-"), "-", "-", "-", "-", "-", f"FAIL: {reason}"), False
+
+
+def _row(cells: tuple) -> str:
+    """Cells padded to their column; the last one (the result) runs free."""
+    return "  ".join(f"{cell:<{width}}" for cell, width in zip(cells, (*WIDTHS, 0), strict=True)).rstrip()
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="wirecheck verify", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--delay", type=float, default=0.25,
+                        help="seconds each server waits between response and close (default: %(default)s)")
+    parser.add_argument("--window", type=float, default=1.0,
+                        help="seconds curl waits for the end of the response (default: %(default)s)")
+    parser.add_argument("--variant", action="append", choices=variants(), help="only this variant (repeatable)")
+    parser.add_argument("--pcap-dir", type=Path, default=REPO_ROOT / "captures" / "verify",
+                        help="where the captures go (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.delay < 0 or args.window <= args.delay:
+        parser.error(f"need 0 <= --delay < --window, got delay {args.delay:g} and window {args.window:g}")
+    return args
+
+
+if __name__ == "__main__":
+    sys.exit(main())
