@@ -7,15 +7,19 @@ but not answered. When the server process is terminated, its descriptors close a
 the server's FIN finally appears on the wire.
 """
 
+import time
+
 from expectations import BODY, UNCLOSED_OBSERVATION_SECONDS
 
 from wirecheck import verdicts
 from wirecheck.clients import CURL_TIMED_OUT, curl
+from wirecheck.timing import ACK_SETTLE_SECONDS
 
 
 def test_no_server_fin_until_the_server_exits_though_the_client_gave_up(wire):
     session = wire.serve("forking_unclosed")
     fetched = curl(session.url(), UNCLOSED_OBSERVATION_SECONDS)
+    time.sleep(ACK_SETTLE_SECONDS)  # let the server's ACK of curl's FIN out before ending the server
     session.server.stop()
     connection, = wire.connections(1)
     terminated_at, exited_at = session.server.terminated_at, session.server.exited_at

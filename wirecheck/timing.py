@@ -21,3 +21,15 @@ class Tolerance:
 
     def __str__(self) -> str:
         return f"max({self.floor * 1000:g} ms, {self.fraction * 100:g} % of the expected gap)"
+
+
+def seconds(value: float, signed: bool = False) -> str:
+    """A duration for people: milliseconds below a tenth of a second, seconds above."""
+    sign = "+" if signed else ""
+    if abs(value) < 0.1:
+        return f"{value * 1000:{sign}.3f} ms"
+    return f"{value:{sign}.3f} s"
+
+# Linux may delay an ACK, even of a FIN, by up to 200 ms (TCP_DELACK_MAX). Waiting this long
+# after a client closes lets the server's ACK reach the wire before anything else happens.
+ACK_SETTLE_SECONDS = 0.3

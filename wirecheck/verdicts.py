@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from wirecheck.flows import Connection
 from wirecheck.frames import ACK, SYN, Segment
 from wirecheck.http import HttpParseError, HttpRequest, HttpResponse, parse_request, parse_response
-from wirecheck.timing import Tolerance
+from wirecheck.timing import Tolerance, seconds
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def handshake(connection: Connection) -> Verdict:
         verdict.problem(f"expected the server's SYN-ACK acknowledging the SYN as the second frame, "
                         f"got {_describe(connection, syn_ack)}", syn_ack)
         return verdict
-    verdict.note(syn_ack, f"handshake 2/3: server SYN-ACK, {syn_ack.time - syn.time:.6f} s after the SYN")
+    verdict.note(syn_ack, f"handshake 2/3: server SYN-ACK, {seconds(syn_ack.time - syn.time)} after the SYN")
     if ack is None or ack is not connection.handshake_ack:
         verdict.problem(f"expected the client's ACK of the SYN-ACK as the third frame, "
                         f"got {_describe(connection, ack)}", ack)
@@ -89,7 +89,7 @@ def http_exchange(connection: Connection, target: str, status: int, body: bytes)
         verdict.problem("expected the response after the request, it began before the request was complete",
                         server.first_data)
     verdict.note(server.first_data, f"response: {response.start_line}, "
-                                    f"{server.first_data.time - client.last_data.time:.6f} s after the request")
+                                    f"{seconds(server.first_data.time - client.last_data.time)} after the request")
     return verdict
 
 
@@ -101,7 +101,7 @@ def server_closes_after_response(connection: Connection, delay: float, tolerance
         verdict.problem("expected the server to close with FIN, it sent RST", server.rst)
         return verdict
     if server.fin is None:
-        verdict.problem(f"expected a server FIN {delay:.3f} s after the response, no server FIN was sent",
+        verdict.problem(f"expected a server FIN {seconds(delay)} after the response, no server FIN was sent",
                         server.last_data)
         return verdict
     if connection.first_closer != "server":
@@ -112,10 +112,10 @@ def server_closes_after_response(connection: Connection, delay: float, tolerance
         return verdict
     gap = server.fin.time - server.last_data.time
     if not tolerance.allows(delay, gap):
-        verdict.problem(f"expected the server FIN at +{delay:.3f} s after the last response byte, "
-                        f"happened at +{gap:.3f} s; tolerance {tolerance.of(delay):.3f} s", server.fin)
+        verdict.problem(f"expected the server FIN at {seconds(delay, signed=True)} after the last response byte, "
+                        f"happened at {seconds(gap, signed=True)}; tolerance {seconds(tolerance.of(delay))}", server.fin)
     verdict.note(server.last_data, "last response byte")
-    verdict.note(server.fin, f"server FIN, {gap:.3f} s after the last response byte (expected {delay:.3f} s)")
+    verdict.note(server.fin, f"server FIN, {seconds(gap)} after the last response byte (expected {seconds(delay)})")
     return verdict
 
 
@@ -126,7 +126,7 @@ def server_silent_until(connection: Connection, moment: float, what: str) -> Ver
     for closing, name in ((server.fin, "FIN"), (server.rst, "RST")):
         if closing is not None and closing.time < moment:
             verdict.problem(f"expected no server {name} before {what}, one came "
-                            f"{moment - closing.time:.3f} s before it", closing)
+                            f"{seconds(moment - closing.time)} before it", closing)
     return verdict
 
 
@@ -138,10 +138,10 @@ def server_closes_between(connection: Connection, start: float, end: float, what
     if fin is None:
         verdict.problem(f"expected a server FIN once {what}, none came", connection.segments[-1])
     elif not start <= fin.time <= end + tolerance.floor:
-        verdict.problem(f"expected the server FIN within {end - start:.3f} s after {what} began, "
-                        f"it came at {fin.time - start:+.3f} s", fin)
+        verdict.problem(f"expected the server FIN within {seconds(end - start)} after {what} began, "
+                        f"it came at {seconds(fin.time - start, signed=True)}", fin)
     else:
-        verdict.note(fin, f"server FIN, {fin.time - start:.3f} s after {what} began")
+        verdict.note(fin, f"server FIN, {seconds(fin.time - start)} after {what} began")
     return verdict
 
 
@@ -171,9 +171,9 @@ def waits_for(first: Connection, second: Connection) -> Verdict:
                         response or first_fin)
     elif response.time < first_fin.time:
         verdict.problem(f"expected the second response after the first connection's server FIN, it came "
-                        f"{first_fin.time - response.time:.3f} s before it", response)
+                        f"{seconds(first_fin.time - response.time)} before it", response)
     else:
-        verdict.note(response, f"second response, {response.time - first_fin.time:.3f} s after "
+        verdict.note(response, f"second response, {seconds(response.time - first_fin.time)} after "
                                "the first connection's server FIN: it waited")
     return verdict
 
@@ -186,7 +186,7 @@ def answered_without_waiting(first: Connection, second: Connection) -> Verdict:
         verdict.problem("expected a response on the second connection, none came", second.segments[-1])
     elif first_fin is not None and first_fin.time < response.time:
         verdict.problem(f"expected the second response while the first connection was open, it came "
-                        f"{response.time - first_fin.time:.3f} s after the first connection's FIN", response)
+                        f"{seconds(response.time - first_fin.time)} after the first connection's FIN", response)
     else:
         verdict.note(response, "second response while the first connection is still open: no waiting")
     return verdict
@@ -198,8 +198,8 @@ def handshake_completes_at_once(connection: Connection, tolerance: Tolerance) ->
     if verdict.ok:
         syn, syn_ack = connection.syn, connection.syn_ack
         if syn_ack.time - syn.time > tolerance.of(0):
-            verdict.problem(f"expected the SYN-ACK at once, it came {syn_ack.time - syn.time:.3f} s after the SYN; "
-                            f"tolerance {tolerance.of(0):.3f} s", syn_ack)
+            verdict.problem(f"expected the SYN-ACK at once, it came {seconds(syn_ack.time - syn.time)} after the SYN; "
+                            f"tolerance {seconds(tolerance.of(0))}", syn_ack)
     return verdict
 
 

@@ -13,6 +13,7 @@ article says the variant does. Captures are saved for Wireshark.
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from wirecheck import verdicts
@@ -20,7 +21,7 @@ from wirecheck.capture import can_capture
 from wirecheck.clients import curl
 from wirecheck.procs import ServerFailed, become_subreaper
 from wirecheck.session import REPO_ROOT, WireSession, variant_command, variants
-from wirecheck.timing import Tolerance
+from wirecheck.timing import ACK_SETTLE_SECONDS, Tolerance, seconds
 
 ARTICLE_LISTING = {"iterative": "3a", "iterative_slow": "3b", "forking": "3c", "forking_unclosed": "3d",
                    "forking_single_wait": "3e", "forking_eintr": "3f", "forking_waitpid": "3g"}
@@ -56,6 +57,7 @@ def _verify(variant: str, args: argparse.Namespace, tolerance: Tolerance, log: P
     try:
         session.start()
         fetched = curl(session.url("/hello"), args.window)
+        time.sleep(ACK_SETTLE_SECONDS)  # the server's ACK of curl's FIN, before the server is ended
         session.close()  # ends the server: for forking_unclosed, the moment its FIN finally leaves
         return _judge(variant, session, fetched.returncode, args, tolerance)
     except ServerFailed as error:
@@ -74,11 +76,14 @@ def _judge(variant: str, session: WireSession, curl_status: int, args: argparse.
     connection, = observation.connections
     server = connection.sent_by_server
     if variant in NEVER_CLOSES:
-        closing = verdicts.client_fin_acked_not_answered(connection, before=session.server.terminated_at)
+        stopped = session.server
+        closing = verdicts.client_fin_acked_not_answered(connection, before=stopped.terminated_at).extend(
+            verdicts.server_closes_between(connection, stopped.terminated_at, stopped.exited_at,
+                                           "the server's termination", tolerance))
         fin_text = f"no server FIN (curl gave up: exit {curl_status})"
     else:
         closing = verdicts.server_closes_after_response(connection, args.delay, tolerance)
-        fin_text = f"{server.fin.time - server.last_data.time:.3f} s" if server.fin and server.last_data else "none"
+        fin_text = seconds(server.fin.time - server.last_data.time) if server.fin and server.last_data else "none"
     checks = (verdicts.handshake(connection),
               verdicts.http_exchange(connection, "/hello", 200, b"Hello, World!\n"), closing)
     for segment, text in (note for verdict in checks for note in verdict.notes):
