@@ -21,7 +21,8 @@ def parse_args(doc: str | None, default_delay: float = 0.0, default_backlog: int
     """The command line every variant accepts; the defaults are the article's."""
     parser = argparse.ArgumentParser(description=(doc or "").strip().splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    parser.add_argument("--port", type=_port, default=8888, help="port to bind, 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--port", type=_port, default=8888,
+                        help="port to bind, 0 picks a free one (default: %(default)s)")
     parser.add_argument("--delay", type=_seconds, default=default_delay,
                         help="seconds to wait after sending the response, before closing (default: %(default)s)")
     parser.add_argument("--backlog", type=int, default=default_backlog,

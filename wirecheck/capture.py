@@ -20,6 +20,7 @@ import select
 import socket
 import struct
 import threading
+import time
 from dataclasses import dataclass
 
 from scapy.arch.linux import attach_filter
@@ -30,6 +31,7 @@ from wirecheck.frames import Frame
 INTERFACE = "lo"
 RECEIVE_BUFFER_BYTES = 256 * 1024 * 1024  # holds a 10,000-connection burst while the reader catches up
 QUIET_SECONDS = 0.05  # a drain ends after this long without a frame
+DRAIN_LIMIT_SECONDS = 5.0  # a drain never outlasts this, even if the traffic never stops
 MAX_FRAME_BYTES = 262144  # loopback GSO frames can exceed the 64 KiB MTU
 
 ETH_P_ALL = 0x0003
@@ -134,11 +136,16 @@ class LoopbackCapture:
     def _read_until_stopped_and_quiet(self) -> None:
         poller = select.poll()
         poller.register(self._socket, select.POLLIN)
+        drain_deadline = None
         while True:
             if poller.poll(QUIET_SECONDS * 1000):
                 self._read_available(self._socket)
             elif self._stopping.is_set():
                 return
+            if self._stopping.is_set():
+                drain_deadline = drain_deadline or time.monotonic() + DRAIN_LIMIT_SECONDS
+                if time.monotonic() > drain_deadline:
+                    return
 
     def _read_available(self, sock: socket.socket) -> None:
         buffer, frames = self._buffer, self.frames

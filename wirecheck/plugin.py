@@ -149,12 +149,17 @@ class Wire:
             reasons = "\n".join(f"- {p.message}" for p in verdict.problems)
             pytest.fail(f"{reasons}\n\n{ladder(connection, marks)}\n\ncapture: {self.capture_path}", pytrace=False)
 
+    def save(self) -> Path:
+        """Write the capture with its annotations so far (teardown writes it again, complete)."""
+        self.session.save(self.capture_path)
+        return self.capture_path
+
     def finish(self) -> None:
         if self.session is not None:
             try:
                 self.session.close()
             finally:
-                self.session.save(self.capture_path)
+                self.save()
 
 
 def _safe_name(name: str) -> str:

@@ -113,7 +113,8 @@ def server_closes_after_response(connection: Connection, delay: float, tolerance
     gap = server.fin.time - server.last_data.time
     if not tolerance.allows(delay, gap):
         verdict.problem(f"expected the server FIN at {seconds(delay, signed=True)} after the last response byte, "
-                        f"happened at {seconds(gap, signed=True)}; tolerance {seconds(tolerance.of(delay))}", server.fin)
+                        f"happened at {seconds(gap, signed=True)}; tolerance {seconds(tolerance.of(delay))}",
+                        server.fin)
     verdict.note(server.last_data, "last response byte")
     verdict.note(server.fin, f"server FIN, {seconds(gap)} after the last response byte (expected {seconds(delay)})")
     return verdict
