@@ -4,7 +4,12 @@ The bytes come from reassembled TCP streams, so a message may be cut short; the
 parse says whether the message is complete and how its end is known (framing).
 """
 
+import re
 from dataclasses import dataclass
+
+_DECIMAL = re.compile(r"[0-9]+")  # str.isdigit() would also take "¹" from a latin-1 header
+_HEXADECIMAL = re.compile(rb"[0-9A-Fa-f]+")
+_END_OF_HEAD = re.compile(rb"\r?\n\r?\n")
 
 
 class HttpParseError(ValueError):
@@ -59,19 +64,17 @@ def parse_response(data: bytes, closed: bool) -> HttpResponse:
     """The response at the start of `data`; `closed` says whether the server closed after it."""
     start_line, headers, rest = _split_head(data)
     parts = start_line.split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not _DECIMAL.fullmatch(parts[1]):
         raise HttpParseError(f"not an HTTP status line: {start_line!r}")
     body, complete, framing = _framed_body(headers, rest, closed)
     return HttpResponse(start_line, headers, body, complete, framing)
 
 
 def _split_head(data: bytes) -> tuple[str, tuple[tuple[str, str], ...], bytes]:
-    for separator in (b"\r\n\r\n", b"\n\n"):
-        head, found, rest = data.partition(separator)
-        if found:
-            break
-    else:
+    end = _END_OF_HEAD.search(data)  # the first blank line, whichever line endings the head uses
+    if end is None:
         raise HttpParseError(f"no end of headers in {len(data)} bytes: {data[:60]!r}")
+    head, rest = data[:end.start()], data[end.end():]
     lines = head.decode("latin-1").replace("\r\n", "\n").split("\n")
     headers = []
     for line in lines[1:]:
@@ -86,7 +89,7 @@ def _content_length(headers: tuple[tuple[str, str], ...]) -> int | None:
     values = [value for name, value in headers if name.lower() == "content-length"]
     if not values:
         return None
-    if not values[0].isdigit():
+    if not _DECIMAL.fullmatch(values[0]):
         raise HttpParseError(f"bad Content-Length: {values[0]!r}")
     return int(values[0])
 
@@ -114,10 +117,9 @@ def _dechunk(data: bytes) -> tuple[bytes, bool]:
         if line_end < 0:
             return bytes(body), False
         size_text = data[position:line_end].split(b";")[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise HttpParseError(f"bad chunk size: {size_text!r}") from None
+        if not _HEXADECIMAL.fullmatch(size_text):
+            raise HttpParseError(f"bad chunk size: {size_text!r}")
+        size = int(size_text, 16)
         if size == 0:
             return bytes(body), True
         chunk_start = line_end + 2

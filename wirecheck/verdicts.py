@@ -81,6 +81,9 @@ def http_exchange(connection: Connection, target: str, status: int, body: bytes)
                        server.first_data)
     if response is None:
         return verdict
+    if not response.complete:
+        verdict.problem(f"expected a complete response, it ended early (framing: {response.framing}, "
+                        f"{len(response.body)} body bytes)", server.last_data)
     if response.status != status:
         verdict.problem(f"expected status {status}, the server answered {response.start_line!r}", server.first_data)
     if response.body != body:

@@ -94,9 +94,6 @@ def test_data_split_over_segments_in_order_is_joined():
     assert not client.gap
 
 
-@pytest.mark.xfail(strict=True, reason="flows._reassemble drops a segment whose end is below the highest end "
-                                       "seen so far as a retransmission, so data arriving before earlier data "
-                                       "is lost and a gap is reported")
 def test_out_of_order_data_is_reassembled_in_sequence_order():
     frames = exchange()
     frames[REQUEST_DATA:REQUEST_DATA + 1] = [TALK.request_data(T0 + 0.0001, REQUEST[40:], at=40),
@@ -226,8 +223,6 @@ def test_sequence_number_wraparound_reassembles_correctly(client_isn, server_isn
         "SF", False, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="flows._reassemble counts the late retransmission that fills a hole as a "
-                                       "duplicate (its end is below the highest end seen), so the hole stays")
 def test_retransmission_filling_a_hole_completes_the_data():
     frames = exchange()
     frames[REQUEST_DATA:REQUEST_DATA + 1] = [TALK.request_data(T0 + 0.0001, REQUEST[:30]),

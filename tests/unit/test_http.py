@@ -1,8 +1,5 @@
 """Parsing HTTP/1.x requests and responses from reassembled bytes: fields, framing, completeness and errors."""
 
-import signal
-from contextlib import contextmanager
-
 import pytest
 from crafted import BODY, REQUEST, RESPONSE
 
@@ -10,22 +7,6 @@ from wirecheck.http import HttpParseError, parse_request, parse_response
 
 CLOSE_RESPONSE = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + BODY
 CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-
-
-@contextmanager
-def at_most(seconds: float):
-    """Raise TimeoutError in the block after `seconds`, then give SIGALRM back to pytest-timeout."""
-    def give_up(signum, frame):
-        raise TimeoutError(f"still parsing after {seconds} s")
-    previous_handler = signal.signal(signal.SIGALRM, give_up)
-    previous_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous_handler)
-        if previous_timer[0]:
-            signal.setitimer(signal.ITIMER_REAL, *previous_timer)
 
 
 def test_curl_get_gives_method_target_and_start_line():
@@ -128,25 +109,17 @@ def test_bad_content_length_raises(value):
         parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: " + value + b"\r\n\r\nbody", closed=True)
 
 
-@pytest.mark.xfail(strict=True, reason="http._content_length checks str.isdigit(), which accepts Unicode digits "
-                                       "such as latin-1 b'\\xb9' ('¹'), then int() raises a plain ValueError "
-                                       "that is not an HttpParseError (so verdicts._parsed does not catch it)")
 def test_content_length_of_a_superscript_digit_raises_http_parse_error():
     with pytest.raises(HttpParseError):
         parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: \xb9\r\n\r\nbody", closed=True)
 
 
-@pytest.mark.xfail(strict=True, reason="http._split_head looks for b'\\r\\n\\r\\n' anywhere before trying b'\\n\\n', "
-                                       "so a bare-LF head whose body contains CRLFCRLF is cut in the body")
 def test_bare_lf_head_ends_at_the_first_blank_line_even_if_the_body_holds_crlf_crlf():
     response = parse_response(b"HTTP/1.1 200 OK\nContent-Length: 6\n\nab\r\n\r\n", closed=True)
     assert (response.headers, response.body) == ((("Content-Length", "6"),), b"ab\r\n\r\n")
 
 
-@pytest.mark.xfail(strict=True, reason="http._dechunk accepts a negative chunk size (int(b'-c', 16) == -12) and moves "
-                                       "its position backwards: b'-c\\r\\n' loops forever, b'-3\\r\\nabc...' yields a "
-                                       "made-up body")
 @pytest.mark.parametrize("chunks", [b"-c\r\n", b"-3\r\nabc\r\n0\r\n\r\n"])
 def test_negative_chunk_size_raises_instead_of_looping_or_inventing_a_body(chunks):
-    with at_most(0.5), pytest.raises(HttpParseError):
+    with pytest.raises(HttpParseError):
         parse_response(CHUNKED_HEAD + chunks, closed=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from wirecheck.timing import DEFAULT_FLOOR_SECONDS, DEFAULT_FRACTION, Tolerance
+from wirecheck.timing import DEFAULT_FLOOR_SECONDS, DEFAULT_FRACTION, Tolerance, seconds
 
 
 def test_defaults_are_4_ms_and_12_5_percent():
@@ -40,3 +40,10 @@ def test_custom_floor_and_fraction_are_used():
 
 def test_str_states_the_rule_in_words():
     assert str(Tolerance()) == "max(4 ms, 12.5 % of the expected gap)"
+
+
+@pytest.mark.parametrize(("value", "signed", "text"), [(0.05, False, "50.000 ms"), (0.0, True, "+0.000 ms"),
+                                                       (-0.002, True, "-2.000 ms"), (1.0, False, "1.000 s"),
+                                                       (1.0, True, "+1.000 s"), (0.1, False, "0.100 s")])
+def test_seconds_shows_milliseconds_below_a_tenth_of_a_second_and_seconds_above(value, signed, text):
+    assert seconds(value, signed=signed) == text
