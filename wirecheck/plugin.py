@@ -102,14 +102,15 @@ class Wire:
         self.capture_path = pcap_dir / _safe_name(request.node.path.stem) / f"{_safe_name(request.node.name)}.pcapng"
         self.session: WireSession | None = None
 
-    def serve(self, variant: str, delay: float = 0.0, backlog: int | None = None) -> WireSession:
+    def serve(self, variant: str, delay: float = 0.0, backlog: int | None = None,
+              open_files_limit: int | None = None) -> WireSession:
         """Start capturing, then start the article's `variant`; return once it listens."""
-        return self.serve_command(variant_command(variant, delay, backlog))
+        return self.serve_command(variant_command(variant, delay, backlog), open_files_limit)
 
-    def serve_command(self, argv: list[str]) -> WireSession:
+    def serve_command(self, argv: list[str], open_files_limit: int | None = None) -> WireSession:
         """Start capturing, then start `argv` ("{port}" is replaced); return once it listens."""
         assert self.session is None, "one server per test"
-        self.session = WireSession(argv, self._log_path)
+        self.session = WireSession(argv, self._log_path, open_files_limit)
         self._request.node.stash[_SERVER_OUTPUT] = self.session.server
         self._request.node.stash[_CAPTURE_PATH] = self.capture_path
         try:

@@ -12,6 +12,7 @@ the exit status of other subprocesses.
 
 import ctypes
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -40,10 +41,12 @@ def become_subreaper() -> None:
 class ServerProcess:
     """One server command, from start to a reaped end."""
 
-    def __init__(self, argv: list[str], log_path: Path, cwd: Path | None = None) -> None:
+    def __init__(self, argv: list[str], log_path: Path, cwd: Path | None = None,
+                 open_files_limit: int | None = None) -> None:
         self.argv = argv
         self.log_path = log_path
         self.cwd = cwd
+        self.open_files_limit = open_files_limit  # RLIMIT_NOFILE for the server (and its children) only
         self.popen: subprocess.Popen | None = None
         self.terminated_at: float | None = None  # wall clock, comparable with frame times
         self.exited_at: float | None = None
@@ -58,9 +61,14 @@ class ServerProcess:
         with open(self.log_path, "wb") as log:
             try:
                 self.popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
-                                              stderr=subprocess.STDOUT, cwd=self.cwd, start_new_session=True)
+                                              stderr=subprocess.STDOUT, cwd=self.cwd, start_new_session=True,
+                                              preexec_fn=self._limit_open_files if self.open_files_limit else None)
             except OSError as error:
                 raise ServerFailed(f"cannot start {' '.join(self.argv)}: {error}") from error
+
+    def _limit_open_files(self) -> None:
+        """Runs in the child between fork and exec: only setrlimit, nothing that takes a lock."""
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files_limit, self.open_files_limit))
 
     def wait_listening(self, port: int, timeout: float) -> None:
         """Return once the server's process tree has a LISTEN socket on `port`."""
@@ -96,8 +104,14 @@ class ServerProcess:
         return [p for p in self.tree()[1:] if _status(p) == psutil.STATUS_ZOMBIE]
 
     def open_descriptors(self) -> int:
-        """File descriptors open in the server's main process."""
-        return psutil.Process(self.pid).num_fds()
+        """File descriptors open in the server's whole process tree (zombies hold none)."""
+        total = 0
+        for process in self.tree():
+            try:
+                total += process.num_fds()
+            except psutil.Error:
+                pass  # exited meanwhile, or a zombie
+        return total
 
     def output(self) -> str:
         """The server's output so far (its tail, if long)."""
