@@ -29,13 +29,12 @@ from wirecheck.capture import LoopbackCapture, can_capture  # noqa: E402
 from wirecheck.flows import connections  # noqa: E402
 from wirecheck.frames import decode_all  # noqa: E402
 from wirecheck.procs import ServerProcess, become_subreaper  # noqa: E402
-from wirecheck.session import REPO_ROOT, free_port, variant_command  # noqa: E402
+from wirecheck.session import LISTEN_TIMEOUT_SECONDS, REPO_ROOT, free_port, variant_command  # noqa: E402
 
 DEFAULT_BURSTS = (200, 2000, 10000)
 CLIENT_PROCESSES = 20  # client3 children; each opens burst / 20 connections, one after another
 TCPDUMP_BUFFER_KIB = 262144  # as large as ours: the comparison is of completeness, not of buffer sizes
 TCPDUMP_SETTLE_SECONDS = 1.0  # tcpdump cannot drain on request: give it time to write what is queued
-LISTEN_TIMEOUT_SECONDS = 10.0
 
 
 def main() -> int:
@@ -129,7 +128,7 @@ def analyse(frames: list, port: int) -> tuple[float, int]:
 def time_suite() -> int:
     """Wall time of the whole test suite, serially and with pytest-xdist, one after the other."""
     status = 0
-    for label, extra in (("serial", []), ("xdist -n auto", ["-n", "auto"])):
+    for label, extra in (("serial", []), ("xdist -n auto", ["-n", "auto", "--dist", "worksteal"])):
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", *extra],
                               cwd=REPO_ROOT, capture_output=True, text=True)

@@ -56,10 +56,18 @@ def listen(args: argparse.Namespace) -> socket.socket:
 
 
 def handle_request(client_connection: socket.socket, delay: float) -> None:
-    """Read the request (one recv, like the article), answer, then wait `delay` seconds."""
-    request = client_connection.recv(REQUEST_BUFFER)
-    print(request.split(b"\r\n", 1)[0].decode("latin-1"), flush=True)
-    client_connection.sendall(RESPONSE)
+    """Read the request (one recv, like the article), answer, then wait `delay` seconds.
+
+    A client that resets or leaves before the answer is reported, not fatal: otherwise
+    one rude client would end the iterative server for everybody.
+    """
+    try:
+        request = client_connection.recv(REQUEST_BUFFER)
+        print(request.split(b"\r\n", 1)[0].decode("latin-1"), flush=True)
+        client_connection.sendall(RESPONSE)
+    except ConnectionError as error:
+        print(f"client went away: {error}", flush=True)
+        return
     time.sleep(delay)
 
 

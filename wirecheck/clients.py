@@ -1,5 +1,7 @@
 """The clients the checks drive: curl, as users run it, and a plain socket client."""
 
+import os
+import selectors
 import socket
 import subprocess
 import time
@@ -25,8 +27,10 @@ def curl(url: str, max_time: float) -> CurlResult:
                       time.monotonic() - started)
 
 
-def request_bytes(path: str, host: str, port: int) -> bytes:
-    return f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+def request_bytes(path: str, host: str, port: int, close: bool = False) -> bytes:
+    """A minimal GET; with `close`, it asks an HTTP/1.1 server to close after answering."""
+    connection = "Connection: close\r\n" if close else ""
+    return f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{connection}\r\n".encode()
 
 
 def http_get(port: int, path: str = "/hello", host: str = "127.0.0.1", timeout: float = 5.0) -> bytes:
@@ -41,3 +45,55 @@ def read_until_closed(connection: socket.socket) -> bytes:
     while chunk := connection.recv(65536):
         received += chunk
     return bytes(received)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What one connection of a burst received, or the error that ended it."""
+
+    data: bytes
+    error: str | None
+
+
+def burst(port: int, requests: list[bytes], timeout: float, host: str = "127.0.0.1") -> list[Reply]:
+    """Open one connection per request, all at once; send each request, read each until the server closes.
+
+    Every socket is connected before any request is sent, so that all of them are open at
+    the same time, as a burst of independent clients would be; `timeout` bounds the whole.
+    """
+    selector = selectors.DefaultSelector()
+    replies: list[Reply | None] = [None] * len(requests)
+    received = [bytearray() for _ in requests]
+    for number in range(len(requests)):
+        connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        connection.setblocking(False)
+        connection.connect_ex((host, port))
+        selector.register(connection, selectors.EVENT_WRITE, number)
+    deadline = time.monotonic() + timeout
+    while selector.get_map() and time.monotonic() < deadline:
+        for key, events in selector.select(timeout=max(0.0, deadline - time.monotonic())):
+            connection, number = key.fileobj, key.data
+            try:
+                if events & selectors.EVENT_WRITE:
+                    error = connection.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if error:
+                        raise OSError(error, os.strerror(error))
+                    connection.setblocking(True)
+                    connection.sendall(requests[number])
+                    connection.setblocking(False)
+                    selector.modify(connection, selectors.EVENT_READ, number)
+                    continue
+                chunk = connection.recv(65536)
+                if chunk:
+                    received[number] += chunk
+                    continue
+                replies[number] = Reply(bytes(received[number]), None)
+            except OSError as error:
+                replies[number] = Reply(bytes(received[number]), f"{type(error).__name__}: {error}")
+            selector.unregister(connection)
+            connection.close()
+    for key in list(selector.get_map().values()):
+        replies[key.data] = Reply(bytes(received[key.data]), f"no end of response within {timeout:g} s")
+        key.fileobj.close()
+    selector.close()
+    return replies

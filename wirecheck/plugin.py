@@ -1,95 +1,110 @@
-"""The pytest side of wirecheck: options, the `wire` fixture, report header and sections.
+"""The pytest side of wirecheck: options, the `wire` fixture, the contract gate, report header and summary.
 
-Every option has one help text, used for the command-line flag and the ini key alike;
-the settings in force are printed in the report header. The `wire` fixture starts a
-capture and a server, hands out observations, turns verdicts into failures that show
-the conversation, and at teardown ends the server's whole tree and saves the
-annotated capture under captures/<test module>/<test name>.pcapng.
+Every option (wirecheck.settings) has one help text, used for the command-line flag and
+the ini key alike; the settings in force are printed in the report header. The `wire`
+fixture starts a capture and a server, hands out observations, turns verdicts into
+failures that show the conversation, and at teardown ends the server's whole tree,
+saves the annotated capture under captures/<test module>/<test name>.pcapng and has
+tshark confirm what the suite saw. With --server, only the tests marked `contract`
+run, against that command, and a table of the contract's properties ends the run.
 """
 
 import argparse
 import re
+import shlex
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from wirecheck import tshark
 from wirecheck.capture import CaptureError, can_capture
 from wirecheck.flows import Connection
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
 from wirecheck.report import ladder
-from wirecheck.session import Observation, WireSession, variant_command
-from wirecheck.timing import DEFAULT_FLOOR_SECONDS, DEFAULT_FRACTION, Tolerance
+from wirecheck.session import Observation, WireSession, free_port, variant_command
+from wirecheck.settings import DEFAULT_CONTRACT_SERVER, OPTIONS, Settings
 from wirecheck.verdicts import Verdict
 
-TOLERANCE_HELP = (f"smallest timing tolerance in seconds; a gap may differ from the expected one by the larger "
-                  f"of this and --timing-tolerance-percent of the gap (default {DEFAULT_FLOOR_SECONDS})")
-PERCENT_HELP = f"timing tolerance as a percentage of the expected gap (default {DEFAULT_FRACTION * 100:g})"
-PCAP_DIR_HELP = "directory for the captures, one pcapng per test (default: captures/ under the rootdir)"
-
-_SETTINGS = pytest.StashKey[tuple[Tolerance, Path]]()
-_SERVER_OUTPUT = pytest.StashKey[ServerProcess]()
+_SETTINGS = pytest.StashKey[Settings]()
+_SERVER = pytest.StashKey[ServerProcess]()
 _CAPTURE_PATH = pytest.StashKey[Path]()
-
-
-def _non_negative_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 <= value < 60:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 60 seconds, not {text}")
-    return value
-
-
-def _percent(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 100, not {text}")
-    return value
-
-
-_OPTIONS = (
-    ("timing_tolerance", TOLERANCE_HELP, _non_negative_seconds, str(DEFAULT_FLOOR_SECONDS)),
-    ("timing_tolerance_percent", PERCENT_HELP, _percent, str(DEFAULT_FRACTION * 100)),
-    ("pcap_dir", PCAP_DIR_HELP, str, ""),
-)
+_DESELECTED = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("wirecheck", "packet-level checks on the loopback wire")
-    for name, help_text, convert, default in _OPTIONS:
-        group.addoption("--" + name.replace("_", "-"), type=convert, default=None, help=help_text)
-        parser.addini(name, help_text, default=default)
+    for option in OPTIONS:
+        group.addoption("--" + option.name.replace("_", "-"), type=option.check, default=None,
+                        help=option.help % {"default": option.default or "none"})
+        parser.addini(option.name, option.help % {"default": option.default or "none"}, default=option.default)
 
 
-def _setting(config: pytest.Config, name: str):
+def _value(config: pytest.Config, option) -> object:
     """The command-line value if given, else the ini value, checked like the command line."""
-    value = config.getoption(name)
+    value = config.getoption(option.name)
     if value is not None:
         return value
-    _, _, convert, _ = next(option for option in _OPTIONS if option[0] == name)
     try:
-        return convert(config.getini(name))
+        return option.check(config.getini(option.name)) if config.getini(option.name) else option.default
     except argparse.ArgumentTypeError as error:
-        raise pytest.UsageError(f"ini option {name}: {error}") from None
+        raise pytest.UsageError(f"ini option {option.name}: {error}") from None
 
 
 def pytest_configure(config: pytest.Config) -> None:
     become_subreaper()
-    config.addinivalue_line("markers", "wire: the test captures the loopback wire (needs root or CAP_NET_RAW)")
-    tolerance = Tolerance(_setting(config, "timing_tolerance"), _setting(config, "timing_tolerance_percent") / 100)
-    pcap_dir = Path(_setting(config, "pcap_dir") or config.rootpath / "captures")
-    config.stash[_SETTINGS] = (tolerance, pcap_dir)
+    config.addinivalue_line("markers", "contract(property): a property of the contract of a well-behaved server; "
+                                       "with --server, only these tests run")
+    values = {option.name: _value(config, option) for option in OPTIONS}
+    settings = Settings.from_values(values, config.rootpath)
+    _check_writable(settings.pcap_dir)
+    config.stash[_SETTINGS] = settings
+    config.pluginmanager.register(ContractSummary(f"--server {settings.server!r}" if settings.server
+                                                  else f"the article's {DEFAULT_CONTRACT_SERVER}"))
+
+
+def _check_writable(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as error:
+        raise pytest.UsageError(f"--pcap-dir {directory}: cannot write captures there ({error.strerror})") from None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With --server, try the command once before any test, so that a bad one is one clear error."""
+    settings = session.config.stash[_SETTINGS]
+    if not settings.server or hasattr(session.config, "workerinput"):  # xdist workers: the controller checked
+        return
+    port = free_port()
+    argv = [word.replace("{port}", str(port)) for word in shlex.split(settings.server)]
+    with tempfile.TemporaryDirectory(prefix="wirecheck-preflight-") as scratch:
+        server = ServerProcess(argv, Path(scratch) / "server.log")
+        try:
+            server.start()
+            server.wait_listening(port, settings.listen_timeout)
+        except ServerFailed as error:
+            raise pytest.UsageError(f"--server {settings.server!r}: {error}") from None
+        finally:
+            server.stop()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    tolerance, pcap_dir = config.stash[_SETTINGS]
-    sniffing = can_capture() or "allowed"
-    return [f"wirecheck: timing tolerance {tolerance}; captures in {pcap_dir}", f"wirecheck: sniffing {sniffing}"]
+    agreement = "on" if tshark.available() else "off (tshark is not installed; bin/setup installs it)"
+    return [*config.stash[_SETTINGS].describe(),
+            f"wirecheck: sniffing {can_capture() or 'allowed'}; tshark agreement check {agreement}"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --server, only the contract runs: the tests about the article's servers are deselected, and said so."""
+    if not config.stash[_SETTINGS].server:
+        return
+    article = [item for item in items if item.get_closest_marker("contract") is None]
+    if article:
+        items[:] = [item for item in items if item.get_closest_marker("contract") is not None]
+        config.hook.pytest_deselected(items=article)
+        config.stash[_DESELECTED] = len(article)
 
 
 class Wire:
@@ -98,8 +113,10 @@ class Wire:
     def __init__(self, request: pytest.FixtureRequest, log_path: Path) -> None:
         self._request = request
         self._log_path = log_path
-        self.tolerance, pcap_dir = request.config.stash[_SETTINGS]
-        self.capture_path = pcap_dir / _safe_name(request.node.path.stem) / f"{_safe_name(request.node.name)}.pcapng"
+        self.settings = request.config.stash[_SETTINGS]
+        self.tolerance = self.settings.tolerance
+        self.capture_path = (self.settings.pcap_dir / _safe_name(request.node.path.stem)
+                             / f"{_safe_name(request.node.name)}.pcapng")
         self.session: WireSession | None = None
 
     def serve(self, variant: str, delay: float = 0.0, backlog: int | None = None,
@@ -107,11 +124,17 @@ class Wire:
         """Start capturing, then start the article's `variant`; return once it listens."""
         return self.serve_command(variant_command(variant, delay, backlog), open_files_limit)
 
+    def serve_contract(self) -> WireSession:
+        """Start the server under contract: --server's command, or the article's correct server."""
+        if self.settings.server:
+            return self.serve_command(shlex.split(self.settings.server))
+        return self.serve(DEFAULT_CONTRACT_SERVER)
+
     def serve_command(self, argv: list[str], open_files_limit: int | None = None) -> WireSession:
         """Start capturing, then start `argv` ("{port}" is replaced); return once it listens."""
         assert self.session is None, "one server per test"
-        self.session = WireSession(argv, self._log_path, open_files_limit)
-        self._request.node.stash[_SERVER_OUTPUT] = self.session.server
+        self.session = WireSession(argv, self._log_path, open_files_limit, self.settings.listen_timeout)
+        self._request.node.stash[_SERVER] = self.session.server
         self._request.node.stash[_CAPTURE_PATH] = self.capture_path
         try:
             self.session.start()
@@ -145,8 +168,8 @@ class Wire:
             if problem.segment is not None:
                 self.session.note(problem.segment, f"FAILED: {problem.message}")
         if verdict.problems:
-            marks = {p.segment.index: "!! " + p.message for p in verdict.problems if p.segment is not None}
-            marks = {**{s.index: text for s, text in verdict.notes}, **marks}
+            marks = {s.index: text for s, text in verdict.notes}
+            marks.update({p.segment.index: "!! " + p.message for p in verdict.problems if p.segment is not None})
             reasons = "\n".join(f"- {p.message}" for p in verdict.problems)
             pytest.fail(f"{reasons}\n\n{ladder(connection, marks)}\n\ncapture: {self.capture_path}", pytrace=False)
 
@@ -156,11 +179,19 @@ class Wire:
         return self.capture_path
 
     def finish(self) -> None:
-        if self.session is not None:
-            try:
-                self.session.close()
-            finally:
-                self.save()
+        """End the server, save the capture, and fail if tshark reads it otherwise than the suite did."""
+        if self.session is None:
+            return
+        try:
+            self.session.close()
+        finally:
+            self.save()
+        observation = self.session.observe()
+        if tshark.available() and not observation.capture.loss:
+            found = tshark.disagreements(self.capture_path, observation, self.session.port, self.session.notes)
+            if found:
+                pytest.fail("tshark disagrees with the suite about " + str(self.capture_path) + ":\n- "
+                            + "\n- ".join(found), pytrace=False)
 
 
 def _safe_name(name: str) -> str:
@@ -170,7 +201,7 @@ def _safe_name(name: str) -> str:
 
 @pytest.fixture
 def wire(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Wire]:
-    """Capture the loopback wire around one server of the article; saved as pcapng at the end."""
+    """Capture the loopback wire around one server; saved as pcapng at the end."""
     reason = can_capture()
     if reason:
         pytest.skip(reason)
@@ -182,7 +213,46 @@ def wire(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Wire]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
-    if report.failed and _SERVER_OUTPUT in item.stash:
-        report.sections.append(("wirecheck server output", item.stash[_SERVER_OUTPUT].output() or "(none)"))
+    if report.failed and _SERVER in item.stash:
+        report.sections.append(("wirecheck server output", item.stash[_SERVER].output() or "(none)"))
         report.sections.append(("wirecheck capture", str(item.stash[_CAPTURE_PATH])))
+    marker = item.get_closest_marker("contract")
+    if marker is not None:
+        report.user_properties.append(("contract", marker.args[0]))
     return report
+
+
+class ContractSummary:
+    """Collects each contract property's outcome (xdist workers' reports arrive here too) for the closing table."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+        self.results: dict[str, str] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        prop = dict(report.user_properties).get("contract")
+        if prop is None or (report.when != "call" and not report.failed):
+            return
+        if report.failed:
+            if not self.results.get(prop, "").startswith("FAILED"):
+                self.results[prop] = "FAILED: " + _first_line(report.longreprtext)
+        else:
+            self.results.setdefault(prop, "passed" if report.passed else "skipped")
+
+    def pytest_terminal_summary(self, terminalreporter, config: pytest.Config) -> None:
+        if _DESELECTED in config.stash:
+            terminalreporter.write_line(f"wirecheck: --server runs only the contract tests; "
+                                        f"{config.stash[_DESELECTED]} tests about the article's servers were not run")
+        if self.results:
+            terminalreporter.section(f"wirecheck contract: {self.server}")
+            for prop in sorted(self.results):
+                terminalreporter.write_line(f"{prop:<44} {self.results[prop]}")
+
+
+def _first_line(text: str) -> str:
+    """The reason a test failed, in one line: the first "expected ..." of the error (pytest's E lines),
+    else of the message, else the report's last line."""
+    found = (re.search(r"^E\s+(?:AssertionError: )?(expected\b.*)$", text, re.MULTILINE)
+             or re.search(r"^-? ?(expected\b.*)$", text, re.MULTILINE))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return (found.group(1) if found else lines[-1] if lines else "")[:160]

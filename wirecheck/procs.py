@@ -76,9 +76,10 @@ class ServerProcess:
         while not self._listens_on(port):
             if self.popen.poll() is not None:
                 raise ServerFailed(f"server exited with status {self.popen.returncode} before listening on "
-                                   f"port {port}\n{self.output()}")
+                                   f"port {port}\n{self._output_section()}")
             if time.monotonic() > deadline:
-                raise ServerFailed(f"server did not listen on port {port} within {timeout:g} s\n{self.output()}")
+                raise ServerFailed(f"server did not listen on 127.0.0.1:{port} within {timeout:g} s\n"
+                                   f"{self._output_section()}")
             time.sleep(READY_POLL_SECONDS)
 
     def _listens_on(self, port: int) -> bool:
@@ -120,6 +121,9 @@ class ServerProcess:
         except FileNotFoundError:
             return ""
         return text if len(text) <= OUTPUT_TAIL_CHARACTERS else "...\n" + text[-OUTPUT_TAIL_CHARACTERS:]
+
+    def _output_section(self) -> str:
+        return f"--- server output ---\n{self.output().rstrip() or '(none)'}"
 
     def running(self) -> bool:
         return self.popen is not None and self.popen.poll() is None

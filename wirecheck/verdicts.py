@@ -77,15 +77,9 @@ def http_exchange(connection: Connection, target: str, status: int, body: bytes)
     if (request.method, request.target) != ("GET", target):
         verdict.problem(f"expected GET {target}, the client sent {request.start_line!r}", client.first_data)
     verdict.note(client.first_data, f"request: {request.start_line}")
-    response = _parsed(verdict, "response", lambda: parse_response(server.data, server.fin is not None),
-                       server.first_data)
+    response = _response(verdict, connection, status)
     if response is None:
         return verdict
-    if not response.complete:
-        verdict.problem(f"expected a complete response, it ended early (framing: {response.framing}, "
-                        f"{len(response.body)} body bytes)", server.last_data)
-    if response.status != status:
-        verdict.problem(f"expected status {status}, the server answered {response.start_line!r}", server.first_data)
     if response.body != body:
         verdict.problem(f"expected the body {body!r}, the server sent {response.body!r}", server.last_data)
     if server.first_data.index < client.last_data.index:
@@ -96,30 +90,110 @@ def http_exchange(connection: Connection, target: str, status: int, body: bytes)
     return verdict
 
 
+def complete_response(connection: Connection, status: int) -> Verdict:
+    """The server answered with one complete HTTP response (by Content-Length, chunks or close) of `status`."""
+    verdict = Verdict()
+    response = _response(verdict, connection, status)
+    if response is not None:
+        verdict.note(connection.sent_by_server.first_data,
+                     f"response: {response.start_line} ({len(response.body)} body bytes, end by {response.framing})")
+    return verdict
+
+
+def answered(connection: Connection, status: int, limit: float) -> Verdict:
+    """The server began answering with `status` at most `limit` after the request (its end may still be due)."""
+    verdict = responds_within(connection, limit)
+    if verdict.ok:
+        _response(verdict, connection, status, complete=False)
+    return verdict
+
+
+def _response(verdict: Verdict, connection: Connection, status: int, complete: bool = True) -> HttpResponse | None:
+    """The parsed response, with a problem recorded if it is missing, of another status, or (if `complete`
+    is asked for) cut short."""
+    server = connection.sent_by_server
+    response = _parsed(verdict, "response", lambda: parse_response(server.data, server.fin is not None),
+                       server.first_data or connection.segments[-1])
+    if response is None:
+        return None
+    if complete and not response.complete:
+        ends_at = "the server's close, which did not come" if response.framing == "close" else "its framing"
+        verdict.problem(f"expected a complete response, it was cut short: its end is {ends_at} "
+                        f"({response.framing}, {len(response.body)} body bytes)", server.last_data)
+    if response.status != status:
+        verdict.problem(f"expected status {status}, the server answered {response.start_line!r}", server.first_data)
+    return response
+
+
 def server_closes_after_response(connection: Connection, delay: float, tolerance: Tolerance) -> Verdict:
     """The server sends FIN (not RST), before the client closes, `delay` after its last byte."""
     verdict = Verdict()
-    server = connection.sent_by_server
-    if server.rst is not None:
-        verdict.problem("expected the server to close with FIN, it sent RST", server.rst)
-        return verdict
-    if server.fin is None:
-        verdict.problem(f"expected a server FIN {seconds(delay)} after the response, no server FIN was sent",
-                        server.last_data)
+    gap = _fin_gap(verdict, connection, f"{seconds(delay)} after the response")
+    if gap is None:
         return verdict
     if connection.first_closer != "server":
         verdict.problem("expected the server to close first, the client closed first",
                         connection.sent_by_client.fin or connection.sent_by_client.rst)
-    if server.last_data is None:
-        verdict.problem("expected a response before the server FIN, the server sent no data", server.fin)
-        return verdict
-    gap = server.fin.time - server.last_data.time
     if not tolerance.allows(delay, gap):
         verdict.problem(f"expected the server FIN at {seconds(delay, signed=True)} after the last response byte, "
                         f"happened at {seconds(gap, signed=True)}; tolerance {seconds(tolerance.of(delay))}",
-                        server.fin)
-    verdict.note(server.last_data, "last response byte")
-    verdict.note(server.fin, f"server FIN, {seconds(gap)} after the last response byte (expected {seconds(delay)})")
+                        connection.sent_by_server.fin)
+    verdict.note(connection.sent_by_server.fin,
+                 f"server FIN, {seconds(gap)} after the last response byte (expected {seconds(delay)})")
+    return verdict
+
+
+def server_closes_within(connection: Connection, limit: float) -> Verdict:
+    """The server closes with FIN (not RST), after a complete response, at most `limit` after its last byte."""
+    verdict = Verdict()
+    gap = _fin_gap(verdict, connection, f"within {seconds(limit)} after the response")
+    if gap is None:
+        return verdict
+    fin = connection.sent_by_server.fin
+    try:
+        complete = parse_response(connection.sent_by_server.data, closed=True).complete
+    except HttpParseError:
+        complete = False
+    if not complete:
+        verdict.problem("expected the server FIN after a complete response, it closed before the response was "
+                        "complete", fin)
+    if gap > limit:
+        verdict.problem(f"expected the server FIN within {seconds(limit)} after the last response byte, "
+                        f"it came {seconds(gap)} after it (late FIN)", fin)
+    verdict.note(fin, f"server FIN, {seconds(gap)} after the last response byte (allowed: {seconds(limit)})")
+    return verdict
+
+
+def _fin_gap(verdict: Verdict, connection: Connection, expected: str) -> float | None:
+    """Seconds from the last response byte to the server's FIN; None (with a problem) if there is no such gap."""
+    server = connection.sent_by_server
+    if server.rst is not None:
+        verdict.problem("expected the server to close with FIN, it sent RST", server.rst)
+    elif server.fin is None:
+        verdict.problem(f"expected a server FIN {expected}, no server FIN was sent",
+                        server.last_data or connection.segments[-1])
+    elif server.last_data is None:
+        verdict.problem("expected a response before the server FIN, the server sent no data", server.fin)
+    else:
+        verdict.note(server.last_data, "last response byte")
+        return server.fin.time - server.last_data.time
+    return None
+
+
+def responds_within(connection: Connection, limit: float) -> Verdict:
+    """The server's response begins at most `limit` after the client's request."""
+    verdict = Verdict()
+    request, response = connection.sent_by_client.last_data, connection.sent_by_server.first_data
+    if request is None:
+        verdict.problem("expected a request from the client, it sent none", connection.segments[-1])
+    elif response is None:
+        verdict.problem(f"expected a response within {seconds(limit)} after the request, none came",
+                        connection.segments[-1])
+    elif response.time - request.time > limit:
+        verdict.problem(f"expected a response within {seconds(limit)} after the request, it came "
+                        f"{seconds(response.time - request.time)} after it", response)
+    else:
+        verdict.note(response, f"response {seconds(response.time - request.time)} after the request")
     return verdict
 
 

@@ -145,10 +145,11 @@ def test_http_exchange_blames_the_request_when_it_is_not_http():
     assert problem.segment.index == REQUEST_DATA
 
 
-def test_http_exchange_without_a_response_says_so():
-    problem = only_problem(http(with_frames({RESPONSE_DATA: None})))
+def test_http_exchange_without_a_response_says_so_at_the_last_frame():
+    connection = only_connection(with_frames({RESPONSE_DATA: None}))
+    problem = only_problem(verdicts.http_exchange(connection, "/hello", 200, BODY))
     assert "expected an HTTP response: no end of headers in 0 bytes" in problem.message
-    assert problem.segment is None
+    assert problem.segment is connection.segments[-1]
 
 
 def test_http_exchange_blames_a_response_shorter_than_its_content_length():

@@ -1,0 +1,158 @@
+"""The contract of a well-behaved server, checked on the wire and in the process table.
+
+Runs against the command given with --server (any language; {port} is replaced by a
+free port), or, without it, against the article's correct server (forking_waitpid).
+Every request carries "Connection: close", so that an HTTP/1.1 server that keeps
+connections alive still closes after its response.
+"""
+
+import random
+import socket
+import struct
+import time
+
+import pytest
+
+from wirecheck import verdicts
+from wirecheck.clients import burst, read_until_closed, request_bytes
+
+HANDSHAKE_CONNECTIONS = 3
+OVERLAPPING_CLIENTS = 5
+# Connections past a small listen backlog see their SYNs dropped and retried after 1 s
+# and 3 s (Linux's SYN retransmission timer), so a burst may take that long to be served.
+BURST_GRACE_SECONDS = 5.0
+# How long after a burst the server may take to reap its children and close descriptors.
+SETTLE_SECONDS = 2.0
+SETTLE_POLL_SECONDS = 0.05
+# Descriptors the server may open lazily (a log file, a resolver socket) during a burst
+# without that being a leak: far below one per connection.
+DESCRIPTOR_SLACK = 3
+RANDOM_SEED = 1  # the "random bytes" abuse sends the same bytes on every run
+RANDOM_BYTES = 512
+OVERSIZED_REQUEST_BYTES = 70_000  # larger than the article's 1 KiB buffer and http.server's 64 KiB line limit
+
+
+def _requests(wire, count: int) -> list[bytes]:
+    return [request_bytes(wire.settings.contract_path, "127.0.0.1", wire.session.port, close=True)] * count
+
+
+def _reply_timeout(wire) -> float:
+    return wire.settings.fin_within + BURST_GRACE_SECONDS
+
+
+def _answered(wire, connection) -> None:
+    """`connection` was opened and answered with the expected status in time (how it ends is property 3's)."""
+    __tracebackhide__ = True
+    wire.expect(verdicts.handshake(connection), connection)
+    wire.expect(verdicts.answered(connection, wire.settings.contract_status, wire.settings.fin_within), connection)
+
+
+@pytest.mark.contract("1. three-way handshake")
+def test_1_every_connection_completes_the_three_way_handshake(wire):
+    wire.serve_contract()
+    burst(wire.session.port, _requests(wire, HANDSHAKE_CONNECTIONS), _reply_timeout(wire))
+    for connection in wire.connections(HANDSHAKE_CONNECTIONS):
+        wire.expect(verdicts.handshake(connection), connection)
+
+
+@pytest.mark.contract("2. one complete response")
+def test_2_a_get_receives_one_complete_response_with_the_expected_status(wire):
+    wire.serve_contract()
+    burst(wire.session.port, _requests(wire, 1), _reply_timeout(wire))
+    connection, = wire.connections(1)
+    wire.expect(verdicts.complete_response(connection, wire.settings.contract_status), connection)
+
+
+@pytest.mark.contract("3. closes with FIN, in time")
+def test_3_the_server_closes_with_fin_soon_after_a_complete_response(wire):
+    wire.serve_contract()
+    burst(wire.session.port, _requests(wire, 1), _reply_timeout(wire))
+    connection, = wire.connections(1)
+    wire.expect(verdicts.server_closes_within(connection, wire.settings.fin_within), connection)
+
+
+@pytest.mark.contract("4. no client waits for another")
+def test_4_a_silent_client_does_not_hold_up_overlapping_clients(wire):
+    session = wire.serve_contract()
+    with socket.create_connection(("127.0.0.1", session.port)):  # connects, then says nothing
+        burst(session.port, _requests(wire, OVERLAPPING_CLIENTS), wire.settings.fin_within)
+    silent, *served = wire.connections(OVERLAPPING_CLIENTS + 1)
+    for connection in served:
+        _answered(wire, connection)
+
+
+@pytest.mark.contract("5. no zombies, no descriptor leak")
+def test_5_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wire):
+    session = wire.serve_contract()
+    burst(session.port, _requests(wire, 1), _reply_timeout(wire))  # opens whatever the server opens lazily
+    before = _settled_descriptors(session.server)
+    replies = burst(session.port, _requests(wire, wire.settings.burst_size), _reply_timeout(wire))
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while (session.server.zombies() or session.server.open_descriptors() > before + DESCRIPTOR_SLACK) \
+            and time.monotonic() < deadline:
+        time.sleep(SETTLE_POLL_SECONDS)
+    zombies, after = session.server.zombies(), session.server.open_descriptors()
+    served = sum(reply.error is None for reply in replies)
+    assert not zombies, (f"expected no zombie children {SETTLE_SECONDS:g} s after a burst of {len(replies)} "
+                         f"connections, found {len(zombies)} (pids {[z.pid for z in zombies][:10]})")
+    assert after <= before + DESCRIPTOR_SLACK, (
+        f"expected the server's open descriptors not to grow with connections served: {before} before a burst "
+        f"of {len(replies)} connections ({served} served), {after} after")
+
+
+def _settled_descriptors(server) -> int:
+    """The tree's descriptor count once it stops changing (children of the warm-up may still be exiting)."""
+    count, deadline = server.open_descriptors(), time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(SETTLE_POLL_SECONDS)
+        count, previous = server.open_descriptors(), count
+        if count == previous and not server.zombies():
+            break
+    return count
+
+
+def _closes_without_a_request(port: int, path: str) -> None:
+    socket.create_connection(("127.0.0.1", port)).close()
+
+
+def _sends_random_bytes(port: int, path: str) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as client:
+        client.sendall(random.Random(RANDOM_SEED).randbytes(RANDOM_BYTES))
+        client.shutdown(socket.SHUT_WR)
+        _read_quietly(client)
+
+
+def _sends_an_oversized_request(port: int, path: str) -> None:
+    padding = "a" * OVERSIZED_REQUEST_BYTES
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as client:
+        try:
+            client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {padding}\r\n\r\n".encode())
+        except ConnectionError:
+            return  # the server answered early and reset: that is its right
+        _read_quietly(client)
+
+
+def _resets_mid_response(port: int, path: str) -> None:
+    client = socket.create_connection(("127.0.0.1", port), timeout=2)
+    client.sendall(request_bytes(path, "127.0.0.1", port, close=True))
+    client.recv(1)  # the response has started
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()  # with linger 0: RST
+
+
+def _read_quietly(client: socket.socket) -> None:
+    try:
+        read_until_closed(client)
+    except (ConnectionError, TimeoutError):
+        pass
+
+
+@pytest.mark.contract("6. survives bad input")
+@pytest.mark.parametrize("abuse", [_closes_without_a_request, _sends_random_bytes, _sends_an_oversized_request,
+                                   _resets_mid_response], ids=lambda abuse: abuse.__name__.strip("_"))
+def test_6_the_server_survives_bad_input_and_serves_the_next_client_normally(wire, abuse):
+    session = wire.serve_contract()
+    abuse(session.port, wire.settings.contract_path)
+    burst(session.port, _requests(wire, 1), _reply_timeout(wire))
+    assert session.server.running(), f"expected the server to survive, it exited:\n{session.server.output()}"
+    _answered(wire, wire.observe().connections[-1])

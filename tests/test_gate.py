@@ -1,0 +1,62 @@
+"""The --server gate, run as a user runs it: good servers pass, each faulty one fails on its own property,
+and a bad command is one clear error, fast."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from wirecheck.session import REPO_ROOT
+
+PYTHON = sys.executable
+# A nested run of the contract: nine tests, the slowest waiting about a second.
+GATE_SECONDS = 120
+# A server that never listens is given up on after this long (--listen-timeout).
+SHORT_LISTEN_TIMEOUT = "1"
+
+
+def gate(command: str, tmp_path, *options: str) -> subprocess.CompletedProcess:
+    """`pytest tests/ --server COMMAND` in a subprocess, as a user would type it."""
+    return subprocess.run([PYTHON, "-m", "pytest", "tests", "-p", "no:cacheprovider",
+                           "--pcap-dir", str(tmp_path / "captures"), "--server", command, *options],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=GATE_SECONDS)
+
+
+def contract_table(output: str) -> dict[str, str]:
+    """The closing table: property -> "passed" or "FAILED: reason"."""
+    table = output.split("wirecheck contract:", 1)[1]
+    rows = re.findall(r"^(\d\. .+?)\s{2,}(passed|skipped|FAILED: .*)$", table, re.MULTILINE)
+    return dict(rows)
+
+
+@pytest.mark.parametrize("command, failing", [
+    (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", set()),
+    (f"{PYTHON} -m server.forking_waitpid --port {{port}}", set()),
+    (f"{PYTHON} -m server.iterative --port {{port}}", {"4. no client waits for another"}),
+    (f"{PYTHON} -m server.forking --delay 0 --port {{port}}", {"5. no zombies, no descriptor leak"}),
+], ids=["http.server", "forking_waitpid", "iterative", "forking"])
+def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, tmp_path):
+    done = gate(command, tmp_path)
+    table = contract_table(done.stdout)
+    assert len(table) == 6, f"expected six contract properties in the closing table:\n{done.stdout[-3000:]}"
+    failed = {prop for prop, outcome in table.items() if outcome.startswith("FAILED")}
+    assert failed == failing, f"expected failures {failing or 'none'}, got {failed or 'none'}:\n{done.stdout[-3000:]}"
+    assert done.returncode == (1 if failing else 0), done.stdout[-3000:]
+    assert "tests about the article's servers were not run" in done.stdout
+
+
+@pytest.mark.parametrize("command, message", [
+    ("python3 -m http.server", "has no {port}"),
+    ("no-such-server {port}", "cannot start no-such-server"),
+    (f"{PYTHON} -c 'print(\"bad config\"); raise SystemExit(3)' {{port}}", "exited with status 3 before listening"),
+    (f"{PYTHON} -c 'import time; time.sleep(30)' {{port}}", "did not listen on 127.0.0.1:"),
+], ids=["no-port", "no-such-command", "exits-at-once", "never-listens"])
+def test_a_bad_server_command_is_one_clear_error(command, message, tmp_path):
+    done = gate(command, tmp_path, "--listen-timeout", SHORT_LISTEN_TIMEOUT)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith(("ERROR", "python -m pytest: error"))]
+    assert errors and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    if "exited with status 3" in message:
+        assert "bad config" in done.stderr, "expected the server's output in the error"

@@ -1,0 +1,105 @@
+"""The suite's settings: one table of options, each with one help text and one checker.
+
+The pytest plugin turns each row into a command-line flag and an ini key; a bad value
+is refused by its checker with one line that says why (argparse shows it as a usage
+error). Nothing here imports pytest.
+"""
+
+import argparse
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wirecheck.session import LISTEN_TIMEOUT_SECONDS, PORT_PLACEHOLDER
+from wirecheck.timing import DEFAULT_FLOOR_SECONDS, DEFAULT_FRACTION, Tolerance
+
+DEFAULT_CONTRACT_SERVER = "forking_waitpid"  # the article's correct server: the contract's reference
+
+
+def _number(text: str, kind: type, low: float, high: float, unit: str) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a {kind.__name__} {unit}: {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be {low:g} to {high:g} {unit}, not {text}")
+    return value
+
+
+def _server_command(text: str) -> str:
+    try:
+        argv = shlex.split(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"cannot split {text!r} into words: {error}") from None
+    if not argv:
+        raise argparse.ArgumentTypeError("is empty: give the command that starts your server")
+    if not any(PORT_PLACEHOLDER in word for word in argv):
+        raise argparse.ArgumentTypeError(f"{text!r} has no {PORT_PLACEHOLDER}: the suite picks a free port and "
+                                         f"puts it there, e.g. 'python3 -m http.server {PORT_PLACEHOLDER} "
+                                         "--bind 127.0.0.1'")
+    return text
+
+
+def _path(text: str) -> str:
+    if not text.startswith("/") or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(f"must be a path starting with / and without spaces, not {text!r}")
+    return text
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    help: str
+    check: Callable[[str], object]
+    default: str
+
+
+OPTIONS = (
+    Option("timing_tolerance", "smallest timing tolerance in seconds; a gap may differ from the expected one by "
+           "the larger of this and --timing-tolerance-percent of the gap (default: %(default)s)",
+           lambda text: _number(text, float, 0, 60, "seconds"), str(DEFAULT_FLOOR_SECONDS)),
+    Option("timing_tolerance_percent", "timing tolerance as a percentage of the expected gap (default: %(default)s)",
+           lambda text: _number(text, float, 0, 100, "percent"), f"{DEFAULT_FRACTION * 100:g}"),
+    Option("pcap_dir", "directory for the captures, one pcapng per test (default: captures/ under the rootdir)",
+           str, ""),
+    Option("server", f"run only the contract tests, against this command; {PORT_PLACEHOLDER} becomes a free port "
+           f"and the server must listen on 127.0.0.1 there (default: the article's {DEFAULT_CONTRACT_SERVER})",
+           _server_command, ""),
+    Option("listen_timeout", "seconds a server may take to start listening (default: %(default)s)",
+           lambda text: _number(text, float, 0.1, 600, "seconds"), f"{LISTEN_TIMEOUT_SECONDS:g}"),
+    Option("contract_path", "the path the contract requests (default: %(default)s)", _path, "/"),
+    Option("contract_status", "the status the contract expects (default: %(default)s)",
+           lambda text: _number(text, int, 100, 599, ""), "200"),
+    Option("fin_within", "seconds within which the server must send its FIN after its response, and answer "
+           "while a silent client is connected (default: %(default)s)",
+           lambda text: _number(text, float, 0.001, 60, "seconds"), "1.0"),
+    Option("burst_size", "connections the contract opens at once (default: %(default)s)",
+           lambda text: _number(text, int, 1, 5000, "connections"), "50"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    tolerance: Tolerance
+    pcap_dir: Path
+    server: str  # "" for the article's correct server
+    listen_timeout: float
+    contract_path: str
+    contract_status: int
+    fin_within: float
+    burst_size: int
+
+    @classmethod
+    def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
+        return cls(Tolerance(values["timing_tolerance"], values["timing_tolerance_percent"] / 100),
+                   Path(values["pcap_dir"] or rootdir / "captures"), values["server"], values["listen_timeout"],
+                   values["contract_path"],
+                   values["contract_status"], values["fin_within"], values["burst_size"])
+
+    def describe(self) -> list[str]:
+        """The settings in force, for the report header."""
+        server = f"--server {self.server!r}" if self.server else f"the article's {DEFAULT_CONTRACT_SERVER}"
+        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}",
+                f"wirecheck contract: {server}; GET {self.contract_path} expecting {self.contract_status}; "
+                f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections"]
