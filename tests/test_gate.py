@@ -32,10 +32,9 @@ def contract_table(output: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("command, failing", [
     (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", set()),
-    (f"{PYTHON} -m server.forking_waitpid --port {{port}}", set()),
     (f"{PYTHON} -m server.iterative --port {{port}}", {"4. no client waits for another"}),
     (f"{PYTHON} -m server.forking --delay 0 --port {{port}}", {"5. no zombies, no descriptor leak"}),
-], ids=["http.server", "forking_waitpid", "iterative", "forking"])
+], ids=["http.server", "iterative", "forking"])
 def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, tmp_path):
     done = gate(command, tmp_path)
     table = contract_table(done.stdout)
