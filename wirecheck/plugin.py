@@ -21,9 +21,10 @@ import pytest
 from wirecheck import tshark
 from wirecheck.capture import CaptureError, can_capture
 from wirecheck.flows import Connection
+from wirecheck.privileges import ServerUser, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
 from wirecheck.report import ladder
-from wirecheck.session import Observation, WireSession, free_port, variant_command
+from wirecheck.session import REPO_ROOT, Observation, WireSession, free_port, variant_command
 from wirecheck.settings import DEFAULT_CONTRACT_SERVER, OPTIONS, Settings
 from wirecheck.verdicts import Verdict
 
@@ -31,6 +32,7 @@ _SETTINGS = pytest.StashKey[Settings]()
 _SERVER = pytest.StashKey[ServerProcess]()
 _CAPTURE_PATH = pytest.StashKey[Path]()
 _DESELECTED = pytest.StashKey[int]()
+_SERVER_USER = pytest.StashKey[ServerUser]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,6 +62,10 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = Settings.from_values(values, config.rootpath)
     _check_writable(settings.pcap_dir)
     config.stash[_SETTINGS] = settings
+    try:
+        config.stash[_SERVER_USER] = choose_server_user(settings.server_user, REPO_ROOT)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
     config.pluginmanager.register(ContractSummary(f"--server {settings.server!r}" if settings.server
                                                   else f"the article's {DEFAULT_CONTRACT_SERVER}"))
 
@@ -80,7 +86,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     port = free_port()
     argv = [word.replace("{port}", str(port)) for word in shlex.split(settings.server)]
     with tempfile.TemporaryDirectory(prefix="wirecheck-preflight-") as scratch:
-        server = ServerProcess(argv, Path(scratch) / "server.log")
+        server = ServerProcess(argv, Path(scratch) / "server.log", user=session.config.stash[_SERVER_USER].name)
         try:
             server.start()
             server.wait_listening(port, settings.listen_timeout)
@@ -93,7 +99,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     agreement = "on" if tshark.available() else "off (tshark is not installed; bin/setup installs it)"
     return [*config.stash[_SETTINGS].describe(),
-            f"wirecheck: sniffing {can_capture() or 'allowed'}; tshark agreement check {agreement}"]
+            f"wirecheck: sniffing {can_capture() or 'allowed'}; tshark agreement check {agreement}",
+            f"wirecheck: {config.stash[_SERVER_USER].reason}"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -114,6 +121,7 @@ class Wire:
         self._request = request
         self._log_path = log_path
         self.settings = request.config.stash[_SETTINGS]
+        self.server_user = request.config.stash[_SERVER_USER]
         self.tolerance = self.settings.tolerance
         self.capture_path = (self.settings.pcap_dir / _safe_name(request.node.path.stem)
                              / f"{_safe_name(request.node.name)}.pcapng")
@@ -133,7 +141,8 @@ class Wire:
     def serve_command(self, argv: list[str], open_files_limit: int | None = None) -> WireSession:
         """Start capturing, then start `argv` ("{port}" is replaced); return once it listens."""
         assert self.session is None, "one server per test"
-        self.session = WireSession(argv, self._log_path, open_files_limit, self.settings.listen_timeout)
+        self.session = WireSession(argv, self._log_path, open_files_limit, self.settings.listen_timeout,
+                                   self.server_user.name)
         self._request.node.stash[_SERVER] = self.session.server
         self._request.node.stash[_CAPTURE_PATH] = self.capture_path
         try:

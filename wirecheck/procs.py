@@ -20,6 +20,8 @@ from pathlib import Path
 
 import psutil
 
+from wirecheck.privileges import process_identity
+
 PR_SET_CHILD_SUBREAPER = 36
 READY_POLL_SECONDS = 0.01
 TERMINATE_GRACE_SECONDS = 2.0
@@ -42,8 +44,9 @@ class ServerProcess:
     """One server command, from start to a reaped end."""
 
     def __init__(self, argv: list[str], log_path: Path, cwd: Path | None = None,
-                 open_files_limit: int | None = None) -> None:
+                 open_files_limit: int | None = None, user: str | None = None) -> None:
         self.argv = argv
+        self.user = user  # run as this user (None: as ourselves)
         self.log_path = log_path
         self.cwd = cwd
         self.open_files_limit = open_files_limit  # RLIMIT_NOFILE for the server (and its children) only
@@ -62,7 +65,8 @@ class ServerProcess:
             try:
                 self.popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
                                               stderr=subprocess.STDOUT, cwd=self.cwd, start_new_session=True,
-                                              preexec_fn=self._limit_open_files if self.open_files_limit else None)
+                                              preexec_fn=self._limit_open_files if self.open_files_limit else None,
+                                              **process_identity(self.user))
             except OSError as error:
                 raise ServerFailed(f"cannot start {' '.join(self.argv)}: {error}") from error
 

@@ -58,11 +58,11 @@ class WireSession:
     """A server under observation; `argv` may contain "{port}", replaced by the chosen port."""
 
     def __init__(self, argv: list[str], log_path: Path, open_files_limit: int | None = None,
-                 listen_timeout: float = LISTEN_TIMEOUT_SECONDS) -> None:
+                 listen_timeout: float = LISTEN_TIMEOUT_SECONDS, user: str | None = None) -> None:
         self.port = free_port()
         self.capture = LoopbackCapture(self.port)
         self.server = ServerProcess([arg.replace(PORT_PLACEHOLDER, str(self.port)) for arg in argv],
-                                    log_path, cwd=REPO_ROOT, open_files_limit=open_files_limit)
+                                    log_path, cwd=REPO_ROOT, open_files_limit=open_files_limit, user=user)
         self.listen_timeout = listen_timeout
         self.observation: Observation | None = None
         self.notes: dict[int, list[str]] = defaultdict(list)

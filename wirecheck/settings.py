@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from wirecheck.privileges import DEFAULT_SERVER_USER
 from wirecheck.session import LISTEN_TIMEOUT_SECONDS, PORT_PLACEHOLDER
 from wirecheck.timing import DEFAULT_FLOOR_SECONDS, DEFAULT_FRACTION, Tolerance
 
@@ -68,6 +69,8 @@ OPTIONS = (
            _server_command, ""),
     Option("listen_timeout", "seconds a server may take to start listening (default: %(default)s)",
            lambda text: _number(text, float, 0.1, 600, "seconds"), f"{LISTEN_TIMEOUT_SECONDS:g}"),
+    Option("server_user", "when the suite runs as root, the user the servers run as; root keeps them root "
+           "(default: %(default)s)", str, DEFAULT_SERVER_USER),
     Option("contract_path", "the path the contract requests (default: %(default)s)", _path, "/"),
     Option("contract_status", "the status the contract expects (default: %(default)s)",
            lambda text: _number(text, int, 100, 599, ""), "200"),
@@ -85,6 +88,7 @@ class Settings:
     pcap_dir: Path
     server: str  # "" for the article's correct server
     listen_timeout: float
+    server_user: str
     contract_path: str
     contract_status: int
     fin_within: float
@@ -94,7 +98,7 @@ class Settings:
     def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
         return cls(Tolerance(values["timing_tolerance"], values["timing_tolerance_percent"] / 100),
                    Path(values["pcap_dir"] or rootdir / "captures"), values["server"], values["listen_timeout"],
-                   values["contract_path"],
+                   values["server_user"], values["contract_path"],
                    values["contract_status"], values["fin_within"], values["burst_size"])
 
     def describe(self) -> list[str]:

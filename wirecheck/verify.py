@@ -19,6 +19,7 @@ from pathlib import Path
 from wirecheck import verdicts
 from wirecheck.capture import can_capture
 from wirecheck.clients import curl
+from wirecheck.privileges import DEFAULT_SERVER_USER, choose_server_user
 from wirecheck.procs import ServerFailed, become_subreaper
 from wirecheck.session import REPO_ROOT, WireSession, variant_command, variants
 from wirecheck.timing import ACK_SETTLE_SECONDS, Tolerance, seconds
@@ -37,14 +38,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wirecheck verify: {reason}", file=sys.stderr)
         return 2
     become_subreaper()
+    server_user = choose_server_user(DEFAULT_SERVER_USER, REPO_ROOT)
     tolerance = Tolerance()
     print(f"Each server: response, then --delay {args.delay:g} s, then close; curl gives up after "
-          f"{args.window:g} s; timing tolerance {tolerance}.\n")
+          f"{args.window:g} s; timing tolerance {tolerance}; {server_user.reason}.\n")
     print(_row(COLUMNS))
     failures = 0
     with tempfile.TemporaryDirectory(prefix="wirecheck-verify-") as logs:
         for variant in args.variant or sorted(variants(), key=lambda v: ARTICLE_LISTING.get(v, "~")):
-            row, passed = _verify(variant, args, tolerance, Path(logs) / f"{variant}.log")
+            row, passed = _verify(variant, args, tolerance, Path(logs) / f"{variant}.log", server_user.name)
             print(_row(row), flush=True)
             failures += not passed
     print(f"\n{len(args.variant or variants()) - failures} as expected, {failures} not. "
@@ -52,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failures else 0
 
 
-def _verify(variant: str, args: argparse.Namespace, tolerance: Tolerance, log: Path) -> tuple[tuple, bool]:
-    session = WireSession(variant_command(variant, delay=args.delay), log)
+def _verify(variant: str, args: argparse.Namespace, tolerance: Tolerance, log: Path,
+            user: str | None) -> tuple[tuple, bool]:
+    session = WireSession(variant_command(variant, delay=args.delay), log, user=user)
     try:
         session.start()
         fetched = curl(session.url("/hello"), args.window)
