@@ -81,7 +81,7 @@ def test_unclosed_checks_fail_when_the_server_closes_on_time(wire):
 
 
 @pytest.mark.parametrize("variant, check, fragment", [
-    ("forking", verdicts.waits_for, "expected the second response after the first connection's server FIN"),
+    ("forking", verdicts.waits_for, "expected the second response after the first connection's close"),
     ("iterative_slow", verdicts.answered_without_waiting, "expected the second response while the first"),
 ])
 def test_concurrency_checks_fail_on_the_other_kind_of_server(wire, variant, check, fragment):

@@ -6,15 +6,14 @@ Every request carries "Connection: close", so that an HTTP/1.1 server that keeps
 connections alive still closes after its response.
 """
 
-import random
 import socket
-import struct
 import time
 
 import pytest
 
 from wirecheck import verdicts
-from wirecheck.clients import burst, read_until_closed, request_bytes
+from wirecheck.abuse import ABUSES
+from wirecheck.clients import burst, request_bytes
 
 HANDSHAKE_CONNECTIONS = 3
 OVERLAPPING_CLIENTS = 5
@@ -27,9 +26,6 @@ SETTLE_POLL_SECONDS = 0.05
 # Descriptors the server may open lazily (a log file, a resolver socket) during a burst
 # without that being a leak: far below one per connection.
 DESCRIPTOR_SLACK = 3
-RANDOM_SEED = 1  # the "random bytes" abuse sends the same bytes on every run
-RANDOM_BYTES = 512
-OVERSIZED_REQUEST_BYTES = 70_000  # larger than the article's 1 KiB buffer and http.server's 64 KiB line limit
 
 
 def _requests(wire, count: int) -> list[bytes]:
@@ -111,48 +107,11 @@ def _settled_descriptors(server) -> int:
     return count
 
 
-def _closes_without_a_request(port: int, path: str) -> None:
-    socket.create_connection(("127.0.0.1", port)).close()
-
-
-def _sends_random_bytes(port: int, path: str) -> None:
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as client:
-        client.sendall(random.Random(RANDOM_SEED).randbytes(RANDOM_BYTES))
-        client.shutdown(socket.SHUT_WR)
-        _read_quietly(client)
-
-
-def _sends_an_oversized_request(port: int, path: str) -> None:
-    padding = "a" * OVERSIZED_REQUEST_BYTES
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as client:
-        try:
-            client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {padding}\r\n\r\n".encode())
-        except ConnectionError:
-            return  # the server answered early and reset: that is its right
-        _read_quietly(client)
-
-
-def _resets_mid_response(port: int, path: str) -> None:
-    client = socket.create_connection(("127.0.0.1", port), timeout=2)
-    client.sendall(request_bytes(path, "127.0.0.1", port, close=True))
-    client.recv(1)  # the response has started
-    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    client.close()  # with linger 0: RST
-
-
-def _read_quietly(client: socket.socket) -> None:
-    try:
-        read_until_closed(client)
-    except (ConnectionError, TimeoutError):
-        pass
-
-
 @pytest.mark.contract("6. survives bad input")
-@pytest.mark.parametrize("abuse", [_closes_without_a_request, _sends_random_bytes, _sends_an_oversized_request,
-                                   _resets_mid_response], ids=lambda abuse: abuse.__name__.strip("_"))
+@pytest.mark.parametrize("abuse", sorted(ABUSES))
 def test_6_the_server_survives_bad_input_and_serves_the_next_client_normally(wire, abuse):
     session = wire.serve_contract()
-    abuse(session.port, wire.settings.contract_path)
+    ABUSES[abuse](session.port, wire.settings.contract_path, _reply_timeout(wire))
     burst(session.port, _requests(wire, 1), _reply_timeout(wire))
     assert session.server.running(), f"expected the server to survive, it exited:\n{session.server.output()}"
     _answered(wire, wire.observe().connections[-1])

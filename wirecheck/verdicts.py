@@ -10,7 +10,7 @@ the very check that guards the good ones.
 
 from dataclasses import dataclass, field
 
-from wirecheck.flows import Connection
+from wirecheck.flows import STATES, Connection
 from wirecheck.frames import ACK, SYN, Segment
 from wirecheck.http import HttpParseError, HttpRequest, HttpResponse, parse_request, parse_response
 from wirecheck.timing import Tolerance, seconds
@@ -197,6 +197,18 @@ def responds_within(connection: Connection, limit: float) -> Verdict:
     return verdict
 
 
+def ends(connection: Connection, state: str) -> Verdict:
+    """The connection ends in Zeek's `state` (see flows.STATES)."""
+    verdict = Verdict()
+    closing = _closing(connection) or connection.segments[-1]
+    if connection.state != state:
+        verdict.problem(f"expected the connection to end {state} ({STATES[state]}), it ended {connection.state} "
+                        f"({STATES[connection.state]})", closing)
+    else:
+        verdict.note(closing, f"the connection ends {state}: {STATES[state]}")
+    return verdict
+
+
 def server_silent_until(connection: Connection, moment: float, what: str) -> Verdict:
     """The server sends no FIN and no RST before `moment` (wall clock); `what` names the moment."""
     verdict = Verdict()
@@ -241,33 +253,41 @@ def client_fin_acked_not_answered(connection: Connection, before: float) -> Verd
 
 
 def waits_for(first: Connection, second: Connection) -> Verdict:
-    """`second`'s response starts only after `first` is closed by the server (one at a time)."""
+    """`second`'s response starts only once `first` is closing (its first FIN or RST): one client at a time."""
     verdict = Verdict()
-    first_fin, response = first.sent_by_server.fin, second.sent_by_server.first_data
-    if first_fin is None or response is None:
-        verdict.problem("expected a server FIN on the first connection and a response on the second",
-                        response or first_fin)
-    elif response.time < first_fin.time:
-        verdict.problem(f"expected the second response after the first connection's server FIN, it came "
-                        f"{seconds(first_fin.time - response.time)} before it", response)
+    closing, response = _closing(first), second.sent_by_server.first_data
+    if closing is None or response is None:
+        verdict.problem("expected the first connection to close and the second to get a response",
+                        response or closing or second.segments[-1])
+    elif response.time < closing.time:
+        verdict.problem(f"expected the second response after the first connection's close, it came "
+                        f"{seconds(closing.time - response.time)} before it", response)
     else:
-        verdict.note(response, f"second response, {seconds(response.time - first_fin.time)} after "
-                               "the first connection's server FIN: it waited")
+        verdict.note(closing, "the first connection closes")
+        verdict.note(response, f"second response, {seconds(response.time - closing.time)} after "
+                               "the first connection's close: it waited")
     return verdict
 
 
 def answered_without_waiting(first: Connection, second: Connection) -> Verdict:
     """`second` gets its response while `first` is still open (clients are served at once)."""
     verdict = Verdict()
-    first_fin, response = first.sent_by_server.fin, second.sent_by_server.first_data
+    closing, response = _closing(first), second.sent_by_server.first_data
     if response is None:
         verdict.problem("expected a response on the second connection, none came", second.segments[-1])
-    elif first_fin is not None and first_fin.time < response.time:
+    elif closing is not None and closing.time < response.time:
         verdict.problem(f"expected the second response while the first connection was open, it came "
-                        f"{seconds(response.time - first_fin.time)} after the first connection's FIN", response)
+                        f"{seconds(response.time - closing.time)} after the first connection's close", response)
     else:
         verdict.note(response, "second response while the first connection is still open: no waiting")
     return verdict
+
+
+def _closing(connection: Connection) -> Segment | None:
+    """The connection's first FIN or RST, from either side."""
+    client, server = connection.sent_by_client, connection.sent_by_server
+    return min((s for s in (client.fin, client.rst, server.fin, server.rst) if s), key=lambda s: s.index,
+               default=None)
 
 
 def handshake_completes_at_once(connection: Connection, tolerance: Tolerance) -> Verdict:

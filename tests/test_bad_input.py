@@ -1,0 +1,67 @@
+"""Every article server survives rude clients and then serves an ordinary one; the wire shows how each rude
+connection ended, and that a silent client blocks the iterative server (its documented weakness) and no other."""
+
+import socket
+import threading
+
+import pytest
+from expectations import BODY, FORKING_VARIANTS, STATUS, TARGET
+
+from wirecheck import verdicts
+from wirecheck.abuse import ABUSES
+from wirecheck.clients import burst, request_bytes
+
+# iterative_slow is iterative with another default delay: with the delay these tests use it is the same server.
+VARIANTS = ("iterative", *FORKING_VARIANTS, "forking_unclosed")
+# How long a rude client waits for a server that never closes (forking_unclosed) before it gives up.
+ABUSE_TIMEOUT_SECONDS = 0.5
+# The ordinary client's answer must begin this soon after its request (a loopback answer takes a few ms).
+ANSWER_LIMIT_SECONDS = 1.0
+# How long the silent client stays connected, saying nothing, before it leaves.
+SILENT_SECONDS = 0.5
+CLIENT_TIMEOUT_SECONDS = 5.0
+
+# How each rude connection ends, in Zeek's words: (servers that close after answering, forking_unclosed).
+ENDINGS = {
+    # The client's FIN; the article's servers answer anyway; the closed client's kernel resets.
+    "closes_without_a_request": ("RSTO", "RSTO"),
+    # The article's servers answer anything with 200; the unclosed one never sends FIN, so the client gives up.
+    "sends_random_bytes": ("SF", "S2"),
+    # One recv(1024) leaves unread bytes, and closing such a socket sends RST, not FIN (Linux).
+    "sends_an_oversized_request": ("RSTR", "S2"),
+    "half_closes_after_the_request": ("SF", "S2"),
+    "resets_mid_response": ("RSTO", "RSTO"),
+}
+
+
+def _ordinary_request(port: int) -> None:
+    burst(port, [request_bytes(TARGET, "127.0.0.1", port)], ABUSE_TIMEOUT_SECONDS)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("abuse", sorted(ABUSES))
+def test_a_rude_client_then_an_ordinary_one_is_served(wire, variant, abuse):
+    session = wire.serve(variant)
+    ABUSES[abuse](session.port, TARGET, ABUSE_TIMEOUT_SECONDS)
+    _ordinary_request(session.port)
+    assert session.server.running(), f"expected {variant} to survive {abuse}, it exited:\n{session.server.output()}"
+    rude, ordinary = wire.connections(2)
+    wire.expect(verdicts.ends(rude, ENDINGS[abuse][variant == "forking_unclosed"]), rude)
+    wire.expect(verdicts.answered(ordinary, STATUS, ANSWER_LIMIT_SECONDS), ordinary)
+    assert ordinary.sent_by_server.data.endswith(BODY), f"expected the body {BODY!r}: {ordinary.sent_by_server.data!r}"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_a_silent_client_blocks_the_iterative_server_and_no_other(wire, variant):
+    session = wire.serve(variant)
+    silent = socket.create_connection(("127.0.0.1", session.port))
+    ordinary = threading.Thread(target=burst, args=(session.port, [request_bytes(TARGET, "127.0.0.1", session.port)],
+                                                    CLIENT_TIMEOUT_SECONDS if variant == "iterative"
+                                                    else ABUSE_TIMEOUT_SECONDS + SILENT_SECONDS))
+    ordinary.start()
+    threading.Event().wait(SILENT_SECONDS)
+    silent.close()
+    ordinary.join()
+    first, second = wire.connections(2)
+    check = verdicts.waits_for if variant == "iterative" else verdicts.answered_without_waiting
+    wire.expect(check(first, second), second)
