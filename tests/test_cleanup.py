@@ -1,0 +1,125 @@
+"""Whatever way a run ends (passing, failing, timed out, interrupted with Ctrl-C), the suite leaves no
+process, no zombie, no capture thread and no busy port behind, and the captures it wrote are whole.
+
+Each case runs pytest on a small inner test in a subprocess, as a user would, and inspects
+what is left afterwards. The inner server is forking with a long delay, so that a child
+is still running when the test ends: the whole tree has to be ended, not just the parent.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from wirecheck.session import REPO_ROOT
+
+INNER_TEST = '''
+import json, os, threading, time
+import pytest
+from wirecheck.clients import curl
+
+@pytest.fixture(scope="session", autouse=True)
+def threads_left_at_the_end():
+    yield  # torn down after every test's own teardown, even after Ctrl-C
+    names = [t.name for t in threading.enumerate() if t.name.startswith("wirecheck")]
+    with open(os.environ["THREADS_FILE"], "w") as file:
+        json.dump(names, file)
+
+def test_inner(wire):
+    session = wire.serve("forking", delay=60)
+    curl(session.url(), max_time=0.3)  # the child now sleeps 60 s holding the connection
+    with open(os.environ["RECORD_FILE"], "w") as file:
+        json.dump({"pids": [p.pid for p in session.server.tree()], "port": session.port}, file)
+    mode = os.environ["INNER_MODE"]
+    if mode == "fail":
+        assert False, "a deliberate failure"
+    if mode in ("timeout", "interrupt"):
+        open(os.environ["READY_FILE"], "w").close()
+        time.sleep(60)
+'''
+INNER_TIMEOUT_SECONDS = "2"  # pytest-timeout's limit for the inner test that sleeps
+RUN_SECONDS = 60
+READY_POLL_SECONDS = 0.05
+
+
+def run_inner(tmp_path, mode: str) -> tuple[subprocess.CompletedProcess | int, dict, list[str]]:
+    """Run the inner test in `mode`; return pytest's exit status, what the test recorded, threads left."""
+    inner = tmp_path / "test_inner_cleanup.py"
+    inner.write_text(INNER_TEST)
+    files = {name: tmp_path / f"{name.lower()}.json" for name in ("RECORD_FILE", "THREADS_FILE", "READY_FILE")}
+    env = {**os.environ, "INNER_MODE": mode, **{name: str(path) for name, path in files.items()}}
+    # The inner test lives outside the repository: name the suite's settings and plugin explicitly.
+    command = [sys.executable, "-m", "pytest", str(inner), "-q", "-c", str(REPO_ROOT / "pyproject.toml"),
+               "-p", "wirecheck.plugin", "-p", "no:cacheprovider", "-p", "no:xdist",
+               "--pcap-dir", str(tmp_path / "captures"), "--timeout", INNER_TIMEOUT_SECONDS]
+    inner_pytest = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True)
+    if mode == "interrupt":
+        deadline = time.monotonic() + RUN_SECONDS
+        while not files["READY_FILE"].exists() and inner_pytest.poll() is None and time.monotonic() < deadline:
+            time.sleep(READY_POLL_SECONDS)
+        inner_pytest.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    output = inner_pytest.communicate(timeout=RUN_SECONDS)[0]
+    record = json.loads(files["RECORD_FILE"].read_text())
+    threads = json.loads(files["THREADS_FILE"].read_text())
+    return (inner_pytest.returncode, output), record, threads
+
+
+@pytest.mark.parametrize("mode, status", [
+    ("pass", pytest.ExitCode.OK),
+    ("fail", pytest.ExitCode.TESTS_FAILED),
+    ("timeout", pytest.ExitCode.TESTS_FAILED),
+    ("interrupt", pytest.ExitCode.INTERRUPTED),
+])
+def test_a_run_leaves_nothing_behind_and_whole_captures(tmp_path, mode, status):
+    (returncode, output), record, threads = run_inner(tmp_path, mode)
+    leftovers = [pid for pid in record["pids"] if psutil.pid_exists(pid)]
+    try:
+        assert returncode == status, f"expected pytest to exit {status!r}, it exited {returncode}:\n{output}"
+        assert len(record["pids"]) >= 2, f"expected a server and its child to have run: {record}"
+        assert not leftovers, f"expected no process of the server's tree left, found {_describe(leftovers)}"
+        assert not threads, f"expected no capture thread left at the end of the run, found {threads}"
+        listening = [c for c in psutil.net_connections(kind="tcp")
+                     if c.laddr and c.laddr.port == record["port"] and c.status == psutil.CONN_LISTEN]
+        assert not listening, f"expected port {record['port']} free, still listened on: {listening}"
+        _assert_whole_captures(tmp_path / "captures")
+    finally:
+        _end(leftovers)
+
+
+def _assert_whole_captures(directory) -> None:
+    captures = list(directory.rglob("*.pcapng"))
+    assert captures, f"expected the run to have saved its capture under {directory}"
+    assert not list(directory.rglob("*.partial")), "expected no half-written capture"
+    if shutil.which("tshark") is None:
+        return
+    for capture in captures:
+        done = subprocess.run(["tshark", "-r", str(capture)], capture_output=True, text=True, timeout=RUN_SECONDS)
+        assert done.returncode == 0 and done.stdout, f"tshark could not read {capture}: {done.stderr}"
+
+
+def _describe(pids: list[int]) -> list[str]:
+    described = []
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            described.append(f"{pid} ({process.status()}: {' '.join(process.cmdline())})")
+        except psutil.Error:
+            described.append(str(pid))
+    return described
+
+
+def _end(pids: list[int]) -> None:
+    """Kill and reap what a failed case left, so that this test leaves nothing either."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
