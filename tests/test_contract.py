@@ -51,19 +51,23 @@ def test_1_every_connection_completes_the_three_way_handshake(wire):
         wire.expect(verdicts.handshake(connection), connection)
 
 
-@pytest.mark.contract("2. one complete response")
-def test_2_a_get_receives_one_complete_response_with_the_expected_status(wire):
+def _one_exchange(wire):
+    """The connection of one GET to the server under contract."""
     wire.serve_contract()
     burst(wire.session.port, _requests(wire, 1), _reply_timeout(wire))
     connection, = wire.connections(1)
+    return connection
+
+
+@pytest.mark.contract("2. one complete response")
+def test_2_a_get_receives_one_complete_response_with_the_expected_status(wire):
+    connection = _one_exchange(wire)
     wire.expect(verdicts.complete_response(connection, wire.settings.contract_status), connection)
 
 
 @pytest.mark.contract("3. closes with FIN, in time")
 def test_3_the_server_closes_with_fin_soon_after_a_complete_response(wire):
-    wire.serve_contract()
-    burst(wire.session.port, _requests(wire, 1), _reply_timeout(wire))
-    connection, = wire.connections(1)
+    connection = _one_exchange(wire)
     wire.expect(verdicts.server_closes_within(connection, wire.settings.fin_within), connection)
 
 
