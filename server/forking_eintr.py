@@ -8,19 +8,21 @@ article's safety net; it still reaps only one child per signal, so zombies remai
 
 import errno
 import signal
+import socket
 
 from server.common import fork_child, listen, parse_args, serve
 from server.forking_single_wait import reap_one
 
 
-def loop(args, reaper=reap_one):
+def loop(args, reaper=reap_one, accept=socket.socket.accept):
     listen_socket = listen(args)
     signal.signal(signal.SIGCHLD, reaper)
     while True:
         try:
-            client_connection, _ = listen_socket.accept()
+            client_connection, _ = accept(listen_socket)
         except OSError as error:
             if error.errno == errno.EINTR:
+                print("accept() interrupted by a signal (EINTR): accepting again", flush=True)
                 continue  # interrupted by SIGCHLD: accept again
             raise
         fork_child(listen_socket, client_connection, args.delay)

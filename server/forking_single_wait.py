@@ -9,6 +9,7 @@ On the wire it looks like ``forking``: the child's delay (3 s by default), then 
 
 import os
 import signal
+import socket
 
 from server.common import fork_child, listen, parse_args, serve
 
@@ -18,11 +19,11 @@ def reap_one(signum, frame):
     print(f"Child {pid} terminated with status {status}", flush=True)
 
 
-def loop(args):
+def loop(args, accept=socket.socket.accept):
     listen_socket = listen(args)
     signal.signal(signal.SIGCHLD, reap_one)
     while True:
-        client_connection, _ = listen_socket.accept()
+        client_connection, _ = accept(listen_socket)
         fork_child(listen_socket, client_connection, args.delay)
         client_connection.close()
 

@@ -24,11 +24,13 @@ from wirecheck.procs import ServerFailed, become_subreaper
 from wirecheck.session import REPO_ROOT, WireSession, variant_command, variants
 from wirecheck.timing import ACK_SETTLE_SECONDS, Tolerance, seconds
 
+# In parentheses: not the article's code, but its Python 2 behaviour (accept() that a signal interrupts).
 ARTICLE_LISTING = {"iterative": "3a", "iterative_slow": "3b", "forking": "3c", "forking_unclosed": "3d",
-                   "forking_single_wait": "3e", "forking_eintr": "3f", "forking_waitpid": "3g"}
+                   "forking_single_wait": "3e", "forking_eintr": "3f", "forking_waitpid": "3g",
+                   "forking_libc_accept": "(3e)", "forking_libc_accept_eintr": "(3f)"}
 NEVER_CLOSES = {"forking_unclosed"}  # the article's point: the parent's duplicate keeps the socket open
 COLUMNS = ("variant", "article", "handshake", "HTTP", "first FIN", "server FIN after response", "state", "result")
-WIDTHS = (20, 7, 9, 4, 9, 42, 5)
+WIDTHS = (max(map(len, variants())), 7, 9, 4, 9, 42, 5)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     print(_row(COLUMNS))
     failures = 0
     with tempfile.TemporaryDirectory(prefix="wirecheck-verify-") as logs:
-        for variant in args.variant or sorted(variants(), key=lambda v: ARTICLE_LISTING.get(v, "~")):
+        for variant in args.variant or sorted(variants(), key=_listing_order):
             row, passed = _verify(variant, args, tolerance, Path(logs) / f"{variant}.log", server_user.name)
             print(_row(row), flush=True)
             failures += not passed
@@ -101,6 +103,12 @@ def _judge(variant: str, session: WireSession, curl_status: int, args: argparse.
 
 def _failed(variant: str, reason: str) -> tuple[tuple, bool]:
     return (variant, ARTICLE_LISTING.get(variant, "-"), "-", "-", "-", "-", "-", f"FAIL: {reason}"), False
+
+
+def _listing_order(variant: str) -> tuple[str, bool]:
+    """The article's order; a variant in parentheses right after the one whose behaviour it shows."""
+    listing = ARTICLE_LISTING.get(variant, "~")
+    return listing.strip("()"), listing.startswith("(")
 
 
 def _row(cells: tuple) -> str:
