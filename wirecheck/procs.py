@@ -12,6 +12,7 @@ the exit status of other subprocesses.
 
 import ctypes
 import os
+import platform
 import resource
 import signal
 import subprocess
@@ -27,6 +28,9 @@ READY_POLL_SECONDS = 0.01
 TERMINATE_GRACE_SECONDS = 2.0
 KILL_GRACE_SECONDS = 2.0
 OUTPUT_TAIL_CHARACTERS = 4000
+# The system calls a server waits in that the tests name, by machine (numbers from the kernel's syscall tables).
+_SYSCALL_NAMES = {"x86_64": {43: "accept", 288: "accept4", 7: "poll", 61: "wait4", 230: "clock_nanosleep"},
+                  "aarch64": {202: "accept", 242: "accept4", 73: "ppoll", 260: "wait4", 115: "clock_nanosleep"}}
 
 
 class ServerFailed(Exception):
@@ -118,6 +122,73 @@ class ServerProcess:
                 pass  # exited meanwhile, or a zombie
         return total
 
+    def own_descriptors(self) -> int | None:
+        """File descriptors open in the server's main process alone; None once it has exited."""
+        try:
+            return None if self.popen.poll() is not None else psutil.Process(self.pid).num_fds()
+        except psutil.Error:
+            return None
+
+    def holders(self, server_port: int, client_port: int) -> list[tuple[int, int]]:
+        """(pid, descriptor) of every copy, in the server's tree, of its connection with `client_port`."""
+        found = []
+        for process in self.tree():
+            try:
+                sockets = process.net_connections(kind="tcp")
+            except psutil.Error:
+                continue  # exited meanwhile, or a zombie
+            found += [(process.pid, s.fd) for s in sockets
+                      if s.laddr.port == server_port and s.raddr and s.raddr.port == client_port]
+        return found
+
+    def blocked_in(self) -> str:
+        """The system call the server's main process is waiting in ("accept4"), from /proc/PID/syscall."""
+        try:
+            fields = Path(f"/proc/{self.pid}/syscall").read_text().split()
+        except OSError:
+            return "nothing: the process is gone"
+        if not fields[0].isdigit():
+            return fields[0]  # "running"
+        return _SYSCALL_NAMES.get(platform.machine(), {}).get(int(fields[0]), f"system call {fields[0]}")
+
+    def settled_zombies(self, quiet: float, timeout: float) -> list[psutil.Process]:
+        """The zombies once no child runs any more and none has come or gone for `quiet` seconds."""
+        deadline = time.monotonic() + timeout
+        last, since = None, time.monotonic()
+        while True:
+            children = {p.pid: _status(p) for p in self.tree()[1:]}
+            now = time.monotonic()
+            if children != last:
+                last, since = children, now
+            elif all(status == psutil.STATUS_ZOMBIE for status in children.values()) and now - since >= quiet:
+                return self.zombies()
+            if now > deadline:
+                running = sum(status != psutil.STATUS_ZOMBIE for status in children.values())
+                raise ServerFailed(f"the server's children did not settle within {timeout:g} s: {running} still "
+                                   f"running, {len(children) - running} zombies")
+            time.sleep(READY_POLL_SECONDS)
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """The server's exit status once it has exited, or None if it still runs after `timeout` seconds."""
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def adopted(self) -> list[psutil.Process]:
+        """The server's descendants handed to this process (the subreaper) after their parent died.
+
+        They have left the server's tree; they are known by its process group, which they keep.
+        """
+        found = []
+        for child in psutil.Process().children():
+            try:
+                if child.pid != self.pid and os.getpgid(child.pid) == self.pid:
+                    found.append(child)
+            except (OSError, psutil.Error):
+                continue  # gone meanwhile
+        return found
+
     def output(self) -> str:
         """The server's output so far (its tail, if long)."""
         try:
@@ -136,7 +207,7 @@ class ServerProcess:
         """End the whole tree (SIGTERM, bounded wait, SIGKILL) and reap every process of it."""
         if self.popen is None or self.exited_at is not None:
             return
-        tree = self.tree()
+        tree = self.tree() + self.adopted()  # adopted: orphans of a server part that died before
         self.terminated_at = time.time()
         self._signal_all(tree, signal.SIGTERM)
         alive = self._reap_until_gone(tree, TERMINATE_GRACE_SECONDS)
@@ -191,3 +262,20 @@ def _status(process: psutil.Process) -> str | None:
         return process.status()
     except psutil.Error:
         return None
+
+
+def accept_queue(port: int) -> int | None:
+    """Connections waiting in the accept queue of the socket listening on `port` (None: nothing listens).
+
+    The kernel's socket table (/proc/net/tcp, what `ss -lt` shows as Recv-Q) counts, for a
+    listening socket, the established connections that no accept() has taken yet.
+    """
+    listen_state = "0A"
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                local_port, state, queues = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[4]
+                if local_port == port and state == listen_state:
+                    return int(queues.split(":")[1], 16)
+    return None
