@@ -48,8 +48,9 @@ def _value(config: pytest.Config, option) -> object:
     value = config.getoption(option.name)
     if value is not None:
         return value
+    raw = config.getini(option.name)
     try:
-        return option.check(config.getini(option.name)) if config.getini(option.name) else option.default
+        return option.check(raw) if raw else raw  # an empty ini value means "not set" (pcap_dir, server)
     except argparse.ArgumentTypeError as error:
         raise pytest.UsageError(f"ini option {option.name}: {error}") from None
 
