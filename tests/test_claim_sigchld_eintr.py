@@ -18,6 +18,7 @@ CHILD_DELAY, then exits; meanwhile the process table shows the parent blocked in
 
 import socket
 import time
+from collections.abc import Callable
 
 import pytest
 from claims import expect_across, note_process
@@ -37,6 +38,19 @@ INTERRUPTED = "InterruptedError: [Errno 4] Interrupted system call"
 EXITED = "exited"
 # What each variant waits in: Python's socket.accept() uses accept4(), ctypes calls libc's accept().
 WAITS_IN = {"forking_single_wait": "accept4", "forking_libc_accept": "accept", "forking_libc_accept_eintr": "accept"}
+ACCEPTS = set(WAITS_IN.values())
+
+
+def waiting_in(session, settled: Callable[[], bool], timeout: float) -> str:
+    """The system call the server waits in once `settled()` and it waits in accept() (or EXITED); whatever
+    it is in when `timeout` runs out otherwise."""
+    deadline = time.monotonic() + timeout
+    while session.server.running():
+        found = session.server.blocked_in()
+        if (settled() and found in ACCEPTS) or time.monotonic() > deadline:
+            return found
+        time.sleep(READY_POLL_SECONDS)
+    return EXITED
 
 
 def a_child_exits_during_accept(session) -> tuple[str, str]:
@@ -45,13 +59,10 @@ def a_child_exits_during_accept(session) -> tuple[str, str]:
     with socket.create_connection(("127.0.0.1", session.port), timeout=CLIENT_SECONDS) as client:
         client.sendall(request_bytes(TARGET, "127.0.0.1", session.port))
         client.recv(65536)  # the response: the child is in its delay, the parent back in accept()
-        before = session.server.blocked_in()
+        before = waiting_in(session, lambda: True, CHILD_DELAY / 2)
         read_until_closed(client)  # the child's FIN: it exits right after
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while len(session.server.tree()) > 1 and session.server.running() and time.monotonic() < deadline:
-        time.sleep(READY_POLL_SECONDS)  # until the handler has reaped the child, or the server has died
-    time.sleep(READY_POLL_SECONDS)
-    return before, session.server.blocked_in() if session.server.running() else EXITED
+    # Until the handler has reaped the child and the parent waits again, or the server has died.
+    return before, waiting_in(session, lambda: len(session.server.tree()) == 1, SETTLE_SECONDS)
 
 
 def second_client(port: int) -> str:
@@ -59,6 +70,8 @@ def second_client(port: int) -> str:
         return "answered" if http_get(port, TARGET, timeout=CLIENT_SECONDS).endswith(BODY) else "unanswered"
     except ConnectionRefusedError:
         return "refused"
+    except ConnectionError:
+        return "reset"
 
 
 def child_exit_then_second_client(wire, variant: str) -> tuple:

@@ -142,13 +142,19 @@ class ServerProcess:
         return found
 
     def blocked_in(self) -> str:
-        """The system call the server's main process is waiting in ("accept4"), from /proc/PID/syscall."""
+        """The system call the server's main process is waiting in ("accept4"), from /proc/PID/syscall.
+
+        "running" unless the process sleeps before and after the read: for a process that is
+        preempted on its way out of a call (interrupted by a signal, say), /proc still names it.
+        """
         try:
+            asleep = _status(psutil.Process(self.pid)) == psutil.STATUS_SLEEPING
             fields = Path(f"/proc/{self.pid}/syscall").read_text().split()
-        except OSError:
+            asleep = asleep and _status(psutil.Process(self.pid)) == psutil.STATUS_SLEEPING
+        except (OSError, psutil.Error):
             return "nothing: the process is gone"
-        if not fields[0].isdigit():
-            return fields[0]  # "running"
+        if not asleep or not fields[0].isdigit():
+            return "running"
         return _SYSCALL_NAMES.get(platform.machine(), {}).get(int(fields[0]), f"system call {fields[0]}")
 
     def settled_zombies(self, quiet: float, timeout: float) -> list[psutil.Process]:
