@@ -46,8 +46,9 @@ OVERFLOW = 2
 # 0.75 s for backlog 3, before the dropped SYNs come back at 1 s: each of them then finds room.
 DELAY = 0.15
 # How long a client waits for its handshake before the next one connects: a loopback handshake
-# takes tens of microseconds here, so a SYN unanswered after 20 ms was dropped.
-SYN_SETTLE_SECONDS = 0.02
+# takes tens of microseconds here, so a SYN unanswered after 10 ms was dropped. Short, so that all clients
+# have connected long before the server's delay ends (when it would accept one and make room).
+SYN_SETTLE_SECONDS = 0.01
 # A bound for every client to be answered and closed: the last one is, about 1.3 s after connecting.
 FINISH_SECONDS = 5.0
 

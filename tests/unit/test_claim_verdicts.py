@@ -51,6 +51,14 @@ def test_served_in_turn_passes_responses_one_delay_apart_each_after_the_previous
     assert any("response 3 of 3" in text for _, text in verdict.notes)
 
 
+def test_served_in_turn_passes_a_late_client_answered_on_arrival_by_an_idle_server():
+    late = answered(3, T0 + 3 * DELAY)  # after the two others are done: nobody to wait for
+    found = conversation(answered(1, T0), answered(2, T0 + 0.001, respond_after=DELAY), late)
+    verdict = verdicts.served_in_turn(found, DELAY, TOLERANCE)
+    assert verdict.ok, verdict.problems
+    assert any("its request came when the server was idle" in text for _, text in verdict.notes)
+
+
 def test_served_in_turn_blames_the_second_response_when_nobody_waited():
     found = all_at_once()
     verdict = verdicts.served_in_turn(found, DELAY, TOLERANCE)
