@@ -46,8 +46,9 @@ def waiting_in(session, settled: Callable[[], bool], timeout: float) -> str:
     it is in when `timeout` runs out otherwise."""
     deadline = time.monotonic() + timeout
     while session.server.running():
+        done = settled()  # first: an accept() seen before the child was reaped says nothing about after
         found = session.server.blocked_in()
-        if (settled() and found in ACCEPTS) or time.monotonic() > deadline:
+        if (done and found in ACCEPTS) or time.monotonic() > deadline:
             return found
         time.sleep(READY_POLL_SECONDS)
     return EXITED
