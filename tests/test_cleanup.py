@@ -20,9 +20,11 @@ import pytest
 from wirecheck.session import REPO_ROOT
 
 INNER_TEST = '''
-import json, os, threading, time
+import faulthandler, json, os, signal, threading, time
 import pytest
 from wirecheck.clients import curl
+
+faulthandler.register(signal.SIGUSR1)  # the outer test asks for every thread's stack if this run hangs
 
 @pytest.fixture(scope="session", autouse=True)
 def threads_left_at_the_end():
@@ -47,6 +49,8 @@ def test_inner(wire):
 # even on a busy machine; the other cases keep the suite's own limit, so that only Ctrl-C ends them.
 INNER_TIMEOUT_SECONDS = "5"
 RUN_SECONDS = 60
+# After Ctrl-C, teardown ends one server and checks one capture: seconds, even on a busy machine.
+INTERRUPTED_EXIT_SECONDS = 20
 READY_POLL_SECONDS = 0.05
 
 
@@ -62,14 +66,22 @@ def run_inner(tmp_path, mode: str) -> tuple[subprocess.CompletedProcess | int, d
                "--pcap-dir", str(tmp_path / "captures")]
     if mode == "timeout":
         command += ["--timeout", INNER_TIMEOUT_SECONDS]
+    # A shell without job control starts background jobs with SIGINT ignored, and Python keeps an ignored
+    # SIGINT ignored: give the inner run the default, as a terminal would, so that Ctrl-C can reach it.
     inner_pytest = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True)
+                                    text=True, preexec_fn=_default_sigint)
     if mode == "interrupt":
         deadline = time.monotonic() + RUN_SECONDS
         while not files["READY_FILE"].exists() and inner_pytest.poll() is None and time.monotonic() < deadline:
             time.sleep(READY_POLL_SECONDS)
         inner_pytest.send_signal(signal.SIGINT)  # what Ctrl-C sends
-    output = inner_pytest.communicate(timeout=RUN_SECONDS)[0]
+    try:
+        output = inner_pytest.communicate(timeout=INTERRUPTED_EXIT_SECONDS if mode == "interrupt" else RUN_SECONDS)[0]
+    except subprocess.TimeoutExpired:
+        inner_pytest.send_signal(signal.SIGUSR1)  # its stacks, to show where it hangs
+        time.sleep(READY_POLL_SECONDS * 10)
+        inner_pytest.kill()
+        pytest.fail(f"the inner run did not end ({mode}):\n{inner_pytest.communicate()[0]}", pytrace=False)
     record = json.loads(files["RECORD_FILE"].read_text())
     threads = json.loads(files["THREADS_FILE"].read_text())
     return (inner_pytest.returncode, output), record, threads
@@ -95,6 +107,10 @@ def test_a_run_leaves_nothing_behind_and_whole_captures(tmp_path, mode, status):
         _assert_whole_captures(tmp_path / "captures")
     finally:
         _end(leftovers)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _assert_whole_captures(directory) -> None:

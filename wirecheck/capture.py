@@ -17,6 +17,7 @@ dropped. ``CaptureResult.loss`` says in words when that is not so.
 
 import ctypes
 import select
+import signal
 import socket
 import struct
 import threading
@@ -42,6 +43,7 @@ SO_ATTACH_FILTER = 26
 SO_TIMESTAMPNS = 35
 SO_RCVBUFFORCE = 33
 _TIMESPEC = struct.Struct("@qq")
+_PROCESS_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGALRM, signal.SIGCHLD}
 _STATISTICS = struct.Struct("@II")
 
 
@@ -134,6 +136,9 @@ class LoopbackCapture:
         return self._socket is not None
 
     def _read_until_stopped_and_quiet(self) -> None:
+        # Signals meant for the process (Ctrl-C, pytest-timeout's SIGALRM, SIGTERM) must reach the main
+        # thread: one taken by this thread would leave the main thread asleep in a system call.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _PROCESS_SIGNALS)
         poller = select.poll()
         poller.register(self._socket, select.POLLIN)
         drain_deadline = None
