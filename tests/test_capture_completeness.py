@@ -6,23 +6,20 @@ both sides: a burst with every connection complete, and a capture starved of buf
 whose losses are reported instead of analysed.
 """
 
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
+from claims import client3
 from expectations import BODY, STATUS, TARGET
 
 from wirecheck import capture, verdicts
 from wirecheck.report import ladder
-from wirecheck.session import REPO_ROOT
 
 BURST_CLIENTS, BURST_CONNECTIONS_EACH = 10, 50  # 500 connections, about 5,000 frames
 
 
 def burst(port: int) -> None:
-    subprocess.run([sys.executable, "-m", "client.client3", "--port", str(port), "--max-clients", str(BURST_CLIENTS),
-                    "--max-conns", str(BURST_CONNECTIONS_EACH)], cwd=REPO_ROOT, check=True, capture_output=True)
+    client3(port, BURST_CLIENTS, "--max-conns", str(BURST_CONNECTIONS_EACH))
 
 
 def test_every_connection_of_a_burst_is_captured_from_syn_to_last_fin(wire):

@@ -7,10 +7,10 @@ problem, in words that name it.
 """
 
 import socket
-import sys
 import time
 
 import pytest
+from claims import broken_server
 from expectations import BODY, ITERATIVE_DELAY, STATUS, TARGET
 from test_one_client_at_a_time import _two_overlapping_clients
 
@@ -26,10 +26,6 @@ LATE_DELAY = 0.3
 CURL_GIVES_UP_SECONDS = 0.5
 
 
-def broken(name: str) -> list[str]:
-    return [sys.executable, "-m", f"tests.broken.{name}", "--port", "{port}"]
-
-
 def test_handshake_check_fails_when_nothing_listens(wire):
     port = free_port()
     capture = LoopbackCapture(port)
@@ -43,7 +39,7 @@ def test_handshake_check_fails_when_nothing_listens(wire):
 
 
 def test_http_check_fails_on_a_wrong_answer_sent_before_the_request(wire):
-    session = wire.serve_command(broken("answers_before_the_request"))
+    session = wire.serve_command(broken_server("answers_before_the_request"))
     with socket.create_connection(("127.0.0.1", session.port), timeout=5) as client:
         client.recv(1)  # the server speaks first; only then does the client send its request
         client.sendall(request_bytes(TARGET, "127.0.0.1", session.port))
@@ -55,7 +51,7 @@ def test_http_check_fails_on_a_wrong_answer_sent_before_the_request(wire):
 
 
 @pytest.mark.parametrize("argv, fragment", [
-    (broken("resets_instead_of_closing"), "it sent RST"),
+    (broken_server("resets_instead_of_closing"), "it sent RST"),
     (variant_command("forking", delay=LATE_DELAY), "expected the server FIN at +0.000 ms"),
     (variant_command("forking_unclosed"), "no server FIN was sent"),
 ], ids=["rst", "late-fin", "no-fin"])
