@@ -29,7 +29,13 @@ from wirecheck.capture import LoopbackCapture, can_capture  # noqa: E402
 from wirecheck.flows import connections  # noqa: E402
 from wirecheck.frames import decode_all  # noqa: E402
 from wirecheck.procs import ServerProcess, become_subreaper  # noqa: E402
-from wirecheck.session import LISTEN_TIMEOUT_SECONDS, REPO_ROOT, free_port, variant_command  # noqa: E402
+from wirecheck.session import (  # noqa: E402
+    LISTEN_TIMEOUT_SECONDS,
+    REPO_ROOT,
+    free_port,
+    variant_command,
+    with_port,
+)
 
 DEFAULT_BURSTS = (200, 2000, 10000)
 CLIENT_PROCESSES = 20  # client3 children; each opens burst / 20 connections, one after another
@@ -63,8 +69,8 @@ def main() -> int:
 def run_burst(burst: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="wirecheck-bench-") as scratch:
         port = free_port()
-        server = ServerProcess([a.replace("{port}", str(port)) for a in variant_command("forking_waitpid")],
-                               Path(scratch) / "server.log", cwd=REPO_ROOT)
+        server = ServerProcess(with_port(variant_command("forking_waitpid"), port), Path(scratch) / "server.log",
+                               cwd=REPO_ROOT)
         server.start()
         try:
             server.wait_listening(port, LISTEN_TIMEOUT_SECONDS)
@@ -146,8 +152,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs of the whole set of bursts (default: 1)")
     parser.add_argument("--suite", action="store_true", help="time the test suite serially and with xdist instead")
     args = parser.parse_args()
-    if any(burst < CLIENT_PROCESSES for burst in args.bursts):
-        parser.error(f"bursts must be at least {CLIENT_PROCESSES} connections")
+    if any(burst < CLIENT_PROCESSES or burst % CLIENT_PROCESSES for burst in args.bursts):
+        parser.error(f"bursts must be multiples of {CLIENT_PROCESSES} connections (one share per client3 child)")
     return args
 
 

@@ -30,9 +30,12 @@ def test_handshake_check_fails_when_nothing_listens(wire):
     port = free_port()
     capture = LoopbackCapture(port)
     capture.start()
-    with pytest.raises(ConnectionRefusedError), socket.socket() as client:
-        client.connect(("127.0.0.1", port))
-    connection, = connections(decode_all(capture.stop().frames), port)
+    try:
+        with pytest.raises(ConnectionRefusedError), socket.socket() as client:
+            client.connect(("127.0.0.1", port))
+    finally:
+        frames = capture.stop().frames
+    connection, = connections(decode_all(frames), port)
     verdict = verdicts.handshake(connection)
     assert not verdict.ok and "SYN-ACK" in verdict.problems[0].message, verdict.problems
     assert connection.state == "REJ"

@@ -54,7 +54,7 @@ INTERRUPTED_EXIT_SECONDS = 20
 READY_POLL_SECONDS = 0.05
 
 
-def run_inner(tmp_path, mode: str) -> tuple[subprocess.CompletedProcess | int, dict, list[str]]:
+def run_inner(tmp_path, mode: str) -> tuple[tuple[int, str], dict, list[str]]:
     """Run the inner test in `mode`; return pytest's exit status, what the test recorded, threads left."""
     inner = tmp_path / "test_inner_cleanup.py"
     inner.write_text(INNER_TEST)

@@ -1,12 +1,14 @@
 """Every article server's connections open with SYN, SYN-ACK, ACK and nothing before them."""
 
 import socket
+from pathlib import Path
 
 import pytest
 from expectations import ARTICLE_VARIANTS, TARGET
 
 from wirecheck import verdicts
 from wirecheck.clients import request_bytes
+from wirecheck.session import EPHEMERAL_RANGE
 
 
 @pytest.mark.parametrize("variant", ARTICLE_VARIANTS)
@@ -18,7 +20,7 @@ def test_syn_then_syn_ack_then_ack_open_the_connection(wire, variant):
     connection, = wire.connections(1)
     wire.expect(verdicts.handshake(connection), connection)
     client_port, server_port = connection.client[1], connection.server[1]
-    low, high = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+    low, high = map(int, Path(EPHEMERAL_RANGE).read_text().split())
     assert server_port == server.port, f"expected the server's port {server.port}, the SYN went to {server_port}"
     assert low <= client_port <= high, f"expected an ephemeral client port in {low}-{high}, got {client_port}"
     assert wire.observe().segments[0] is connection.syn, "expected nothing on the wire before the SYN"

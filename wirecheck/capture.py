@@ -119,7 +119,8 @@ class LoopbackCapture:
 
     def stop(self) -> CaptureResult:
         """Drain until quiet, close the gate, count, close the socket."""
-        assert self._socket is not None and self._reader is not None, "stop() before start()"
+        if self._socket is None:  # never started (start() failed): nothing was captured
+            return CaptureResult([], 0, 0, 0)
         self._stopping.set()
         self._reader.join()
         sock, self._socket = self._socket, None

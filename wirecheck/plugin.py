@@ -24,7 +24,7 @@ from wirecheck.flows import Connection
 from wirecheck.privileges import ServerUser, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
 from wirecheck.report import ladder
-from wirecheck.session import REPO_ROOT, Observation, WireSession, free_port, variant_command
+from wirecheck.session import REPO_ROOT, Observation, WireSession, free_port, variant_command, with_port
 from wirecheck.settings import DEFAULT_CONTRACT_SERVER, OPTIONS, Settings
 from wirecheck.verdicts import Verdict
 
@@ -85,9 +85,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if not settings.server or hasattr(session.config, "workerinput"):  # xdist workers: the controller checked
         return
     port = free_port()
-    argv = [word.replace("{port}", str(port)) for word in shlex.split(settings.server)]
     with tempfile.TemporaryDirectory(prefix="wirecheck-preflight-") as scratch:
-        server = ServerProcess(argv, Path(scratch) / "server.log", user=session.config.stash[_SERVER_USER].name)
+        server = ServerProcess(with_port(shlex.split(settings.server), port), Path(scratch) / "server.log",
+                               cwd=REPO_ROOT, user=session.config.stash[_SERVER_USER].name)
         try:
             server.start()
             server.wait_listening(port, settings.listen_timeout)
@@ -241,7 +241,7 @@ class ContractSummary:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         prop = dict(report.user_properties).get("contract")
-        if prop is None or (report.when != "call" and not report.failed):
+        if prop is None or (report.when != "call" and not (report.failed or report.skipped)):
             return
         if report.failed:
             if not self.results.get(prop, "").startswith("FAILED"):
@@ -250,9 +250,10 @@ class ContractSummary:
             self.results.setdefault(prop, "passed" if report.passed else "skipped")
 
     def pytest_terminal_summary(self, terminalreporter, config: pytest.Config) -> None:
-        if _DESELECTED in config.stash:
-            terminalreporter.write_line(f"wirecheck: --server runs only the contract tests; "
-                                        f"{config.stash[_DESELECTED]} tests about the article's servers were not run")
+        if config.stash[_SETTINGS].server:  # under xdist the workers deselect, so the count may be unknown here
+            count = f"{config.stash[_DESELECTED]} " if _DESELECTED in config.stash else ""
+            terminalreporter.write_line(f"wirecheck: --server runs only the contract tests; {count}tests about "
+                                        "the article's servers were not run")
         if self.results:
             terminalreporter.section(f"wirecheck contract: {self.server}")
             for prop in sorted(self.results):

@@ -34,11 +34,13 @@ def choose_server_user(requested: str, repo_root: Path) -> ServerUser:
         pwd.getpwnam(requested)
     except KeyError:
         raise ValueError(f"--server-user {requested!r}: no such user") from None
-    probe = subprocess.run([sys.executable, "-c", "import server.common"], cwd=repo_root, user=requested,
-                           group=pwd.getpwnam(requested).pw_gid, extra_groups=[], capture_output=True, text=True,
-                           timeout=PROBE_SECONDS)
-    if probe.returncode != 0:
-        why = (probe.stderr.strip().splitlines() or ["no output"])[-1]
+    try:
+        probe = subprocess.run([sys.executable, "-c", "import server.common"], cwd=repo_root,
+                               capture_output=True, text=True, timeout=PROBE_SECONDS, **process_identity(requested))
+        why = None if probe.returncode == 0 else (probe.stderr.strip().splitlines() or ["no output"])[-1]
+    except (OSError, subprocess.TimeoutExpired) as error:  # e.g. the interpreter itself is out of its reach
+        why = str(error)
+    if why is not None:
         return ServerUser(None, f"servers run as root: {requested} cannot run {sys.executable} in {repo_root} "
                                 f"({why}); clone the repository where {requested} can read it to run them "
                                 "unprivileged")

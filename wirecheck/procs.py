@@ -28,6 +28,8 @@ READY_POLL_SECONDS = 0.01
 TERMINATE_GRACE_SECONDS = 2.0
 KILL_GRACE_SECONDS = 2.0
 OUTPUT_TAIL_CHARACTERS = 4000
+# Listening addresses that a client connecting to 127.0.0.1 reaches (the wildcards included).
+REACHES_LOOPBACK = {"127.0.0.1", "0.0.0.0", "::", "::ffff:127.0.0.1"}
 # The system calls a server waits in that the tests name, by machine (numbers from the kernel's syscall tables).
 _SYSCALL_NAMES = {"x86_64": {43: "accept", 288: "accept4", 7: "poll", 61: "wait4", 230: "clock_nanosleep"},
                   "aarch64": {202: "accept", 242: "accept4", 73: "ppoll", 260: "wait4", 115: "clock_nanosleep"}}
@@ -96,7 +98,8 @@ class ServerProcess:
                 sockets = process.net_connections(kind="tcp")
             except psutil.Error:
                 continue
-            if any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets):
+            if any(s.status == psutil.CONN_LISTEN and s.laddr.port == port and s.laddr.ip in REACHES_LOOPBACK
+                   for s in sockets):
                 return True
         return False
 

@@ -7,6 +7,7 @@
     session.close()            # end the server's whole tree (idempotent)
 """
 
+import random
 import socket
 import sys
 from collections import defaultdict
@@ -23,6 +24,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVER_PACKAGE = REPO_ROOT / "server"
 LISTEN_TIMEOUT_SECONDS = 10.0
 PORT_PLACEHOLDER = "{port}"
+EPHEMERAL_RANGE = "/proc/sys/net/ipv4/ip_local_port_range"
+FIRST_SERVER_PORT = 10000  # below: well-known and registered services people run
+PORT_TRIES = 100
 
 
 def variants() -> list[str]:
@@ -38,11 +42,24 @@ def variant_command(variant: str, delay: float = 0.0, backlog: int | None = None
     return command + (["--backlog", str(backlog)] if backlog is not None else [])
 
 
+def with_port(argv: list[str], port: int) -> list[str]:
+    """`argv` with "{port}" replaced by `port`."""
+    return [arg.replace(PORT_PLACEHOLDER, str(port)) for arg in argv]
+
+
 def free_port() -> int:
-    """A loopback port nobody listens on now (the kernel's pick for an ephemeral bind)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free loopback port below the ephemeral range, so that no client's source port (a burst
+    opens hundreds) can take it between this choice and the server's bind."""
+    low = int(Path(EPHEMERAL_RANGE).read_text().split()[0])
+    for port in random.sample(range(FIRST_SERVER_PORT, low), k=min(PORT_TRIES, low - FIRST_SERVER_PORT)):
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free port in {FIRST_SERVER_PORT}-{low - 1}")
 
 
 @dataclass(frozen=True)
@@ -61,8 +78,8 @@ class WireSession:
                  listen_timeout: float = LISTEN_TIMEOUT_SECONDS, user: str | None = None) -> None:
         self.port = free_port()
         self.capture = LoopbackCapture(self.port)
-        self.server = ServerProcess([arg.replace(PORT_PLACEHOLDER, str(self.port)) for arg in argv],
-                                    log_path, cwd=REPO_ROOT, open_files_limit=open_files_limit, user=user)
+        self.server = ServerProcess(with_port(argv, self.port), log_path, cwd=REPO_ROOT,
+                                    open_files_limit=open_files_limit, user=user)
         self.listen_timeout = listen_timeout
         self.observation: Observation | None = None
         self.notes: dict[int, list[str]] = defaultdict(list)
