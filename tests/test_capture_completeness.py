@@ -9,10 +9,10 @@ whose losses are reported instead of analysed.
 from collections import Counter
 
 import pytest
-from claims import client3
+from claim_helpers import client3
 from expectations import BODY, STATUS, TARGET
 
-from wirecheck import capture, verdicts
+from wirecheck import capture, checks
 from wirecheck.report import ladder
 
 BURST_CLIENTS, BURST_CONNECTIONS_EACH = 10, 50  # 500 connections, about 5,000 frames
@@ -29,7 +29,7 @@ def test_every_connection_of_a_burst_is_captured_from_syn_to_last_fin(wire):
     assert len(found) == BURST_CLIENTS * BURST_CONNECTIONS_EACH
     assert Counter(c.state for c in found) == {"SF": len(found)}
     for connection in found:
-        verdict = verdicts.handshake(connection).extend(verdicts.http_exchange(connection, TARGET, STATUS, BODY))
+        verdict = checks.handshake(connection).extend(checks.http_exchange(connection, TARGET, STATUS, BODY))
         assert verdict.ok, f"{verdict.problems}\n{ladder(connection)}"
 
 

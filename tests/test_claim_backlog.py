@@ -31,12 +31,12 @@ import socket
 import time
 
 import pytest
-from claims import expect_across, note_process
+from claim_helpers import note_process
 from expectations import BODY, STATUS, TARGET
 
-from wirecheck import verdicts
+from wirecheck import checks, claims
 from wirecheck.clients import request_bytes
-from wirecheck.procs import accept_queue
+from wirecheck.process_view import accept_queue
 
 # Two listen backlogs, so that the count of handshakes completed at once is seen to follow the value.
 BACKLOGS = (1, 3)
@@ -113,11 +113,11 @@ def test_busy_server_then_backlog_plus_one_handshakes_at_once_then_syns_dropped_
     first, waiting = found[0], found[1:]
     note_process(wire, waiting[backlog + 1].syn, f"the listening socket's accept queue holds {queued} connections "
                                                   f"(/proc/net/tcp; backlog {backlog})")
-    expect_across(wire, verdicts.accept_queue_overflow(waiting, backlog, wire.tolerance), waiting)
+    wire.expect(claims.accept_queue_overflow(waiting, backlog, wire.tolerance))
     in_queue = [first, *waiting[:backlog + 1]]
-    expect_across(wire, verdicts.served_in_turn(in_queue, DELAY, wire.tolerance), in_queue)
+    wire.expect(claims.served_in_turn(in_queue, DELAY, wire.tolerance))
     for connection in found:
-        wire.expect(verdicts.http_exchange(connection, TARGET, STATUS, BODY), connection)
+        wire.expect(checks.http_exchange(connection, TARGET, STATUS, BODY))
     assert queued == backlog + 1, (f"expected the kernel to show {backlog + 1} connections in the accept queue "
                                    f"(backlog {backlog} + 1), it showed {queued}")
 
@@ -127,6 +127,6 @@ def test_backlog_claim_fails_when_the_server_listens_with_a_longer_queue(wire):
     session = wire.serve("iterative", delay=DELAY, backlog=actual)
     queue_up(session, claimed)
     waiting = wire.connections(1 + claimed + 1 + OVERFLOW)[1:]
-    messages = " ".join(p.message for p in verdicts.accept_queue_overflow(waiting, claimed, wire.tolerance).problems)
-    fragment = f"expected client {claimed + 2}'s SYN dropped unanswered"
-    assert fragment in messages, f"{fragment!r} missing from {messages!r}"
+    problems = claims.accept_queue_overflow(waiting, claimed, wire.tolerance).problems
+    first_past_the_claim = waiting[claimed + 1]
+    assert [(p.kind, p.connection) for p in problems][:1] == [("syn-answered", first_past_the_claim)], problems

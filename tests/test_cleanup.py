@@ -37,7 +37,7 @@ def test_inner(wire):
     session = wire.serve("forking", delay=60)
     curl(session.url(), max_time=0.3)  # the child now sleeps 60 s holding the connection
     with open(os.environ["RECORD_FILE"], "w") as file:
-        json.dump({"pids": [p.pid for p in session.server.tree()], "port": session.port}, file)
+        json.dump({"pids": [p.pid for p in session.server.view.tree()], "port": session.port}, file)
     mode = os.environ["INNER_MODE"]
     if mode == "fail":
         assert False, "a deliberate failure"

@@ -7,13 +7,13 @@ connections alive still closes after its response.
 """
 
 import socket
-import time
 
 import pytest
 
-from wirecheck import verdicts
+from wirecheck import checks, claims
 from wirecheck.abuse import ABUSES
 from wirecheck.clients import burst, request_bytes
+from wirecheck.waiting import settle
 
 HANDSHAKE_CONNECTIONS = 3
 OVERLAPPING_CLIENTS = 5
@@ -42,8 +42,9 @@ def _reply_timeout(wire) -> float:
 def _answered(wire, connection) -> None:
     """`connection` was opened and answered with the expected status in time (how it ends is property 3's)."""
     __tracebackhide__ = True
-    wire.expect(verdicts.handshake(connection), connection)
-    wire.expect(verdicts.answered(connection, wire.settings.contract_status, wire.settings.fin_within), connection)
+    wire.expect(checks.handshake(connection))
+    wire.expect(checks.response(connection, wire.settings.contract_status, within=wire.settings.fin_within,
+                                complete=False))
 
 
 @pytest.mark.contract("1. three-way handshake")
@@ -51,7 +52,7 @@ def test_1_every_connection_completes_the_three_way_handshake(wire):
     wire.serve_contract()
     burst(wire.session.port, _requests(wire, HANDSHAKE_CONNECTIONS), _reply_timeout(wire))
     for connection in wire.connections(HANDSHAKE_CONNECTIONS):
-        wire.expect(verdicts.handshake(connection), connection)
+        wire.expect(checks.handshake(connection))
 
 
 def _one_exchange(wire):
@@ -65,13 +66,13 @@ def _one_exchange(wire):
 @pytest.mark.contract("2. one complete response")
 def test_2_a_get_receives_one_complete_response_with_the_expected_status(wire):
     connection = _one_exchange(wire)
-    wire.expect(verdicts.complete_response(connection, wire.settings.contract_status), connection)
+    wire.expect(checks.response(connection, wire.settings.contract_status))
 
 
 @pytest.mark.contract("3. closes with FIN, in time")
 def test_3_the_server_closes_with_fin_soon_after_a_complete_response(wire):
     connection = _one_exchange(wire)
-    wire.expect(verdicts.server_closes_within(connection, wire.settings.fin_within), connection)
+    wire.expect(checks.server_closes(connection, within=wire.settings.fin_within))
 
 
 @pytest.mark.contract("4. no client waits for another")
@@ -88,30 +89,20 @@ def test_4_a_silent_client_does_not_hold_up_overlapping_clients(wire):
 def test_5_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wire):
     session = wire.serve_contract()
     burst(session.port, _requests(wire, 1), _reply_timeout(wire))  # opens whatever the server opens lazily
-    _, before = _settled(session.server)
+    (_, before), _ = _settled(session.server.view)
     replies = burst(session.port, _requests(wire, wire.settings.burst_size), _reply_timeout(wire))
-    zombies, after = _settled(session.server)
-    served = sum(reply.error is None for reply in replies)
-    assert not zombies, (f"expected no zombie children after a burst of {len(replies)} connections, "
-                         f"found {len(zombies)} (pids {[z.pid for z in zombies][:10]})")
-    assert after <= before + DESCRIPTOR_SLACK, (
-        f"expected the server's open descriptors not to grow with connections served: {before} before a burst "
-        f"of {len(replies)} connections ({served} served), {after} after")
+    (zombies, after), _ = _settled(session.server.view)
+    last_frame = wire.observe().segments[-1]
+    what = f"a burst of {len(replies)} connections"
+    wire.expect(claims.zombies(zombies, range(0, 1), f"after {what}", last_frame)
+                .extend(claims.descriptors_not_grown(before, after, DESCRIPTOR_SLACK, what, last_frame)))
 
 
-def _settled(server) -> tuple[list, int]:
+def _settled(view) -> tuple[tuple[int, int], bool]:
     """The zombies and the open descriptors of the server's tree once neither has changed for SETTLE_QUIET
     seconds, or after SETTLE_SECONDS. Live children are allowed: a pre-forked worker pool is no leak."""
-    deadline = time.monotonic() + SETTLE_SECONDS
-    last, since = None, time.monotonic()
-    while True:
-        zombies, descriptors = server.zombies(), server.open_descriptors()
-        now = time.monotonic()
-        if (len(zombies), descriptors) != last:
-            last, since = (len(zombies), descriptors), now
-        elif now - since >= SETTLE_QUIET_SECONDS or now > deadline:
-            return zombies, descriptors
-        time.sleep(SETTLE_POLL_SECONDS)
+    return settle(lambda: (len(view.zombies()), view.open_descriptors()), SETTLE_QUIET_SECONDS, SETTLE_SECONDS,
+                  poll=SETTLE_POLL_SECONDS)
 
 
 @pytest.mark.contract("6. survives bad input")
@@ -120,5 +111,6 @@ def test_6_the_server_survives_bad_input_and_serves_the_next_client_normally(wir
     session = wire.serve_contract()
     ABUSES[abuse](session.port, wire.settings.contract_path, _reply_timeout(wire))
     burst(session.port, _requests(wire, 1), _reply_timeout(wire))
-    assert session.server.running(), f"expected the server to survive, it exited:\n{session.server.output()}"
-    _answered(wire, wire.observe().connections[-1])
+    last = wire.observe().connections[-1]
+    wire.expect(claims.server_running(session.server.running(), session.server.output(), last.segments[-1], last))
+    _answered(wire, last)

@@ -11,7 +11,7 @@ import time
 
 from expectations import BODY, UNCLOSED_OBSERVATION_SECONDS
 
-from wirecheck import verdicts
+from wirecheck import checks
 from wirecheck.clients import CURL_TIMED_OUT, curl
 from wirecheck.timing import ACK_SETTLE_SECONDS
 
@@ -23,9 +23,9 @@ def test_no_server_fin_until_the_server_exits_though_the_client_gave_up(wire):
     session.server.stop()
     connection, = wire.connections(1)
     terminated_at, exited_at = session.server.terminated_at, session.server.exited_at
-    wire.expect(verdicts.client_fin_acked_not_answered(connection, before=terminated_at), connection)
-    wire.expect(verdicts.server_closes_between(connection, terminated_at, exited_at,
-                                               "the server process's termination", wire.tolerance), connection)
+    wire.expect(checks.client_fin_acknowledged_unanswered(connection, before=terminated_at))
+    wire.expect(checks.server_fin_between(connection, terminated_at, exited_at,
+                                               "the server process's termination", wire.tolerance))
     assert fetched.returncode == CURL_TIMED_OUT, (
         f"expected curl to time out (exit {CURL_TIMED_OUT}), it exited {fetched.returncode}: {fetched.stderr}")
     assert fetched.output.endswith(b"\r\n\r\n" + BODY), (

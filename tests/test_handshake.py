@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from expectations import ARTICLE_VARIANTS, TARGET
 
-from wirecheck import verdicts
+from wirecheck import checks
 from wirecheck.clients import request_bytes
 from wirecheck.session import EPHEMERAL_RANGE
 
@@ -18,7 +18,7 @@ def test_syn_then_syn_ack_then_ack_open_the_connection(wire, variant):
         client.sendall(request_bytes(TARGET, "127.0.0.1", server.port))
         client.recv(1)  # answered; not every variant closes, so do not wait for the end
     connection, = wire.connections(1)
-    wire.expect(verdicts.handshake(connection), connection)
+    wire.expect(checks.handshake(connection))
     client_port, server_port = connection.client[1], connection.server[1]
     low, high = map(int, Path(EPHEMERAL_RANGE).read_text().split())
     assert server_port == server.port, f"expected the server's port {server.port}, the SYN went to {server_port}"

@@ -3,7 +3,7 @@
 import pytest
 from expectations import BODY, FORKING_VARIANTS, STATUS, TARGET
 
-from wirecheck import verdicts
+from wirecheck import checks
 from wirecheck.clients import curl
 
 CURL_MAX_SECONDS = 5.0
@@ -14,7 +14,7 @@ def test_get_hello_is_answered_200_hello_world_and_curl_gets_the_same_bytes(wire
     server = wire.serve(variant)
     fetched = curl(server.url(TARGET), CURL_MAX_SECONDS)
     connection, = wire.connections(1)
-    wire.expect(verdicts.http_exchange(connection, TARGET, STATUS, BODY), connection)
+    wire.expect(checks.http_exchange(connection, TARGET, STATUS, BODY))
     assert fetched.returncode == 0, f"curl failed ({fetched.returncode}): {fetched.stderr}"
     assert fetched.output == connection.sent_by_server.data, (
         f"curl printed {fetched.output!r}, the server sent {connection.sent_by_server.data!r}")

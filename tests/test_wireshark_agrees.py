@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from expectations import TARGET
 
-from wirecheck import pcapng, verdicts
+from wirecheck import checks, pcapng
 from wirecheck.clients import curl
 
 TSHARK_SECONDS = 30
@@ -29,7 +29,7 @@ def test_tshark_sees_each_frame_once_and_the_comments(wire):
     session = wire.serve("forking")
     curl(session.url(TARGET), max_time=5)
     connection, = wire.connections(1)
-    wire.expect(verdicts.handshake(connection), connection)
+    wire.expect(checks.handshake(connection))
     path = wire.save()
     assert len(tshark(path)) == len(wire.observe().capture.frames)
     suspects = tshark(path, "-Y", SUSPECT_FRAMES)

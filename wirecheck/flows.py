@@ -102,6 +102,13 @@ class Connection:
         client, server = self.sent_by_client, self.sent_by_server
         return _first_sender(client.fin or client.rst, server.fin or server.rst)
 
+    @property
+    def closing(self) -> Segment | None:
+        """The connection's first FIN or RST, from either side."""
+        client, server = self.sent_by_client, self.sent_by_server
+        return min((s for s in (client.fin, client.rst, server.fin, server.rst) if s), key=lambda s: s.index,
+                   default=None)
+
 
 def _first_sender(by_client: Segment | None, by_server: Segment | None) -> str | None:
     candidates = [(s.index, name) for s, name in ((by_client, "client"), (by_server, "server")) if s]

@@ -10,7 +10,6 @@ run, against that command, and a table of the contract's properties ends the run
 """
 
 import argparse
-import re
 import shlex
 import tempfile
 from collections.abc import Iterator
@@ -19,19 +18,19 @@ from pathlib import Path
 import pytest
 
 from wirecheck import tshark
-from wirecheck.capture import CaptureError, can_capture
-from wirecheck.flows import Connection
+from wirecheck.capture import can_capture
 from wirecheck.privileges import ServerUser, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
-from wirecheck.report import ladder
-from wirecheck.session import REPO_ROOT, Observation, WireSession, free_port, variant_command, with_port
+from wirecheck.results import USER_PROPERTY, TestRecord, record_of
+from wirecheck.session import REPO_ROOT, free_port, with_port
 from wirecheck.settings import DEFAULT_CONTRACT_SERVER, OPTIONS, Settings
-from wirecheck.verdicts import Verdict
+from wirecheck.wire import Wire
 
 _SETTINGS = pytest.StashKey[Settings]()
-_SERVER = pytest.StashKey[ServerProcess]()
-_CAPTURE_PATH = pytest.StashKey[Path]()
+_WIRE = pytest.StashKey[Wire]()
+_RECORD = pytest.StashKey[TestRecord]()
 _DESELECTED = pytest.StashKey[int]()
+REASON_CHARACTERS = 160  # one line of the closing table
 _SERVER_USER = pytest.StashKey[ServerUser]()
 
 
@@ -115,107 +114,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.stash[_DESELECTED] = len(article)
 
 
-class Wire:
-    """A test's view of the wire: one server, its capture, and checks that show the conversation."""
-
-    def __init__(self, request: pytest.FixtureRequest, log_path: Path) -> None:
-        self._request = request
-        self._log_path = log_path
-        self.settings = request.config.stash[_SETTINGS]
-        self.server_user = request.config.stash[_SERVER_USER]
-        self.tolerance = self.settings.tolerance
-        self.capture_path = (self.settings.pcap_dir / _safe_name(request.node.path.stem)
-                             / f"{_safe_name(request.node.name)}.pcapng")
-        self.session: WireSession | None = None
-
-    def serve(self, variant: str, delay: float = 0.0, backlog: int | None = None,
-              open_files_limit: int | None = None) -> WireSession:
-        """Start capturing, then start the article's `variant`; return once it listens."""
-        return self.serve_command(variant_command(variant, delay, backlog), open_files_limit)
-
-    def serve_contract(self) -> WireSession:
-        """Start the server under contract: --server's command, or the article's correct server."""
-        if self.settings.server:
-            return self.serve_command(shlex.split(self.settings.server))
-        return self.serve(DEFAULT_CONTRACT_SERVER)
-
-    def serve_command(self, argv: list[str], open_files_limit: int | None = None) -> WireSession:
-        """Start capturing, then start `argv` ("{port}" is replaced); return once it listens."""
-        assert self.session is None, "one server per test"
-        self.session = WireSession(argv, self._log_path, open_files_limit, self.settings.listen_timeout,
-                                   self.server_user.name)
-        self._request.node.stash[_SERVER] = self.session.server
-        self._request.node.stash[_CAPTURE_PATH] = self.capture_path
-        try:
-            self.session.start()
-        except (ServerFailed, CaptureError) as error:
-            pytest.fail(str(error), pytrace=False)
-        return self.session
-
-    def observe(self) -> Observation:
-        """The finished capture; a capture that lost frames fails the test instead of being analysed."""
-        observation = self.session.observe()
-        if observation.capture.loss:
-            pytest.fail(f"incomplete capture: {observation.capture.loss}", pytrace=False)
-        return observation
-
-    def connections(self, count: int) -> list[Connection]:
-        """The observed connections, failing unless there are exactly `count`."""
-        __tracebackhide__ = True
-        found = self.observe().connections
-        if len(found) != count:
-            pictures = "\n\n".join(ladder(c) for c in found) or "(no TCP frames on the server's port)"
-            pytest.fail(f"expected {count} connection(s) on port {self.session.port}, saw {len(found)}\n\n{pictures}",
-                        pytrace=False)
-        return found
-
-    def expect(self, verdict: Verdict, connection: Connection) -> None:
-        """Annotate the frames the verdict looked at; fail with the ladder if it found problems."""
-        __tracebackhide__ = True
-        for segment, text in verdict.notes:
-            self.session.note(segment, text)
-        for problem in verdict.problems:
-            if problem.segment is not None:
-                self.session.note(problem.segment, f"FAILED: {problem.message}")
-        if verdict.problems:
-            marks = {s.index: text for s, text in verdict.notes}
-            marks.update({p.segment.index: "!! " + p.message for p in verdict.problems if p.segment is not None})
-            reasons = "\n".join(f"- {p.message}" for p in verdict.problems)
-            pytest.fail(f"{reasons}\n\n{ladder(connection, marks)}\n\ncapture: {self.capture_path}", pytrace=False)
-
-    def save(self) -> Path:
-        """Write the capture with its annotations so far (teardown writes it again, complete)."""
-        self.session.save(self.capture_path)
-        return self.capture_path
-
-    def finish(self) -> None:
-        """End the server, save the capture, and fail if tshark reads it otherwise than the suite did."""
-        if self.session is None:
-            return
-        try:
-            self.session.close()
-        finally:
-            self.save()
-        observation = self.session.observe()
-        if tshark.available() and not observation.capture.loss:
-            found = tshark.disagreements(self.capture_path, observation, self.session.port, self.session.notes)
-            if found:
-                pytest.fail("tshark disagrees with the suite about " + str(self.capture_path) + ":\n- "
-                            + "\n- ".join(found), pytrace=False)
-
-
-def _safe_name(name: str) -> str:
-    """A file name from a test name: parametrize ids may hold any character."""
-    return re.sub(r"[^\w.-]+", "_", name).strip("_")[:150] or "unnamed"
-
-
 @pytest.fixture
 def wire(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Wire]:
     """Capture the loopback wire around one server; saved as pcapng at the end."""
     reason = can_capture()
     if reason:
         pytest.skip(reason)
-    wire = Wire(request, tmp_path / "server.log")
+    config = request.config
+    wire = Wire(request.node, config.stash[_SETTINGS], config.stash[_SERVER_USER], tmp_path / "server.log",
+                request.node.stash.setdefault(_RECORD, TestRecord()))
+    request.node.stash[_WIRE] = wire
     yield wire
     wire.finish()
 
@@ -223,9 +131,12 @@ def wire(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Wire]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
-    if report.failed and _SERVER in item.stash:
-        report.sections.append(("wirecheck server output", item.stash[_SERVER].output() or "(none)"))
-        report.sections.append(("wirecheck capture", str(item.stash[_CAPTURE_PATH])))
+    wire = item.stash.get(_WIRE, None)
+    if report.failed and wire is not None and wire.session is not None:
+        report.sections.append(("wirecheck server output", wire.session.server.output() or "(none)"))
+        report.sections.append(("wirecheck capture", str(wire.capture_path)))
+    if _RECORD in item.stash:
+        report.user_properties.append((USER_PROPERTY, item.stash[_RECORD].to_dict()))
     marker = item.get_closest_marker("contract")
     if marker is not None:
         report.user_properties.append(("contract", marker.args[0]))
@@ -245,7 +156,7 @@ class ContractSummary:
             return
         if report.failed:
             if not self.results.get(prop, "").startswith("FAILED"):
-                self.results[prop] = "FAILED: " + _first_line(report.longreprtext)
+                self.results[prop] = "FAILED: " + _reason(report)
         else:
             self.results.setdefault(prop, "passed" if report.passed else "skipped")
 
@@ -260,10 +171,12 @@ class ContractSummary:
                 terminalreporter.write_line(f"{prop:<44} {self.results[prop]}")
 
 
-def _first_line(text: str) -> str:
-    """The reason a test failed, in one line: the first "expected ..." of the error (pytest's E lines),
-    else of the message, else the report's last line."""
-    found = (re.search(r"^E\s+(?:AssertionError: )?(expected\b.*)$", text, re.MULTILINE)
-             or re.search(r"^-? ?(expected\b.*)$", text, re.MULTILINE))
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return (found.group(1) if found else lines[-1] if lines else "")[:160]
+def _reason(report: pytest.TestReport) -> str:
+    """Why a contract test failed, in one line: its first problem's kind and message, from the run model;
+    an error that no verdict reported (a crash of the test itself) is named by pytest's crash summary."""
+    record = record_of(report.user_properties)
+    if record is not None and record.problems:
+        first = record.problems[0]
+        return f"[{first.kind}] {first.message}"[:REASON_CHARACTERS]
+    crash = getattr(report.longrepr, "reprcrash", None)
+    return f"[error] {crash.message if crash else report.outcome}".splitlines()[0][:REASON_CHARACTERS]

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from wirecheck import verdicts
+from wirecheck import checks
 from wirecheck.capture import can_capture
 from wirecheck.clients import curl
 from wirecheck.privileges import DEFAULT_SERVER_USER, choose_server_user
@@ -82,20 +82,20 @@ def _judge(variant: str, session: WireSession, curl_status: int, args: argparse.
     server = connection.sent_by_server
     if variant in NEVER_CLOSES:
         stopped = session.server
-        closing = verdicts.client_fin_acked_not_answered(connection, before=stopped.terminated_at).extend(
-            verdicts.server_closes_between(connection, stopped.terminated_at, stopped.exited_at,
-                                           "the server's termination", tolerance))
+        closing = checks.client_fin_acknowledged_unanswered(connection, before=stopped.terminated_at).extend(
+            checks.server_fin_between(connection, stopped.terminated_at, stopped.exited_at,
+                                      "the server's termination", tolerance))
         fin_text = f"no server FIN (curl gave up: exit {curl_status})"
     else:
-        closing = verdicts.server_closes_after_response(connection, args.delay, tolerance)
+        closing = checks.server_closes(connection, delay=args.delay, tolerance=tolerance)
         fin_text = seconds(server.fin.time - server.last_data.time) if server.fin and server.last_data else "none"
-    checks = (verdicts.handshake(connection),
-              verdicts.http_exchange(connection, "/hello", 200, b"Hello, World!\n"), closing)
-    for segment, text in (note for verdict in checks for note in verdict.notes):
+    verdicts = (checks.handshake(connection),
+                checks.http_exchange(connection, "/hello", 200, b"Hello, World!\n"), closing)
+    for segment, text in (note for verdict in verdicts for note in verdict.notes):
         session.note(segment, text)
-    problems = [problem.message for verdict in checks for problem in verdict.problems]
+    problems = [problem.message for verdict in verdicts for problem in verdict.problems]
     status = server.data.split(b" ", 2)[1].decode(errors="replace") if server.data.startswith(b"HTTP/") else "-"
-    row = (variant, ARTICLE_LISTING.get(variant, "-"), "ok" if checks[0].ok else "BAD", status,
+    row = (variant, ARTICLE_LISTING.get(variant, "-"), "ok" if verdicts[0].ok else "BAD", status,
            connection.first_closer or "none", fin_text, connection.state,
            "FAIL: " + "; ".join(problems) if problems else "pass")
     return row, not problems

@@ -1,13 +1,11 @@
-"""What the tests of the article's claims (test_claim_*.py) share: the client3 port, verdicts about
-several connections, and process-table facts written into the capture beside the packets."""
+"""What the tests of the article's claims (test_claim_*.py) share: the client3 port, process-table facts
+written into the capture beside the packets, and the command line of a deliberately broken server."""
 
 import subprocess
 import sys
 
-from wirecheck.flows import Connection
 from wirecheck.frames import Segment
 from wirecheck.session import REPO_ROOT
-from wirecheck.verdicts import Verdict
 
 CLIENT3_SECONDS = 30  # a bound for one client3 run, far above the second or so a burst takes here
 
@@ -18,15 +16,6 @@ def client3(port: int, clients: int, *options: str) -> str:
                            str(clients), *options], cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=CLIENT3_SECONDS)
     return (done.stdout + done.stderr).strip()
-
-
-def expect_across(wire, verdict: Verdict, connections: list[Connection]) -> None:
-    """wire.expect() for a verdict about several connections: the ladder drawn is that of the connection
-    holding the first problem's frame (every note goes into the capture either way)."""
-    __tracebackhide__ = True
-    blamed = verdict.problems[0].segment if verdict.problems else None
-    shown = next((c for c in connections if any(s is blamed for s in c.segments)), connections[0])
-    wire.expect(verdict, shown)
 
 
 def note_process(wire, segment: Segment | None, text: str) -> None:

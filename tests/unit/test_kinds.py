@@ -1,0 +1,83 @@
+"""The table of problem kinds, the code that reports them and the README's table say the same thing.
+
+A kind is reported where a check, a claim or the wire fixture calls `problem("kind", ...)` or
+`Problem("kind", ...)`; the kind is written there as a literal (or a conditional between literals),
+so that searching the code for it finds where it is reported, and so does this test.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from wirecheck.kinds import KINDS
+from wirecheck.verdict import Problem
+
+ROOT = Path(__file__).resolve().parents[2]
+README_SECTION = "## Problem kinds"
+ROW = re.compile(r"^\| `(?P<kind>[^`]+)` \| (?P<meaning>.+) \|$")
+
+
+def reported_kinds() -> dict[str, set[str]]:
+    """Each kind written in a problem(...) or Problem(...) call in wirecheck/, with the modules that report it."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "wirecheck").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and _called_name(node) in ("problem", "Problem"):
+                for kind in _kind_literals(node):
+                    found.setdefault(kind, set()).add(path.name)
+    return found
+
+
+def _called_name(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return call.func.id if isinstance(call.func, ast.Name) else None
+
+
+def _kind_literals(call: ast.Call) -> list[str]:
+    """The string literals of the call's kind argument (the first, or kind=)."""
+    argument = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "kind"), None)
+    return _literals(argument)
+
+
+def _literals(expression: ast.expr | None) -> list[str]:
+    """The strings an expression can evaluate to: a literal, or either branch of a conditional."""
+    if isinstance(expression, ast.Constant) and isinstance(expression.value, str):
+        return [expression.value]
+    if isinstance(expression, ast.IfExp):
+        return _literals(expression.body) + _literals(expression.orelse)
+    return []
+
+
+def readme_rows() -> list[tuple[str, str]]:
+    text = (ROOT / "README.md").read_text()
+    assert README_SECTION in text, f"the README has no section {README_SECTION!r}"
+    section = text.split(README_SECTION, 1)[1].split("\n## ", 1)[0]
+    return [(match["kind"], match["meaning"]) for match in map(ROW.match, section.splitlines()) if match]
+
+
+def table() -> str:
+    """The README's table as KINDS makes it, to paste when the two differ."""
+    rows = (f"| `{kind}` | {meaning} |" for kind, meaning in KINDS.items())
+    return "\n".join(["| kind | meaning |", "|---|---|", *rows])
+
+
+def test_every_kind_in_the_table_is_reported_by_some_check_claim_or_the_wire_fixture():
+    reported = reported_kinds()
+    assert [kind for kind in KINDS if kind not in reported] == []
+
+
+def test_every_kind_reported_in_wirecheck_is_in_the_table():
+    unknown = {kind: sorted(modules) for kind, modules in reported_kinds().items() if kind not in KINDS}
+    assert unknown == {}
+
+
+def test_the_readme_table_of_kinds_is_the_table_in_the_code_in_its_order():
+    assert readme_rows() == list(KINDS.items()), f"the README's section {README_SECTION!r} should hold:\n{table()}"
+
+
+def test_a_problem_of_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError):
+        Problem("server-fin-too-late", "a kind nobody can name")

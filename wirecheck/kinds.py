@@ -1,0 +1,60 @@
+"""Every kind of problem a check or a claim can report: one stable identifier, one meaning.
+
+Tests, the contract table, the JSON report and the baseline diff read these kinds, never
+the wording of a message (the message is for people and may change). The README's table
+of kinds is checked against this one (tests/unit/test_kinds.py).
+"""
+
+KINDS = {
+    # the handshake
+    "handshake-broken": "SYN, SYN-ACK, ACK are not the connection's first three frames, in that order",
+    "handshake-slow": "the kernel's SYN-ACK did not come at once",
+    # HTTP
+    "malformed-http": "bytes that h11 rejects as HTTP/1.x (its reason is in the message)",
+    "no-request": "the client sent no request",
+    "wrong-request": "the client's request is not the one the check expects",
+    "no-response": "the server sent no response (in time, where a time is given)",
+    "late-response": "the response began later than allowed after the request",
+    "wrong-status": "the response has another status than expected",
+    "wrong-body": "the response's body is not the expected one",
+    "response-before-request": "the response began before the request was complete",
+    "incomplete-response": "the response was cut short: its framing (or the close that ends it) never came",
+    # closing
+    "rst-instead-of-fin": "the server reset the connection where it should have closed it with FIN",
+    "no-server-fin": "the server never sent its FIN",
+    "server-fin-early": "the server's FIN came before it was due (before a complete response, or too soon)",
+    "server-fin-late": "the server's FIN came later than allowed",
+    "client-closed-first": "the client closed first where the server should have",
+    "no-client-fin": "the client never sent its FIN",
+    "client-fin-unacknowledged": "the server did not acknowledge the client's FIN",
+    "wrong-end-state": "the connection ended in another Zeek state than expected",
+    # several connections
+    "client-waited": "a client's response waited for another connection to close",
+    "client-did-not-wait": "a client was answered while another connection was open, where one client at a time "
+                           "is expected",
+    "served-out-of-turn": "responses did not come one server delay apart, each after the previous close",
+    "syn-unanswered": "a SYN that the accept queue had room for was not answered at once",
+    "syn-answered": "a SYN past the accept queue's capacity was answered instead of dropped",
+    "syn-not-retried": "a dropped SYN was not sent again",
+    "syn-retry-off-time": "a dropped SYN was sent again at another time than the initial retransmission timeout",
+    "not-served": "a connection that should have been served got no response",
+    "served-unexpectedly": "a connection that should have been turned away was answered",
+    "not-turned-away": "a connection that should have been refused or reset ended otherwise",
+    "request-before-parent-close": "the request left before the parent had closed its copy of the connection",
+    "connection-count": "the capture holds another number of connections than the test made",
+    # the process table
+    "zombie-children": "the server left exited children unreaped (zombies)",
+    "fewer-zombies": "fewer zombie children than expected: the server reaps more than it is said to",
+    "descriptor-growth": "the server's process tree holds more open descriptors than before",
+    "server-died": "the server process exited when it should have kept serving",
+    # the capture itself
+    "incomplete-capture": "the kernel dropped frames: the capture is not analysed",
+    "tshark-disagrees": "Wireshark's dissector reads the saved capture otherwise than the suite",
+}
+
+
+def check_kind(kind: str) -> str:
+    """`kind`, if it is one of KINDS (a typo would otherwise make a problem no test can name)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown problem kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+    return kind
