@@ -80,10 +80,10 @@ def test_second_waits_for_first_blames_a_second_response_before_the_first_server
     assert problem.segment.payload == RESPONSE
 
 
-def test_second_waits_for_first_blames_the_response_when_the_first_connection_never_closed():
+def test_second_waits_for_first_says_a_response_while_the_first_never_closed_did_not_wait():
     first, second = pair(0.6, first_closes=False)
     problem = only_problem(claims.second_waits_for_first(first, second, waits=True))
-    assert (problem.kind, problem.segment) == ("not-served", second.sent_by_server.first_data)
+    assert (problem.kind, problem.segment) == ("client-did-not-wait", second.sent_by_server.first_data)
 
 
 def test_second_not_waiting_passes_a_second_response_while_the_first_is_open_and_notes_it():
