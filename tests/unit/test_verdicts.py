@@ -141,14 +141,14 @@ def test_http_exchange_blames_a_response_sent_before_the_request():
 
 def test_http_exchange_blames_the_request_when_it_is_not_http():
     problem = only_problem(http(exchange(request=b"\x16\x03\x01 hello\r\n\r\n")))
-    assert "expected an HTTP request: not an HTTP request line" in problem.message
+    assert "expected an HTTP request: illegal request line" in problem.message
     assert problem.segment.index == REQUEST_DATA
 
 
 def test_http_exchange_without_a_response_says_so_at_the_last_frame():
     connection = only_connection(with_frames({RESPONSE_DATA: None}))
     problem = only_problem(verdicts.http_exchange(connection, "/hello", 200, BODY))
-    assert "expected an HTTP response: no end of headers in 0 bytes" in problem.message
+    assert "expected an HTTP response: no final response in 0 bytes" in problem.message
     assert problem.segment is connection.segments[-1]
 
 
