@@ -82,9 +82,11 @@ def test_http11_request_without_host_is_rejected_as_a_bad_request():
     assert h11_rejection(parse_request, b"GET / HTTP/1.1\r\n\r\n").error_status_hint == 400
 
 
-def test_request_head_far_over_h11s_default_limit_is_read():
+def test_request_head_far_over_h11s_default_limit_is_read_and_when_unended_is_cut_short_not_too_long():
     head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * OVERSIZED_REQUEST_BYTES + b"\r\n\r\n"
     assert len(parse_request(head).header("x-padding")) == OVERSIZED_REQUEST_BYTES
+    with pytest.raises(HttpHeadCutShort):
+        parse_request(head[:-2])
 
 
 def test_close_delimited_response_is_complete_only_when_closed():
