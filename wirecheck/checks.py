@@ -11,7 +11,7 @@ over the process table are claims (wirecheck.claims).
 
 from wirecheck.flows import STATES, Connection
 from wirecheck.frames import ACK, SYN, Segment
-from wirecheck.http import HttpParseError, HttpRequest, HttpResponse, parse_request, parse_response
+from wirecheck.http import HttpHeadCutShort, HttpParseError, HttpRequest, HttpResponse, parse_request, parse_response
 from wirecheck.timing import Tolerance, seconds
 from wirecheck.verdict import Verdict
 
@@ -51,7 +51,7 @@ def http_exchange(connection: Connection, target: str, status: int, body: bytes)
     if client.first_data is None:
         verdict.problem("no-request", f"expected GET {target}, the client sent nothing", connection.segments[-1])
         return verdict
-    request = _parsed(verdict, lambda: parse_request(client.data), client.first_data)
+    request = _parsed(verdict, lambda: parse_request(client.data), client.first_data, "no-request")
     if request is None:
         return verdict
     if (request.method, request.target) != ("GET", target):
@@ -111,7 +111,8 @@ def _response(verdict: Verdict, status: int, complete: bool = True) -> HttpRespo
     if server.first_data is None:
         verdict.problem("no-response", "expected an HTTP response, the server sent no data", connection.segments[-1])
         return None
-    answer = _parsed(verdict, lambda: parse_response(server.data, server.fin is not None), server.first_data)
+    answer = _parsed(verdict, lambda: parse_response(server.data, server.fin is not None), server.first_data,
+                     "incomplete-response")
     if answer is None:
         return None
     if complete and not answer.complete:
@@ -234,9 +235,13 @@ def client_fin_acknowledged_unanswered(connection: Connection, before: float) ->
     return verdict.extend(no_server_close_before(connection, before, "the server process was terminated"))
 
 
-def _parsed(verdict: Verdict, parse, segment: Segment | None) -> HttpRequest | HttpResponse | None:
+def _parsed(verdict: Verdict, parse, segment: Segment | None, cut_short: str) -> HttpRequest | HttpResponse | None:
+    """The parsed message; a head cut short is a problem of kind `cut_short`, bytes h11 rejects malformed-http."""
     try:
         return parse()
+    except HttpHeadCutShort as error:
+        verdict.problem(cut_short, f"expected a whole HTTP head: {error}", segment)
+        return None
     except HttpParseError as error:
         verdict.problem("malformed-http", f"expected HTTP: {error}", segment)
         return None
