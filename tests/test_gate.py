@@ -1,9 +1,10 @@
 """The --server gate, run as a user runs it: good servers pass, each faulty one fails on its own property,
 and a bad command is one clear error, fast."""
 
-import re
 import subprocess
 import sys
+from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -22,30 +23,34 @@ SHORT_LISTEN_TIMEOUT = "1"
 
 
 def gate(command: str, tmp_path, *options: str) -> subprocess.CompletedProcess:
-    """`pytest tests/ --server COMMAND` in a subprocess, as a user would type it."""
+    """`pytest tests/ --server COMMAND` in a subprocess, as a user would type it, writing JUnit XML."""
     return subprocess.run([PYTHON, "-m", "pytest", "tests", "-p", "no:cacheprovider",
                            "--pcap-dir", str(tmp_path / "captures"), "--burst-size", GATE_BURST,
-                           "--server", command, *options],
+                           "--junitxml", str(tmp_path / "junit.xml"), "--server", command, *options],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=GATE_SECONDS)
 
 
-def contract_table(output: str) -> dict[str, str]:
-    """The closing table: property -> "passed" or "FAILED: reason"."""
-    table = output.split("wirecheck contract:", 1)[1]
-    rows = re.findall(r"^(\d\. .+?)\s{2,}(passed|skipped|FAILED: .*)$", table, re.MULTILINE)
-    return dict(rows)
+def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]]]:
+    """From the run's JUnit XML: every contract property run, and the problem kinds of each one that failed."""
+    properties, failed = set(), {}
+    for case in ElementTree.parse(junit).iter("testcase"):
+        found = {p.get("name"): p.get("value") for p in case.iter("property")}
+        properties.add(found["contract"])
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.setdefault(found["contract"], set()).update(found.get("problem_kinds", "error").split())
+    return properties, failed
 
 
 @pytest.mark.parametrize("command, failing", [
-    (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", set()),
-    (f"{PYTHON} -m server.iterative --port {{port}}", {"4. no client waits for another"}),
-    (f"{PYTHON} -m server.forking --delay 0 --port {{port}}", {"5. no zombies, no descriptor leak"}),
+    (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", {}),
+    (f"{PYTHON} -m server.iterative --port {{port}}", {"4. no client waits for another": {"late-response"}}),
+    (f"{PYTHON} -m server.forking --delay 0 --port {{port}}",
+     {"5. no zombies, no descriptor leak": {"zombie-children"}}),
 ], ids=["http.server", "iterative", "forking"])
 def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, tmp_path):
     done = gate(command, tmp_path)
-    table = contract_table(done.stdout)
-    assert len(table) == 6, f"expected six contract properties in the closing table:\n{done.stdout[-3000:]}"
-    failed = {prop for prop, outcome in table.items() if outcome.startswith("FAILED")}
+    properties, failed = failed_properties(tmp_path / "junit.xml")
+    assert len(properties) == 6, f"expected six contract properties, ran {sorted(properties)}:\n{done.stdout[-3000:]}"
     assert failed == failing, f"expected failures {failing or 'none'}, got {failed or 'none'}:\n{done.stdout[-3000:]}"
     assert done.returncode == (1 if failing else 0), done.stdout[-3000:]
     assert "tests about the article's servers were not run" in done.stdout

@@ -21,7 +21,7 @@ from wirecheck import tshark
 from wirecheck.capture import can_capture
 from wirecheck.privileges import ServerUser, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
-from wirecheck.results import USER_PROPERTY, TestRecord, record_of
+from wirecheck.results import REPORT_ATTRIBUTE, TestRecord, record_of
 from wirecheck.session import REPO_ROOT, free_port, with_port
 from wirecheck.settings import DEFAULT_CONTRACT_SERVER, OPTIONS, Settings
 from wirecheck.wire import Wire
@@ -136,7 +136,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.sections.append(("wirecheck server output", wire.session.server.output() or "(none)"))
         report.sections.append(("wirecheck capture", str(wire.capture_path)))
     if _RECORD in item.stash:
-        report.user_properties.append((USER_PROPERTY, item.stash[_RECORD].to_dict()))
+        record = item.stash[_RECORD]
+        setattr(report, REPORT_ATTRIBUTE, record.to_dict())
+        if record.problems:  # JUnit XML shows user properties: CI systems read the kinds there
+            report.user_properties.append(("problem_kinds", " ".join(record.kinds)))
     marker = item.get_closest_marker("contract")
     if marker is not None:
         report.user_properties.append(("contract", marker.args[0]))
@@ -174,7 +177,7 @@ class ContractSummary:
 def _reason(report: pytest.TestReport) -> str:
     """Why a contract test failed, in one line: its first problem's kind and message, from the run model;
     an error that no verdict reported (a crash of the test itself) is named by pytest's crash summary."""
-    record = record_of(report.user_properties)
+    record = record_of(report)
     if record is not None and record.problems:
         first = record.problems[0]
         return f"[{first.kind}] {first.message}"[:REASON_CHARACTERS]

@@ -1,17 +1,18 @@
 """The run model: what one test found, in a form every report reads.
 
 A TestRecord holds the problems (kind, message, connection, frame) and the figures that
-a test's verdicts produced, and the path of its capture. The plugin hands it to pytest
-as a user property of the test's report, so it travels from xdist workers to the
-controller like any report; the contract table, the JSON report and the JUnit
-properties are views of it, and none of them reads a failure message's words.
+a test's verdicts produced, and the path of its capture. The plugin sets it, as a plain
+dict, as an attribute of the test's report: pytest-xdist serialises a report's extra
+attributes, so it travels from the workers to the controller like the report itself.
+The contract table, the JSON report and the JUnit properties are views of it, and none
+of them reads a failure message's words.
 """
 
 from dataclasses import asdict, dataclass, field
 
 from wirecheck.verdict import Problem
 
-USER_PROPERTY = "wirecheck"
+REPORT_ATTRIBUTE = "wirecheck"
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class TestRecord:
         return cls([ProblemRecord(**problem) for problem in data["problems"]], data["figures"], data["capture"])
 
 
-def record_of(user_properties: list[tuple[str, object]]) -> TestRecord | None:
+def record_of(report: object) -> TestRecord | None:
     """The record a test report carries, if the test used the wire."""
-    data = dict(user_properties).get(USER_PROPERTY)
+    data = getattr(report, REPORT_ATTRIBUTE, None)
     return TestRecord.from_dict(data) if data is not None else None
