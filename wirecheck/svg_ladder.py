@@ -27,7 +27,7 @@ from wirecheck.timing import seconds
 GAP_SECONDS = 0.05  # a pause longer than this is drawn as a gap
 COMPRESS_SECONDS = 2.0  # a pause longer than this is drawn broken, much shorter than its time
 ROW_PX, LINE_PX, SLOPE_PX = 30, 14, 8
-GAP_MIN_PX, GAP_MAX_PX = 26, 80
+GAP_MIN_PX, GAP_MAX_PX, GAP_MARGIN_PX = 34, 90, 14
 TIME_X, CLIENT_X, SERVER_X, NOTE_X, WIDTH = 6, 110, 500, 515, 1020
 NOTE_CHARACTERS = 70  # a comment wraps at this width beside its frame
 HEADER_PX = 36
@@ -69,16 +69,17 @@ def _gap_height(pause: float) -> float:
 
 def _gap(y: float, height: float, pause: float) -> str:
     compressed = pause > COMPRESS_SECONDS
+    band_height = height - GAP_MARGIN_PX  # the margin keeps the next frame's label off the band
     label = f"{seconds(pause)} quiet" + (" (compressed)" if compressed else "")
     band = (f'<g class="gap{" compressed" * compressed}" data-seconds="{pause:.6f}">'
-            f'<rect x="{CLIENT_X}" y="{y:.1f}" width="{SERVER_X - CLIENT_X}" height="{height - 6:.1f}" '
+            f'<rect x="{CLIENT_X}" y="{y:.1f}" width="{SERVER_X - CLIENT_X}" height="{band_height:.1f}" '
             f'fill="{GAP_COLOUR}"/>')
     if compressed:  # a break across the band: the drawing skips time here
-        middle, step = y + (height - 6) / 2, (SERVER_X - CLIENT_X) / 12
+        middle, step = y + band_height / 2, (SERVER_X - CLIENT_X) / 12
         points = " ".join(f"{CLIENT_X + i * step:.1f},{middle + (4 if i % 2 else -4):.1f}" for i in range(13))
         band += f'<polyline points="{points}" fill="none" stroke="#8a8f99"/>'
-    middle_x = (CLIENT_X + SERVER_X) / 2
-    return band + f'<text x="{middle_x}" y="{y + height / 2:.1f}" text-anchor="middle">{escape(label)}</text></g>'
+    text_x, text_y = (CLIENT_X + SERVER_X) / 2, y + band_height / 2 + 4
+    return band + f'<text x="{text_x}" y="{text_y:.1f}" text-anchor="middle">{escape(label)}</text></g>'
 
 
 def _frame(connection: Connection, segment: Segment, y: float, offset: float, note_lines: list[str],
