@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
     verified = []
     with tempfile.TemporaryDirectory(prefix="wirecheck-verify-") as logs:
-        for variant in args.variant or sorted(variants(), key=_listing_order):
+        for variant in sorted(args.variant or variants(), key=_listing_order):
             row, passed, failed_frames = _verify(variant, args, tolerance, Path(logs) / f"{variant}.log",
                                                  server_user.name)
             print(_row(row), flush=True)
