@@ -27,17 +27,19 @@ def ladder(connection: Connection, marks: Mapping[int, str] | None = None) -> st
     lines = [title]
     for segment in connection.segments:
         from_client = connection.from_client(segment)
-        side = connection.sent_by_client if from_client else connection.sent_by_server
-        other = connection.sent_by_server if from_client else connection.sent_by_client
         line = f"  {segment.time - origin:+.6f}  {'C -> S' if from_client else 'S -> C'}  " \
-               f"{'[' + segment.flag_text + ']':<5} {_numbers(segment, side.initial_seq, other.initial_seq)}"
+               f"{'[' + segment.flag_text + ']':<5} {numbers(connection, segment)}"
         if segment.index in marks:
             line = f"{line:<72} <- {marks[segment.index]}"
         lines.append(line.rstrip())
     return "\n".join(lines)
 
 
-def _numbers(segment: Segment, own_initial: int, other_initial: int | None) -> str:
+def numbers(connection: Connection, segment: Segment) -> str:
+    """Relative seq and ack, length and the payload's first line: what a ladder writes beside the flags."""
+    from_client = connection.from_client(segment)
+    own_initial = (connection.sent_by_client if from_client else connection.sent_by_server).initial_seq
+    other_initial = (connection.sent_by_server if from_client else connection.sent_by_client).initial_seq
     parts = []
     if segment.payload or segment.flags & (SYN | FIN) or not segment.flags & ACK:
         parts.append(f"seq={(segment.seq - own_initial) % (1 << 32)}")

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from wirecheck import checks
+from wirecheck import checks, verify_page
 from wirecheck.capture import can_capture
 from wirecheck.clients import curl
 from wirecheck.privileges import DEFAULT_SERVER_USER, choose_server_user
@@ -42,22 +42,30 @@ def main(argv: list[str] | None = None) -> int:
     become_subreaper()
     server_user = choose_server_user(DEFAULT_SERVER_USER, REPO_ROOT)
     tolerance = Tolerance()
-    print(f"Each server: response, then --delay {args.delay:g} s, then close; curl gives up after "
-          f"{args.window:g} s; timing tolerance {tolerance}; {server_user.reason}.\n")
+    settings = (f"Each server: response, then --delay {args.delay:g} s, then close; curl gives up after "
+                f"{args.window:g} s; timing tolerance {tolerance}; {server_user.reason}.")
+    print(settings + "\n")
     print(_row(COLUMNS))
     failures = 0
+    verified = []
     with tempfile.TemporaryDirectory(prefix="wirecheck-verify-") as logs:
-        for variant in args.variant or sorted(variants(), key=_listing_order):
-            row, passed = _verify(variant, args, tolerance, Path(logs) / f"{variant}.log", server_user.name)
+        for variant in sorted(args.variant or variants(), key=_listing_order):
+            row, passed, failed_frames = _verify(variant, args, tolerance, Path(logs) / f"{variant}.log",
+                                                 server_user.name)
             print(_row(row), flush=True)
             failures += not passed
+            verified.append(verify_page.VerifiedServer(variant, row[1], row, passed, row[5],
+                                                       args.pcap_dir / f"{variant}.pcapng", failed_frames))
     print(f"\n{len(args.variant or variants()) - failures} as expected, {failures} not. "
           f"Captures: {args.pcap_dir}/<variant>.pcapng (open them in Wireshark: Statistics > Flow Graph).")
+    if args.html:
+        verify_page.write(args.html, settings, COLUMNS, verified)
+        print(f"HTML report: {args.html}")
     return 1 if failures else 0
 
 
 def _verify(variant: str, args: argparse.Namespace, tolerance: Tolerance, log: Path,
-            user: str | None) -> tuple[tuple, bool]:
+            user: str | None) -> tuple[tuple, bool, frozenset[int]]:
     session = WireSession(variant_command(variant, delay=args.delay), log, user=user)
     try:
         session.start()
@@ -73,8 +81,8 @@ def _verify(variant: str, args: argparse.Namespace, tolerance: Tolerance, log: P
 
 
 def _judge(variant: str, session: WireSession, curl_status: int, args: argparse.Namespace,
-           tolerance: Tolerance) -> tuple[tuple, bool]:
-    """The variant's row, from the finished capture; the checked frames get their comments."""
+           tolerance: Tolerance) -> tuple[tuple, bool, frozenset[int]]:
+    """The variant's row, from the finished capture; the checked frames get their comments, failing ones too."""
     observation = session.observe()
     if observation.capture.loss or len(observation.connections) != 1:
         return _failed(variant, observation.capture.loss or f"{len(observation.connections)} connections, expected 1")
@@ -94,15 +102,18 @@ def _judge(variant: str, session: WireSession, curl_status: int, args: argparse.
     for segment, text in (note for verdict in verdicts for note in verdict.notes):
         session.note(segment, text)
     problems = [problem.message for verdict in verdicts for problem in verdict.problems]
+    failed = [problem for verdict in verdicts for problem in verdict.problems if problem.segment]
+    for problem in failed:
+        session.note(problem.segment, f"FAILED: {problem.message}")
     status = server.data.split(b" ", 2)[1].decode(errors="replace") if server.data.startswith(b"HTTP/") else "-"
     row = (variant, ARTICLE_LISTING.get(variant, "-"), "ok" if verdicts[0].ok else "BAD", status,
            connection.first_closer or "none", fin_text, connection.state,
            "FAIL: " + "; ".join(problems) if problems else "pass")
-    return row, not problems
+    return row, not problems, frozenset(problem.segment.index for problem in failed)
 
 
-def _failed(variant: str, reason: str) -> tuple[tuple, bool]:
-    return (variant, ARTICLE_LISTING.get(variant, "-"), "-", "-", "-", "-", "-", f"FAIL: {reason}"), False
+def _failed(variant: str, reason: str) -> tuple[tuple, bool, frozenset[int]]:
+    return (variant, ARTICLE_LISTING.get(variant, "-"), "-", "-", "-", "-", "-", f"FAIL: {reason}"), False, frozenset()
 
 
 def _listing_order(variant: str) -> tuple[str, bool]:
@@ -125,6 +136,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--variant", action="append", choices=variants(), help="only this variant (repeatable)")
     parser.add_argument("--pcap-dir", type=Path, default=REPO_ROOT / "captures" / "verify",
                         help="where the captures go (default: %(default)s)")
+    parser.add_argument("--html", type=Path, metavar="FILE",
+                        help="also write the article's story as one HTML page: every server's ladder")
     args = parser.parse_args(argv)
     if args.delay < 0 or args.window <= args.delay:
         parser.error(f"need 0 <= --delay < --window, got delay {args.delay:g} and window {args.window:g}")

@@ -1,0 +1,150 @@
+"""Draw connections as inline SVG: one connection as a ladder, several on one time axis.
+
+Theory of operation. A ladder gives every frame its own row, so that frames a few
+microseconds apart stay readable; time is written on the left, relative to the
+connection's first frame. Time that matters to the eye is a pause: one longer than
+``GAP_SECONDS`` becomes a band with its length written on it, taller for longer pauses
+(logarithmically) up to ``GAP_MAX_PX``; one longer than ``COMPRESS_SECONDS`` is drawn
+broken (a zigzag) and labelled compressed. The timeline is the opposite choice: a
+linear time axis shared by every connection of a test, one row each, a tick per frame,
+so that a staircase of responses is seen at a glance.
+
+Elements a test can count: each frame is a ``<g class="frame" data-frame="N">`` (N its
+index in the capture), ``class="frame failed"`` when it broke an expectation; each
+timeline tick is a ``<line class="tick" data-frame="N">``.
+"""
+
+import math
+import textwrap
+from collections.abc import Collection, Mapping, Sequence
+from html import escape
+
+from wirecheck.flows import Connection
+from wirecheck.frames import FIN, RST, Segment
+from wirecheck.report import numbers
+from wirecheck.timing import seconds
+
+GAP_SECONDS = 0.05  # a pause longer than this is drawn as a gap
+COMPRESS_SECONDS = 2.0  # a pause longer than this is drawn broken, much shorter than its time
+ROW_PX, LINE_PX, SLOPE_PX = 30, 14, 8
+GAP_MIN_PX, GAP_MAX_PX, GAP_MARGIN_PX = 34, 90, 14
+TIME_X, CLIENT_X, SERVER_X, NOTE_X, WIDTH = 6, 110, 500, 515, 1020
+NOTE_CHARACTERS = 70  # a comment wraps at this width beside its frame
+HEADER_PX = 36
+TIMELINE_LABEL_PX, TIMELINE_PLOT_PX, TIMELINE_ROW_PX, TIMELINE_MAX_HEIGHT_PX = 190, 800, 16, 640
+CLIENT_COLOUR, SERVER_COLOUR, FAILED_COLOUR, GAP_COLOUR = "#1f5fa8", "#247a3c", "#c62828", "#eef0f4"
+
+
+def ladder_svg(connection: Connection, marks: Mapping[int, str] | None = None,
+               failed: Collection[int] = ()) -> str:
+    """`connection` as a ladder; `marks` (frame index -> text) beside their frames, `failed` frames in red."""
+    marks = marks or {}
+    origin = connection.segments[0].time
+    parts: list[str] = []
+    y = HEADER_PX
+    previous = origin
+    for segment in connection.segments:
+        pause = segment.time - previous
+        if pause > GAP_SECONDS:
+            height = _gap_height(pause)
+            parts.append(_gap(y, height, pause))
+            y += height
+        note = marks.get(segment.index, "")
+        note_lines = textwrap.wrap(note, NOTE_CHARACTERS) if note else []
+        parts.append(_frame(connection, segment, y, segment.time - origin, note_lines, segment.index in failed))
+        y += max(ROW_PX, LINE_PX * len(note_lines) + SLOPE_PX)
+        previous = segment.time
+    height = y + 10
+    head = "".join(f'<text x="{x}" y="16" text-anchor="middle" class="end">{name} {escape(host)}:{port}</text>'
+                   f'<line class="lifeline" x1="{x}" y1="24" x2="{x}" y2="{height}"/>'
+                   for name, x, (host, port) in (("client", CLIENT_X, connection.client),
+                                                 ("server", SERVER_X, connection.server)))
+    return _svg("ladder", WIDTH, height, head + "".join(parts))
+
+
+def _gap_height(pause: float) -> float:
+    share = math.log10(pause / GAP_SECONDS) / math.log10(COMPRESS_SECONDS / GAP_SECONDS)
+    return GAP_MIN_PX + (GAP_MAX_PX - GAP_MIN_PX) * min(1.0, share)
+
+
+def _gap(y: float, height: float, pause: float) -> str:
+    compressed = pause > COMPRESS_SECONDS
+    band_height = height - GAP_MARGIN_PX  # the margin keeps the next frame's label off the band
+    label = f"{seconds(pause)} quiet" + (" (compressed)" if compressed else "")
+    band = (f'<g class="gap{" compressed" * compressed}" data-seconds="{pause:.6f}">'
+            f'<rect x="{CLIENT_X}" y="{y:.1f}" width="{SERVER_X - CLIENT_X}" height="{band_height:.1f}" '
+            f'fill="{GAP_COLOUR}"/>')
+    if compressed:  # a break across the band: the drawing skips time here
+        middle, step = y + band_height / 2, (SERVER_X - CLIENT_X) / 12
+        points = " ".join(f"{CLIENT_X + i * step:.1f},{middle + (4 if i % 2 else -4):.1f}" for i in range(13))
+        band += f'<polyline points="{points}" fill="none" stroke="#8a8f99"/>'
+    text_x, text_y = (CLIENT_X + SERVER_X) / 2, y + band_height / 2 + 4
+    return band + f'<text x="{text_x}" y="{text_y:.1f}" text-anchor="middle">{escape(label)}</text></g>'
+
+
+def _frame(connection: Connection, segment: Segment, y: float, offset: float, note_lines: list[str],
+           failed: bool) -> str:
+    from_client = connection.from_client(segment)
+    start, end = (CLIENT_X, SERVER_X) if from_client else (SERVER_X, CLIENT_X)
+    colour = FAILED_COLOUR if failed else CLIENT_COLOUR if from_client else SERVER_COLOUR
+    tip_y, back = y + SLOPE_PX, -9 if from_client else 9
+    label = f"[{segment.flag_text}] {numbers(connection, segment)}"
+    weight = ' font-weight="bold"' if segment.flags & (FIN | RST) else ""
+    note = "".join(f'<tspan x="{NOTE_X}" dy="{0 if i == 0 else LINE_PX}">{escape(line)}</tspan>'
+                   for i, line in enumerate(note_lines))
+    return (f'<g class="frame{" failed" * failed}" data-frame="{segment.index}" '
+            f'data-from="{"client" if from_client else "server"}" data-flags="{segment.flag_text}">'
+            f'<title>frame {segment.index}: {escape(label)}</title>'
+            f'<text x="{TIME_X}" y="{tip_y:.1f}" class="time">{offset:+.6f}</text>'
+            f'<line x1="{start}" y1="{y:.1f}" x2="{end}" y2="{tip_y:.1f}" stroke="{colour}" '
+            f'stroke-width="{2.5 if failed else 1.4}"/>'
+            f'<polygon points="{end},{tip_y:.1f} {end + back},{tip_y - 5:.1f} {end + back},{tip_y + 1:.1f}" '
+            f'fill="{colour}"/>'
+            f'<text x="{(CLIENT_X + SERVER_X) / 2}" y="{y - 2:.1f}" text-anchor="middle" fill="{colour}"{weight}>'
+            f'{escape(label)}</text>'
+            + (f'<text x="{NOTE_X}" y="{tip_y:.1f}" class="note{" failed" * failed}">{note}</text>' if note else "")
+            + "</g>")
+
+
+def timeline_svg(connections: Sequence[Connection], failed: Collection[int] = ()) -> str:
+    """Every connection on one linear time axis, one row each, a tick per frame; `failed` frames in red."""
+    origin = min(c.segments[0].time for c in connections)
+    span = max(c.segments[-1].time for c in connections) - origin or 1e-6
+    row = min(TIMELINE_ROW_PX, max(3, TIMELINE_MAX_HEIGHT_PX // len(connections)))
+    plot_top = 8
+
+    def x(time: float) -> float:
+        return TIMELINE_LABEL_PX + (time - origin) / span * TIMELINE_PLOT_PX
+
+    parts = []
+    for number, connection in enumerate(connections):
+        top = plot_top + number * row
+        middle = top + row / 2
+        if row >= 12:  # room for a label
+            parts.append(f'<text x="{TIMELINE_LABEL_PX - 6}" y="{middle + 4:.1f}" text-anchor="end">'
+                         f'client :{connection.client[1]}  {connection.state}</text>')
+        parts.append(f'<g class="connection" data-client-port="{connection.client[1]}">'
+                     f'<line class="span" x1="{x(connection.segments[0].time):.1f}" y1="{middle:.1f}" '
+                     f'x2="{x(connection.segments[-1].time):.1f}" y2="{middle:.1f}"/>')
+        for segment in connection.segments:
+            is_failed = segment.index in failed
+            colour = (FAILED_COLOUR if is_failed else CLIENT_COLOUR if connection.from_client(segment)
+                      else SERVER_COLOUR)
+            reach = row / 2 - 1 if segment.flags & (FIN | RST) or segment.payload or is_failed else row / 4
+            parts.append(f'<line class="tick{" failed" * is_failed}" data-frame="{segment.index}" '
+                         f'x1="{x(segment.time):.1f}" y1="{middle - reach:.1f}" x2="{x(segment.time):.1f}" '
+                         f'y2="{middle + reach:.1f}" stroke="{colour}"/>')
+        parts.append("</g>")
+    axis_y = plot_top + len(connections) * row + 4
+    parts.append(f'<line class="axis" x1="{TIMELINE_LABEL_PX}" y1="{axis_y}" '
+                 f'x2="{TIMELINE_LABEL_PX + TIMELINE_PLOT_PX}" y2="{axis_y}"/>')
+    for step in range(5):
+        offset = span * step / 4
+        parts.append(f'<text x="{x(origin + offset):.1f}" y="{axis_y + 14}" text-anchor="middle">'
+                     f"+{offset:.3f} s</text>")
+    return _svg("timeline", TIMELINE_LABEL_PX + TIMELINE_PLOT_PX + 40, axis_y + 22, "".join(parts))
+
+
+def _svg(kind: str, width: float, height: float, body: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{kind}" width="{width}" height="{height:.0f}" '
+            f'viewBox="0 0 {width} {height:.0f}" font-family="monospace" font-size="11">{body}</svg>')
