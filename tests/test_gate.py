@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from wirecheck.registry import server
 from wirecheck.session import REPO_ROOT
 
 PYTHON = sys.executable
@@ -38,8 +39,8 @@ def contract_table(output: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("command, failing", [
     (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", set()),
-    (f"{PYTHON} -m server.iterative --port {{port}}", {"4. no client waits for another"}),
-    (f"{PYTHON} -m server.forking --delay 0 --port {{port}}", {"5. no zombies, no descriptor leak"}),
+    (f"{PYTHON} {server('iterative').path} --port {{port}}", {"4. no client waits for another"}),
+    (f"{PYTHON} {server('forking').path} --delay 0 --port {{port}}", {"5. no zombies, no descriptor leak"}),
 ], ids=["http.server", "iterative", "forking"])
 def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, tmp_path):
     done = gate(command, tmp_path)

@@ -16,21 +16,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from wirecheck import verdicts
+from wirecheck import registry, verdicts
 from wirecheck.capture import can_capture
 from wirecheck.clients import curl
 from wirecheck.privileges import DEFAULT_SERVER_USER, choose_server_user
 from wirecheck.procs import ServerFailed, become_subreaper
-from wirecheck.session import REPO_ROOT, WireSession, variant_command, variants
+from wirecheck.session import REPO_ROOT, WireSession, variant_command
 from wirecheck.timing import ACK_SETTLE_SECONDS, Tolerance, seconds
 
-# In parentheses: not the article's code, but its Python 2 behaviour (accept() that a signal interrupts).
-ARTICLE_LISTING = {"iterative": "3a", "iterative_slow": "3b", "forking": "3c", "forking_unclosed": "3d",
-                   "forking_single_wait": "3e", "forking_eintr": "3f", "forking_waitpid": "3g",
-                   "forking_libc_accept": "(3e)", "forking_libc_accept_eintr": "(3f)"}
-NEVER_CLOSES = {"forking_unclosed"}  # the article's point: the parent's duplicate keeps the socket open
 COLUMNS = ("variant", "article", "handshake", "HTTP", "first FIN", "server FIN after response", "state", "result")
-WIDTHS = (max(map(len, variants())), 7, 9, 4, 9, 42, 5)
+WIDTHS = (max(map(len, registry.NAMES)), 7, 9, 4, 9, 42, 5)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,11 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     print(_row(COLUMNS))
     failures = 0
     with tempfile.TemporaryDirectory(prefix="wirecheck-verify-") as logs:
-        for variant in args.variant or sorted(variants(), key=_listing_order):
+        for variant in args.variant or registry.NAMES:
             row, passed = _verify(variant, args, tolerance, Path(logs) / f"{variant}.log", server_user.name)
             print(_row(row), flush=True)
             failures += not passed
-    print(f"\n{len(args.variant or variants()) - failures} as expected, {failures} not. "
+    print(f"\n{len(args.variant or registry.NAMES) - failures} as expected, {failures} not. "
           f"Captures: {args.pcap_dir}/<variant>.pcapng (open them in Wireshark: Statistics > Flow Graph).")
     return 1 if failures else 0
 
@@ -80,7 +75,7 @@ def _judge(variant: str, session: WireSession, curl_status: int, args: argparse.
         return _failed(variant, observation.capture.loss or f"{len(observation.connections)} connections, expected 1")
     connection, = observation.connections
     server = connection.sent_by_server
-    if variant in NEVER_CLOSES:
+    if not registry.server(variant).closes:
         stopped = session.server
         closing = verdicts.client_fin_acked_not_answered(connection, before=stopped.terminated_at).extend(
             verdicts.server_closes_between(connection, stopped.terminated_at, stopped.exited_at,
@@ -95,20 +90,14 @@ def _judge(variant: str, session: WireSession, curl_status: int, args: argparse.
         session.note(segment, text)
     problems = [problem.message for verdict in checks for problem in verdict.problems]
     status = server.data.split(b" ", 2)[1].decode(errors="replace") if server.data.startswith(b"HTTP/") else "-"
-    row = (variant, ARTICLE_LISTING.get(variant, "-"), "ok" if checks[0].ok else "BAD", status,
+    row = (variant, registry.server(variant).step, "ok" if checks[0].ok else "BAD", status,
            connection.first_closer or "none", fin_text, connection.state,
            "FAIL: " + "; ".join(problems) if problems else "pass")
     return row, not problems
 
 
 def _failed(variant: str, reason: str) -> tuple[tuple, bool]:
-    return (variant, ARTICLE_LISTING.get(variant, "-"), "-", "-", "-", "-", "-", f"FAIL: {reason}"), False
-
-
-def _listing_order(variant: str) -> tuple[str, bool]:
-    """The article's order; a variant in parentheses right after the one whose behaviour it shows."""
-    listing = ARTICLE_LISTING.get(variant, "~")
-    return listing.strip("()"), listing.startswith("(")
+    return (variant, registry.server(variant).step, "-", "-", "-", "-", "-", f"FAIL: {reason}"), False
 
 
 def _row(cells: tuple) -> str:
@@ -122,7 +111,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds each server waits between response and close (default: %(default)s)")
     parser.add_argument("--window", type=float, default=1.0,
                         help="seconds curl waits for the end of the response (default: %(default)s)")
-    parser.add_argument("--variant", action="append", choices=variants(), help="only this variant (repeatable)")
+    parser.add_argument("--variant", action="append", choices=registry.NAMES, help="only this variant (repeatable)")
     parser.add_argument("--pcap-dir", type=Path, default=REPO_ROOT / "captures" / "verify",
                         help="where the captures go (default: %(default)s)")
     args = parser.parse_args(argv)
