@@ -29,6 +29,7 @@ from wirecheck.capture import LoopbackCapture, can_capture  # noqa: E402
 from wirecheck.flows import connections  # noqa: E402
 from wirecheck.frames import decode_all  # noqa: E402
 from wirecheck.procs import ServerProcess, become_subreaper  # noqa: E402
+from wirecheck.registry import client3_path  # noqa: E402
 from wirecheck.session import (  # noqa: E402
     LISTEN_TIMEOUT_SECONDS,
     REPO_ROOT,
@@ -81,9 +82,9 @@ def run_burst(burst: int) -> dict:
             capture.start()
             ready = time.perf_counter() - started
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "client.client3", "--port", str(port),
+            subprocess.run([sys.executable, str(client3_path()), "--port", str(port),
                             "--max-clients", str(CLIENT_PROCESSES), "--max-conns", str(burst // CLIENT_PROCESSES)],
-                           cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+                           check=True, stdout=subprocess.DEVNULL)
             rate = burst / (time.perf_counter() - started)
             started = time.perf_counter()
             result = capture.stop()

@@ -1,6 +1,6 @@
 """Python 3 port of the article's client3.py: many clients, many connections each.
 
-    python -m client.client3 --port 8888 --max-clients 20 --max-conns 5 [--mode read|hold|close]
+    python client/client3.py --port 8888 --max-clients 20 --max-conns 5 [--mode read|hold|close]
 
 Forks --max-clients children; each opens --max-conns connections to the server and
 sends ``GET /hello`` on each. Fixed from the original: its ``os._exit(0)`` is indented

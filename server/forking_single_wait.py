@@ -1,32 +1,115 @@
+# -----------------------------------------------------------------------------
+# forking_single_wait.py, article 3e: diff it with forking.py.
+# A SIGCHLD handler with one os.wait(); child sleeps 3 s.
+# -----------------------------------------------------------------------------
 """Forking server with a SIGCHLD handler that calls os.wait() once (article 3e).
 
 Each exiting child sends SIGCHLD and the handler reaps one child. Signals of the same
 kind coalesce while one is pending, so a burst of children leaves some zombies.
 In the article (Python 2) the signal also interrupts accept() with EINTR and the
 server crashes; Python 3 retries accept() after the handler returns (PEP 475).
-On the wire it looks like ``forking``: the child's delay (3 s by default), then FIN.
+On the wire it looks like forking.py: the child's delay (3 s by default), then FIN.
+
+    python server/forking_single_wait.py --port 8888
 """
 
+import argparse
 import os
 import signal
 import socket
+import time
+import traceback
 
-from server.common import fork_child, listen, parse_args, serve
+# The article's response: no Content-Length, so a client reads the body until the
+# server's FIN arrives. That makes "when does the server close?" visible in every client.
+RESPONSE = b"HTTP/1.1 200 OK\r\n\r\nHello, World!\n"
+REQUEST_BUFFER = 1024  # the article's single recv(1024)
+DEFAULT_DELAY = 3  # seconds between sending the response and closing the connection
+DEFAULT_BACKLOG = 5
 
 
-def reap_one(signum, frame):
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=port_number, default=8888,
+                        help="port to bind, 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--delay", type=seconds, default=DEFAULT_DELAY,
+                        help="seconds to wait after sending the response, before closing (default: %(default)s)")
+    parser.add_argument("--backlog", type=int, default=DEFAULT_BACKLOG, help="listen backlog (default: %(default)s)")
+    return parser.parse_args()
+
+
+def port_number(text):
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, not {port}")
+    return port
+
+
+def seconds(text):
+    delay = float(text)
+    if delay < 0:
+        raise argparse.ArgumentTypeError(f"delay must be 0 or more seconds, not {delay}")
+    return delay
+
+
+def listen(args):
+    """Bind, listen and announce the port (flushed: a pipe would otherwise hold the line)."""
+    listen_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listen_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listen_socket.bind((args.host, args.port))
+    listen_socket.listen(args.backlog)
+    print(f"Serving HTTP on port {listen_socket.getsockname()[1]} ...", flush=True)
+    return listen_socket
+
+
+def handle_request(client_connection, delay):
+    """Read the request (one recv, like the article), answer, then wait `delay` seconds.
+
+    A client that resets or leaves before the answer is reported, not fatal: otherwise
+    one rude client would end the iterative server for everybody.
+    """
+    try:
+        request = client_connection.recv(REQUEST_BUFFER)
+        print(request.split(b"\r\n", 1)[0].decode("latin-1"), flush=True)
+        client_connection.sendall(RESPONSE)
+    except ConnectionError as error:
+        print(f"client went away: {error}", flush=True)
+        return
+    time.sleep(delay)
+
+
+def serve_child(listen_socket, client_connection, delay):
+    """Serve one client in the child, then exit: every path ends in os._exit(), never back in the loop."""
+    status = 1
+    try:
+        listen_socket.close()  # the child's copy
+        handle_request(client_connection, delay)
+        client_connection.close()
+        status = 0
+    except Exception:
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+def grim_reaper(signum, frame):
     pid, status = os.wait()
     print(f"Child {pid} terminated with status {status}", flush=True)
 
 
-def loop(args, accept=socket.socket.accept):
+def serve_forever(args):
     listen_socket = listen(args)
-    signal.signal(signal.SIGCHLD, reap_one)
+    signal.signal(signal.SIGCHLD, grim_reaper)
     while True:
-        client_connection, _ = accept(listen_socket)
-        fork_child(listen_socket, client_connection, args.delay)
-        client_connection.close()
+        client_connection, _ = listen_socket.accept()
+        if os.fork() == 0:
+            serve_child(listen_socket, client_connection, args.delay)
+        client_connection.close()  # the parent's duplicate; the child holds the other
 
 
 if __name__ == "__main__":
-    serve(loop, parse_args(__doc__, default_delay=3))
+    try:
+        serve_forever(parse_args())
+    except KeyboardInterrupt:
+        pass

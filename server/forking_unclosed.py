@@ -1,3 +1,7 @@
+# -----------------------------------------------------------------------------
+# forking_unclosed.py, article 3d: diff it with forking.py.
+# The parent keeps every client socket: no FIN.
+# -----------------------------------------------------------------------------
 """Forking server whose parent never closes its duplicate (article 3d): the missing FIN.
 
 The parent keeps every client socket in a list instead of closing it. The child
@@ -5,19 +9,101 @@ answers and closes its copy, but a socket is closed only when its last descripto
 is: no FIN is sent. On the wire: the whole response, then silence; curl waits for a
 FIN that never comes, and when it gives up its own FIN is only ACKed. The server's
 FIN appears when the parent process exits. Descriptors pile up until accept() fails.
+
+    python server/forking_unclosed.py --port 8888
 """
 
-from server.common import fork_child, listen, parse_args, serve
+import argparse
+import os
+import socket
+import time
+import traceback
+
+# The article's response: no Content-Length, so a client reads the body until the
+# server's FIN arrives. That makes "when does the server close?" visible in every client.
+RESPONSE = b"HTTP/1.1 200 OK\r\n\r\nHello, World!\n"
+REQUEST_BUFFER = 1024  # the article's single recv(1024)
+DEFAULT_DELAY = 0  # seconds between sending the response and closing the connection
+DEFAULT_BACKLOG = 5
 
 
-def loop(args):
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=port_number, default=8888,
+                        help="port to bind, 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--delay", type=seconds, default=DEFAULT_DELAY,
+                        help="seconds to wait after sending the response, before closing (default: %(default)s)")
+    parser.add_argument("--backlog", type=int, default=DEFAULT_BACKLOG, help="listen backlog (default: %(default)s)")
+    return parser.parse_args()
+
+
+def port_number(text):
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, not {port}")
+    return port
+
+
+def seconds(text):
+    delay = float(text)
+    if delay < 0:
+        raise argparse.ArgumentTypeError(f"delay must be 0 or more seconds, not {delay}")
+    return delay
+
+
+def listen(args):
+    """Bind, listen and announce the port (flushed: a pipe would otherwise hold the line)."""
+    listen_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listen_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listen_socket.bind((args.host, args.port))
+    listen_socket.listen(args.backlog)
+    print(f"Serving HTTP on port {listen_socket.getsockname()[1]} ...", flush=True)
+    return listen_socket
+
+
+def handle_request(client_connection, delay):
+    """Read the request (one recv, like the article), answer, then wait `delay` seconds.
+
+    A client that resets or leaves before the answer is reported, not fatal: otherwise
+    one rude client would end the iterative server for everybody.
+    """
+    try:
+        request = client_connection.recv(REQUEST_BUFFER)
+        print(request.split(b"\r\n", 1)[0].decode("latin-1"), flush=True)
+        client_connection.sendall(RESPONSE)
+    except ConnectionError as error:
+        print(f"client went away: {error}", flush=True)
+        return
+    time.sleep(delay)
+
+
+def serve_child(listen_socket, client_connection, delay):
+    """Serve one client in the child, then exit: every path ends in os._exit(), never back in the loop."""
+    status = 1
+    try:
+        listen_socket.close()  # the child's copy
+        handle_request(client_connection, delay)
+        client_connection.close()
+        status = 0
+    except Exception:
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+def serve_forever(args):
     listen_socket = listen(args)
     clients = []
     while True:
         client_connection, _ = listen_socket.accept()
-        fork_child(listen_socket, client_connection, args.delay)
+        if os.fork() == 0:
+            serve_child(listen_socket, client_connection, args.delay)
         clients.append(client_connection)  # the bug: the parent's copy stays open
 
 
 if __name__ == "__main__":
-    serve(loop, parse_args(__doc__))
+    try:
+        serve_forever(parse_args())
+    except KeyboardInterrupt:
+        pass

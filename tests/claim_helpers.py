@@ -5,16 +5,15 @@ import subprocess
 import sys
 
 from wirecheck.frames import Segment
-from wirecheck.session import REPO_ROOT
+from wirecheck.registry import client3_path
 
 CLIENT3_SECONDS = 30  # a bound for one client3 run, far above the second or so a burst takes here
 
 
 def client3(port: int, clients: int, *options: str) -> str:
     """Run the port of the article's client3 against `port` with `clients` processes; return its summary line."""
-    done = subprocess.run([sys.executable, "-m", "client.client3", "--port", str(port), "--max-clients",
-                           str(clients), *options], cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=CLIENT3_SECONDS)
+    done = subprocess.run([sys.executable, str(client3_path()), "--port", str(port), "--max-clients", str(clients),
+                           *options], capture_output=True, text=True, timeout=CLIENT3_SECONDS)
     return (done.stdout + done.stderr).strip()
 
 

@@ -4,11 +4,16 @@ Kept apart from the servers on purpose: a test that imported the server's respon
 would pass whatever the server sent.
 """
 
+from wirecheck.registry import SERVERS, Accept, Duplicate
+
 TARGET = "/hello"
 STATUS = 200
 BODY = b"Hello, World!\n"
-FORKING_VARIANTS = ("forking", "forking_single_wait", "forking_eintr", "forking_waitpid")
-ARTICLE_VARIANTS = ("iterative", "iterative_slow", *FORKING_VARIANTS, "forking_unclosed")
+# The article's own code (socket.accept()); the libc variants, which a child's exit kills or interrupts,
+# have tests of their own (test_claim_sigchld_eintr.py).
+ARTICLE_VARIANTS = tuple(s.name for s in SERVERS if s.accept is Accept.SOCKET)
+# Of those, the forking servers that close the parent's duplicate: each connection ends with the child.
+FORKING_VARIANTS = tuple(s.name for s in SERVERS if s.accept is Accept.SOCKET and s.duplicate is Duplicate.CLOSED)
 
 # The closed-descriptor FIN is checked with no delay and with about a second, the article's
 # delay scaled down; each gap must match within the --timing-tolerance rule.

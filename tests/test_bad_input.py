@@ -5,14 +5,14 @@ import socket
 import threading
 
 import pytest
-from expectations import BODY, FORKING_VARIANTS, STATUS, TARGET
+from expectations import ARTICLE_VARIANTS, BODY, STATUS, TARGET
 
-from wirecheck import checks, claims
+from wirecheck import checks, claims, registry
 from wirecheck.abuse import ABUSES
 from wirecheck.clients import burst, request_bytes
 
 # iterative_slow is iterative with another default delay: with the delay these tests use it is the same server.
-VARIANTS = ("iterative", *FORKING_VARIANTS, "forking_unclosed")
+VARIANTS = tuple(name for name in ARTICLE_VARIANTS if name != "iterative_slow")
 # How long a rude client waits for a server that never closes (forking_unclosed) before it gives up.
 ABUSE_TIMEOUT_SECONDS = 0.5
 # The ordinary client's answer must begin this soon after its request (a loopback answer takes a few ms).
@@ -21,7 +21,7 @@ ANSWER_LIMIT_SECONDS = 1.0
 SILENT_SECONDS = 0.5
 CLIENT_TIMEOUT_SECONDS = 5.0
 
-# How each rude connection ends, in Zeek's words: (servers that close after answering, forking_unclosed).
+# How each rude connection ends, in Zeek's words: (servers that close after answering, one that never closes).
 ENDINGS = {
     # The client's FIN; the article's servers answer anyway; the closed client's kernel resets.
     "closes_without_a_request": ("RSTO", "RSTO"),
@@ -46,7 +46,7 @@ def test_a_rude_client_then_an_ordinary_one_is_served(wire, variant, abuse):
     _ordinary_request(session.port)
     rude, ordinary = wire.connections(2)
     wire.expect(claims.server_running(session.server.running(), session.server.output(), rude.segments[-1], rude))
-    wire.expect(checks.ends_in_state(rude, ENDINGS[abuse][variant == "forking_unclosed"]))
+    wire.expect(checks.ends_in_state(rude, ENDINGS[abuse][not registry.server(variant).closes]))
     wire.expect(checks.response(ordinary, STATUS, within=ANSWER_LIMIT_SECONDS, complete=False))
     assert ordinary.sent_by_server.data.endswith(BODY), f"expected the body {BODY!r}: {ordinary.sent_by_server.data!r}"
 

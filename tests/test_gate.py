@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from wirecheck.registry import server
 from wirecheck.session import REPO_ROOT
 
 PYTHON = sys.executable
@@ -43,8 +44,8 @@ def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]]]:
 
 @pytest.mark.parametrize("command, failing", [
     (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", {}),
-    (f"{PYTHON} -m server.iterative --port {{port}}", {"4. no client waits for another": {"late-response"}}),
-    (f"{PYTHON} -m server.forking --delay 0 --port {{port}}",
+    (f"{PYTHON} {server('iterative').path} --port {{port}}", {"4. no client waits for another": {"late-response"}}),
+    (f"{PYTHON} {server('forking').path} --delay 0 --port {{port}}",
      {"5. no zombies, no descriptor leak": {"zombie-children"}}),
 ], ids=["http.server", "iterative", "forking"])
 def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, tmp_path):

@@ -1,9 +1,9 @@
 """Who the servers run as: an unprivileged user when the suite is root, so that a server under test
 never holds root's powers; the capture keeps them.
 
-An unprivileged user must be able to run the interpreter and read the repository: a
+An unprivileged user must be able to run the interpreter and read the servers' files: a
 clone under /root (mode 700) or a per-user interpreter (pyenv under /root) is out of
-its reach. That is tried once, by running the interpreter as that user; when it
+its reach. That is tried once, by running a server's --help as that user; when it
 fails, the servers run as root and the reason is reported (see `ServerUser.reason`).
 """
 
@@ -13,6 +13,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from wirecheck.registry import SERVERS
 
 DEFAULT_SERVER_USER = "nobody"
 PROBE_SECONDS = 10
@@ -35,7 +37,7 @@ def choose_server_user(requested: str, repo_root: Path) -> ServerUser:
     except KeyError:
         raise ValueError(f"--server-user {requested!r}: no such user") from None
     try:
-        probe = subprocess.run([sys.executable, "-c", "import server.common"], cwd=repo_root,
+        probe = subprocess.run([sys.executable, str(SERVERS[0].path), "--help"], cwd=repo_root,
                                capture_output=True, text=True, timeout=PROBE_SECONDS, **process_identity(requested))
         why = None if probe.returncode == 0 else (probe.stderr.strip().splitlines() or ["no output"])[-1]
     except (OSError, subprocess.TimeoutExpired) as error:  # e.g. the interpreter itself is out of its reach

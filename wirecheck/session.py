@@ -19,9 +19,9 @@ from wirecheck.capture import CaptureResult, LoopbackCapture
 from wirecheck.flows import Connection, connections
 from wirecheck.frames import Segment, decode_all
 from wirecheck.procs import ServerProcess
+from wirecheck.registry import server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SERVER_PACKAGE = REPO_ROOT / "server"
 LISTEN_TIMEOUT_SECONDS = 10.0
 PORT_PLACEHOLDER = "{port}"
 EPHEMERAL_RANGE = "/proc/sys/net/ipv4/ip_local_port_range"
@@ -29,16 +29,9 @@ FIRST_SERVER_PORT = 10000  # below: well-known and registered services people ru
 PORT_TRIES = 100
 
 
-def variants() -> list[str]:
-    """The article's server variants: every module of server/ but the shared one."""
-    return sorted(p.stem for p in SERVER_PACKAGE.glob("*.py") if p.stem not in ("__init__", "common"))
-
-
 def variant_command(variant: str, delay: float = 0.0, backlog: int | None = None) -> list[str]:
-    """The command line that runs `variant` on the port the session picks."""
-    if variant not in variants():
-        raise ValueError(f"unknown server variant {variant!r}; known: {', '.join(variants())}")
-    command = [sys.executable, "-m", f"server.{variant}", "--port", PORT_PLACEHOLDER, "--delay", f"{delay:g}"]
+    """The command line that runs the article's server `variant` on the port the session picks (any cwd)."""
+    command = [sys.executable, str(server(variant).path), "--port", PORT_PLACEHOLDER, "--delay", f"{delay:g}"]
     return command + (["--backlog", str(backlog)] if backlog is not None else [])
 
 

@@ -16,21 +16,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from wirecheck import checks, verify_page
+from wirecheck import checks, registry, verify_page
 from wirecheck.capture import can_capture
 from wirecheck.clients import curl
 from wirecheck.privileges import DEFAULT_SERVER_USER, choose_server_user
 from wirecheck.procs import ServerFailed, become_subreaper
-from wirecheck.session import REPO_ROOT, WireSession, variant_command, variants
+from wirecheck.session import REPO_ROOT, WireSession, variant_command
 from wirecheck.timing import ACK_SETTLE_SECONDS, Tolerance, seconds
 
-# In parentheses: not the article's code, but its Python 2 behaviour (accept() that a signal interrupts).
-ARTICLE_LISTING = {"iterative": "3a", "iterative_slow": "3b", "forking": "3c", "forking_unclosed": "3d",
-                   "forking_single_wait": "3e", "forking_eintr": "3f", "forking_waitpid": "3g",
-                   "forking_libc_accept": "(3e)", "forking_libc_accept_eintr": "(3f)"}
-NEVER_CLOSES = {"forking_unclosed"}  # the article's point: the parent's duplicate keeps the socket open
 COLUMNS = ("variant", "article", "handshake", "HTTP", "first FIN", "server FIN after response", "state", "result")
-WIDTHS = (max(map(len, variants())), 7, 9, 4, 9, 42, 5)
+WIDTHS = (max(map(len, registry.NAMES)), 7, 9, 4, 9, 42, 5)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,14 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
     verified = []
     with tempfile.TemporaryDirectory(prefix="wirecheck-verify-") as logs:
-        for variant in sorted(args.variant or variants(), key=_listing_order):
+        for variant in sorted(args.variant or registry.NAMES, key=registry.NAMES.index):
             row, passed, failed_frames = _verify(variant, args, tolerance, Path(logs) / f"{variant}.log",
                                                  server_user.name)
             print(_row(row), flush=True)
             failures += not passed
             verified.append(verify_page.VerifiedServer(variant, row[1], row, passed, row[5],
                                                        args.pcap_dir / f"{variant}.pcapng", failed_frames))
-    print(f"\n{len(args.variant or variants()) - failures} as expected, {failures} not. "
+    print(f"\n{len(args.variant or registry.NAMES) - failures} as expected, {failures} not. "
           f"Captures: {args.pcap_dir}/<variant>.pcapng (open them in Wireshark: Statistics > Flow Graph).")
     if args.html:
         verify_page.write(args.html, settings, COLUMNS, verified)
@@ -88,7 +83,7 @@ def _judge(variant: str, session: WireSession, curl_status: int, args: argparse.
         return _failed(variant, observation.capture.loss or f"{len(observation.connections)} connections, expected 1")
     connection, = observation.connections
     server = connection.sent_by_server
-    if variant in NEVER_CLOSES:
+    if not registry.server(variant).closes:
         stopped = session.server
         closing = checks.client_fin_acknowledged_unanswered(connection, before=stopped.terminated_at).extend(
             checks.server_fin_between(connection, stopped.terminated_at, stopped.exited_at,
@@ -106,20 +101,14 @@ def _judge(variant: str, session: WireSession, curl_status: int, args: argparse.
     for problem in failed:
         session.note(problem.segment, f"FAILED: {problem.message}")
     status = server.data.split(b" ", 2)[1].decode(errors="replace") if server.data.startswith(b"HTTP/") else "-"
-    row = (variant, ARTICLE_LISTING.get(variant, "-"), "ok" if verdicts[0].ok else "BAD", status,
+    row = (variant, registry.server(variant).step, "ok" if verdicts[0].ok else "BAD", status,
            connection.first_closer or "none", fin_text, connection.state,
            "FAIL: " + "; ".join(problems) if problems else "pass")
     return row, not problems, frozenset(problem.segment.index for problem in failed)
 
 
 def _failed(variant: str, reason: str) -> tuple[tuple, bool, frozenset[int]]:
-    return (variant, ARTICLE_LISTING.get(variant, "-"), "-", "-", "-", "-", "-", f"FAIL: {reason}"), False, frozenset()
-
-
-def _listing_order(variant: str) -> tuple[str, bool]:
-    """The article's order; a variant in parentheses right after the one whose behaviour it shows."""
-    listing = ARTICLE_LISTING.get(variant, "~")
-    return listing.strip("()"), listing.startswith("(")
+    return (variant, registry.server(variant).step, "-", "-", "-", "-", "-", f"FAIL: {reason}"), False, frozenset()
 
 
 def _row(cells: tuple) -> str:
@@ -133,7 +122,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds each server waits between response and close (default: %(default)s)")
     parser.add_argument("--window", type=float, default=1.0,
                         help="seconds curl waits for the end of the response (default: %(default)s)")
-    parser.add_argument("--variant", action="append", choices=variants(), help="only this variant (repeatable)")
+    parser.add_argument("--variant", action="append", choices=registry.NAMES, help="only this variant (repeatable)")
     parser.add_argument("--pcap-dir", type=Path, default=REPO_ROOT / "captures" / "verify",
                         help="where the captures go (default: %(default)s)")
     parser.add_argument("--html", type=Path, metavar="FILE",

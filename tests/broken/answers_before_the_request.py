@@ -1,6 +1,6 @@
 """Sends a 404 with another body as soon as a client connects, before reading the request."""
 
-from server.common import listen, parse_args, serve
+from tests.broken.common import listen, parse_args, serve
 
 RESPONSE = b"HTTP/1.1 404 Not Found\r\n\r\nGoodbye\n"
 

@@ -6,7 +6,7 @@ it, although the child still holds a copy. The child reads the request but canno
 
 import socket
 
-from server.common import fork_child, listen, parse_args, serve
+from tests.broken.common import fork_child, listen, parse_args, serve
 
 
 def loop(args):

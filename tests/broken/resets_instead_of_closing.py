@@ -3,7 +3,7 @@
 import socket
 import struct
 
-from server.common import handle_request, listen, parse_args, serve
+from tests.broken.common import handle_request, listen, parse_args, serve
 
 
 def loop(args):

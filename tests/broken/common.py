@@ -1,7 +1,7 @@
-"""What every variant of the article shares: command line, listening socket, request handling.
+"""What the broken servers share: the article servers' command line, listening socket and request handling.
 
-A variant file holds only its accept loop, so that diffing two variants shows exactly
-the difference the article talks about.
+Each broken server holds only its accept loop, so that it reads as the one way it misbehaves. (The
+article's own servers in server/ stand alone, each a complete file, so that they can be diffed.)
 """
 
 import argparse
