@@ -1,17 +1,24 @@
 """The article's servers, one record each: everything the suite knows about them, in one place.
 
 The tests' parametrization, `bin/verify`'s table and the README's server table come from
-`SERVERS` (tests/unit/test_registry.py fails when the README disagrees). Each server is one
+`SERVERS`, read from the table in registry.toml beside this file (tests/unit/test_registry.py
+fails when the README disagrees). Each server is one
 complete file run by its path, `python <file> --port N`: server/ in a clone, the package
 `wirecheck.article_servers` once installed (in the clone a symbolic link to server/, so that
 the same lookup through importlib.resources works from the clone, an editable install and a
 real one, and an installed wirecheck claims no top-level name but its own).
 """
 
+import sys
 from dataclasses import dataclass
 from enum import Enum
 from importlib import resources
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 SERVER_PACKAGE = "wirecheck.article_servers"
 CLIENT_PACKAGE = "wirecheck.article_client"
@@ -68,30 +75,14 @@ class ArticleServer:
         return Path(resources.files(SERVER_PACKAGE).joinpath(f"{self.name}.py"))
 
 
-SERVERS = (
-    ArticleServer("iterative", "3a", None, "One client at a time.",
-                  Reaper.NONE, Duplicate.NO_FORK, Accept.SOCKET, 0, 5),
-    ArticleServer("iterative_slow", "3b", "iterative", "Sleeps 60 s after each response (default --delay).",
-                  Reaper.NONE, Duplicate.NO_FORK, Accept.SOCKET, 60, 5),
-    ArticleServer("forking", "3c", "iterative_slow", "A child per connection; the parent closes its duplicate.",
-                  Reaper.NONE, Duplicate.CLOSED, Accept.SOCKET, 60, 5),
-    ArticleServer("forking_unclosed", "3d", "forking", "The parent keeps every client socket: no FIN.",
-                  Reaper.NONE, Duplicate.KEPT, Accept.SOCKET, 0, 5),
-    ArticleServer("forking_single_wait", "3e", "forking", "A SIGCHLD handler with one os.wait(); child sleeps 3 s.",
-                  Reaper.SINGLE_WAIT, Duplicate.CLOSED, Accept.SOCKET, 3, 5),
-    ArticleServer("forking_libc_accept", "(3e)", "forking_single_wait",
-                  "Calls the C library's accept() (ctypes), which a signal interrupts: dies of EINTR.",
-                  Reaper.SINGLE_WAIT, Duplicate.CLOSED, Accept.LIBC, 3, 5),
-    ArticleServer("forking_eintr", "3f", "forking_single_wait",
-                  "Retries accept() on EINTR; backlog 1024; the child no longer sleeps.",
-                  Reaper.SINGLE_WAIT, Duplicate.CLOSED, Accept.SOCKET, 0, 1024),
-    ArticleServer("forking_libc_accept_eintr", "(3f)", "forking_eintr",
-                  "The C library's accept() inside 3f's retry loop: survives, and says so.",
-                  Reaper.SINGLE_WAIT, Duplicate.CLOSED, Accept.LIBC, 0, 1024),
-    ArticleServer("forking_waitpid", "3g", "forking_eintr",
-                  "A waitpid(-1, WNOHANG) loop reaps every finished child: no zombies.",
-                  Reaper.WAITPID_LOOP, Duplicate.CLOSED, Accept.SOCKET, 0, 1024),
-)
+def _load() -> tuple[ArticleServer, ...]:
+    table = tomllib.loads(resources.files("wirecheck").joinpath("registry.toml").read_text())
+    return tuple(ArticleServer(row["name"], row["step"], row.get("base"), row["change"], Reaper[row["reaper"]],
+                               Duplicate[row["duplicate"]], Accept[row["accept"]], float(row["delay"]), row["backlog"])
+                 for row in table["server"])
+
+
+SERVERS = _load()
 NAMES = tuple(server.name for server in SERVERS)
 
 

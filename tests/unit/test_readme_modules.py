@@ -1,0 +1,12 @@
+"""The README's table of modules names every module of wirecheck/, and nothing that is not there."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_readme_lists_every_module_of_wirecheck_and_no_other():
+    listed = set(re.findall(r"^\| `wirecheck/(\w+\.py)` \|", (ROOT / "README.md").read_text(), re.MULTILINE))
+    present = {path.name for path in (ROOT / "wirecheck").glob("*.py") if path.name != "__init__.py"}
+    assert listed == present, f"missing from the README: {sorted(present - listed)}; gone: {sorted(listed - present)}"
