@@ -19,9 +19,11 @@ import pytest
 
 from wirecheck import tshark
 from wirecheck.capture import can_capture
+from wirecheck.contract.properties import BY_KEY
+from wirecheck.contract.summary import ContractSummary
 from wirecheck.privileges import ServerUser, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
-from wirecheck.results import REPORT_ATTRIBUTE, TestRecord, record_of
+from wirecheck.results import REPORT_ATTRIBUTE, TestRecord
 from wirecheck.session import REPO_ROOT, free_port, with_port
 from wirecheck.settings import DEFAULT_CONTRACT_SERVER, OPTIONS, Settings
 from wirecheck.wire import Wire
@@ -30,7 +32,6 @@ _SETTINGS = pytest.StashKey[Settings]()
 _WIRE = pytest.StashKey[Wire]()
 _RECORD = pytest.StashKey[TestRecord]()
 _DESELECTED = pytest.StashKey[int]()
-REASON_CHARACTERS = 160  # one line of the closing table
 _SERVER_USER = pytest.StashKey[ServerUser]()
 
 
@@ -67,7 +68,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
     config.pluginmanager.register(ContractSummary(f"--server {settings.server!r}" if settings.server
-                                                  else f"the article's {DEFAULT_CONTRACT_SERVER}"))
+                                                  else f"the article's {DEFAULT_CONTRACT_SERVER}",
+                                                  settings.server, lambda: config.stash.get(_DESELECTED, None)))
 
 
 def _check_writable(directory: Path) -> None:
@@ -105,6 +107,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With --server, only the contract runs: the tests about the article's servers are deselected, and said so."""
+    for item in items:
+        marker = item.get_closest_marker("contract")
+        if marker is not None and (len(marker.args) != 1 or marker.args[0] not in BY_KEY):
+            raise pytest.UsageError(f"{item.nodeid}: contract marker needs one property key of "
+                                    f"wirecheck.contract.properties, got {marker.args}")
     if not config.stash[_SETTINGS].server:
         return
     article = [item for item in items if item.get_closest_marker("contract") is None]
@@ -142,44 +149,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             report.user_properties.append(("problem_kinds", " ".join(record.kinds)))
     marker = item.get_closest_marker("contract")
     if marker is not None:
-        report.user_properties.append(("contract", marker.args[0]))
+        report.user_properties += [("contract", marker.args[0]), ("level", BY_KEY[marker.args[0]].level)]
     return report
-
-
-class ContractSummary:
-    """Collects each contract property's outcome (xdist workers' reports arrive here too) for the closing table."""
-
-    def __init__(self, server: str) -> None:
-        self.server = server
-        self.results: dict[str, str] = {}
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        prop = dict(report.user_properties).get("contract")
-        if prop is None or (report.when != "call" and not (report.failed or report.skipped)):
-            return
-        if report.failed:
-            if not self.results.get(prop, "").startswith("FAILED"):
-                self.results[prop] = "FAILED: " + _reason(report)
-        else:
-            self.results.setdefault(prop, "passed" if report.passed else "skipped")
-
-    def pytest_terminal_summary(self, terminalreporter, config: pytest.Config) -> None:
-        if config.stash[_SETTINGS].server:  # under xdist the workers deselect, so the count may be unknown here
-            count = f"{config.stash[_DESELECTED]} " if _DESELECTED in config.stash else ""
-            terminalreporter.write_line(f"wirecheck: --server runs only the contract tests; {count}tests about "
-                                        "the article's servers were not run")
-        if self.results:
-            terminalreporter.section(f"wirecheck contract: {self.server}")
-            for prop in sorted(self.results):
-                terminalreporter.write_line(f"{prop:<44} {self.results[prop]}")
-
-
-def _reason(report: pytest.TestReport) -> str:
-    """Why a contract test failed, in one line: its first problem's kind and message, from the run model;
-    an error that no verdict reported (a crash of the test itself) is named by pytest's crash summary."""
-    record = record_of(report)
-    if record is not None and record.problems:
-        first = record.problems[0]
-        return f"[{first.kind}] {first.message}"[:REASON_CHARACTERS]
-    crash = getattr(report.longrepr, "reprcrash", None)
-    return f"[error] {crash.message if crash else report.outcome}".splitlines()[0][:REASON_CHARACTERS]
