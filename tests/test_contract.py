@@ -2,3 +2,6 @@
 them from anywhere; they are imported here so that `pytest tests/` runs them too."""
 
 from wirecheck.contract.test_basics import *  # noqa: F403
+from wirecheck.contract.test_close import *  # noqa: F403
+from wirecheck.contract.test_header_timeout import *  # noqa: F403
+from wirecheck.contract.test_stop import *  # noqa: F403

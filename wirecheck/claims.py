@@ -275,3 +275,31 @@ def server_running(running: bool, output: str, anchor: Segment | None = None,
         verdict.problem("server-died", f"expected the server to keep running, it exited; its output:\n{output}",
                         anchor)
     return verdict
+
+
+def no_close_wait(client_ports: list[int], connections: list[Connection]) -> Verdict:
+    """No socket of the server's tree is in CLOSE_WAIT (`client_ports`, from the process table): each one that
+    is, is anchored to the client's FIN that the server never answered."""
+    verdict = Verdict()
+    verdict.figure("close_wait", len(client_ports))
+    by_port = {c.client[1]: c for c in connections}
+    for port in client_ports:
+        connection = by_port.get(port)
+        anchor = connection.sent_by_client.fin if connection is not None else None
+        verdict.problem("close-wait", f"expected no socket of the server in CLOSE_WAIT, its connection with client "
+                                      f"port {port} is: the client closed, the server never did", anchor, connection)
+    return verdict
+
+
+def tree_exited(alive: list[int], drain: float | None, grace: float, signal_name: str,
+                anchor: Segment | None = None) -> Verdict:
+    """The server's whole process tree exited within `grace` seconds of `signal_name` (`alive`: the pids still
+    running then; `drain`: how long it took, if it did)."""
+    verdict = Verdict()
+    if alive:
+        verdict.problem("not-stopped", f"expected the server's process tree to exit within {seconds(grace)} after "
+                                       f"{signal_name}, processes {alive} still ran", anchor)
+        return verdict
+    verdict.figure("drain_time", drain)
+    verdict.note(anchor, f"process table: the server's tree exited {seconds(drain)} after {signal_name}")
+    return verdict

@@ -28,6 +28,8 @@ KINDS = {
     "no-client-fin": "the client never sent its FIN",
     "client-fin-unacknowledged": "the server did not acknowledge the client's FIN",
     "wrong-end-state": "the connection ended in another Zeek state than expected",
+    "left-open": "the server left a rude client's connection open until the client gave up",
+    "head-not-cut-off": "a client trickling its request head was not cut off within --header-timeout",
     # several connections
     "client-waited": "a client's response waited for another connection to close",
     "client-did-not-wait": "a client was answered while another connection was open, where one client at a time "
@@ -41,12 +43,15 @@ KINDS = {
     "served-unexpectedly": "a connection that should have been turned away was answered",
     "not-turned-away": "a connection that should have been refused or reset ended otherwise",
     "request-before-parent-close": "the request left before the parent had closed its copy of the connection",
+    "accepted-then-dropped": "a connection made after the stop signal was accepted, then closed or reset unanswered",
     "connection-count": "the capture holds another number of connections than the test made",
     # the process table
     "zombie-children": "the server left exited children unreaped (zombies)",
     "fewer-zombies": "fewer zombie children than expected: the server reaps more than it is said to",
     "descriptor-growth": "the server's process tree holds more open descriptors than before",
     "server-died": "the server process exited when it should have kept serving",
+    "close-wait": "a socket of the server's tree stayed in CLOSE_WAIT: the client closed, the server never did",
+    "not-stopped": "processes of the server's tree still ran --stop-grace after the stop signal",
     # the capture itself
     "incomplete-capture": "the kernel dropped frames: the capture is not analysed",
     "tshark-disagrees": "Wireshark's dissector reads the saved capture otherwise than the suite",

@@ -87,6 +87,11 @@ class ProcessView:
         return any(s.status == psutil.CONN_LISTEN and s.laddr.port == port and s.laddr.ip in REACHES_LOOPBACK
                    for _, s in self.sockets())
 
+    def listening_addresses(self, port: int) -> list[str]:
+        """The addresses the tree listens on at `port`, reachable from 127.0.0.1 or not ("::1", say)."""
+        return sorted({s.laddr.ip for _, s in self.sockets()
+                       if s.status == psutil.CONN_LISTEN and s.laddr.port == port})
+
     def holders(self, server_port: int, client_port: int) -> list[tuple[int, int]]:
         """(pid, descriptor) of every copy, in the tree, of its connection with `client_port`."""
         return [(pid, s.fd) for pid, s in self.sockets()
@@ -119,6 +124,12 @@ def status(process: psutil.Process) -> str | None:
         return process.status()
     except psutil.Error:
         return None
+
+
+def listeners(port: int) -> list[int]:
+    """The pids of every process on the machine with a LISTEN socket on `port`, whoever started it."""
+    return sorted({c.pid for c in psutil.net_connections(kind="tcp")
+                   if c.status == psutil.CONN_LISTEN and c.laddr.port == port and c.pid is not None})
 
 
 def accept_queue(port: int) -> int | None:

@@ -2,32 +2,44 @@
 
 Theory of operation. The server runs in a new session (its own process group), its
 output going to a log file rather than a pipe that an orphaned child could hold
-open. It is ready when the kernel's socket table shows it listening on its port:
-no probe connection is put on the wire. Ending it: SIGTERM to the group and to every
-descendant, a bounded wait, SIGKILL for what is left, then reap. This process makes
-itself a child subreaper, so the server's orphaned children (zombies included)
+open; run as another user, it gets a scratch HOME of its own (root's is out of its
+reach, and a server that writes there must not fail for that). It is ready when
+the kernel's socket table shows it listening on its port: no probe connection
+is put on the wire. Ending it: SIGTERM to the group and to every descendant, a
+bounded wait, SIGKILL for what is left, then reap. This process makes itself a
+child subreaper, so the server's orphaned children (zombies included)
 are handed to us and reaped here, by pid, never with waitpid(-1) which would steal
-the exit status of other subprocesses.
+the exit status of other subprocesses. A server that goes to the background (a daemon:
+it forks, starts a session of its own, and its first process exits) leaves the tree;
+its listener is found by port, reported, and ended.
 """
 
 import ctypes
 import os
+import pwd
 import resource
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import psutil
 
 from wirecheck.privileges import process_identity
-from wirecheck.process_view import ProcessView
+from wirecheck.process_view import REACHES_LOOPBACK, ProcessView, listeners
 from wirecheck.waiting import wait_until
 
 PR_SET_CHILD_SUBREAPER = 36
 TERMINATE_GRACE_SECONDS = 2.0
 KILL_GRACE_SECONDS = 2.0
 OUTPUT_TAIL_CHARACTERS = 4000
+# A daemon's first process may exit a moment before the daemon it forked listens (nginx, apache).
+DAEMON_LISTEN_SECONDS = 2.0
+# A server that listens on an address the gate cannot reach (::1) may add 127.0.0.1 a moment later.
+OTHER_ADDRESS_GRACE_SECONDS = 1.0
+FOREGROUND_HINT = "run it in the foreground (nginx `daemon off`, apache `-DFOREGROUND`, lighttpd `-D`)"
 
 
 class ServerFailed(Exception):
@@ -52,6 +64,7 @@ class ServerProcess:
         self.cwd = cwd
         self.open_files_limit = open_files_limit  # RLIMIT_NOFILE for the server (and its children) only
         self.popen: subprocess.Popen | None = None
+        self.home: str | None = None  # the scratch HOME of a server run as another user
         self.terminated_at: float | None = None  # wall clock, comparable with frame times
         self.exited_at: float | None = None
 
@@ -67,9 +80,30 @@ class ServerProcess:
                 self.popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
                                               stderr=subprocess.STDOUT, cwd=self.cwd, start_new_session=True,
                                               preexec_fn=self._limit_open_files if self.open_files_limit else None,
-                                              **process_identity(self.user))
+                                              env=self._environment(), **process_identity(self.user))
+            except PermissionError as error:
+                self._remove_home()
+                who = f"the user {self.user}" if self.user else "this user"
+                raise ServerFailed(f"cannot start {' '.join(self.argv)}: {who} may not execute {error.filename} "
+                                   f"({error.strerror}); put the server where {who} can read and run it, or give "
+                                   "--server-user root") from error
             except OSError as error:
+                self._remove_home()
                 raise ServerFailed(f"cannot start {' '.join(self.argv)}: {error}") from error
+
+    def _environment(self) -> dict[str, str] | None:
+        """Our environment with a scratch HOME owned by the server's user, when it runs as another user."""
+        if self.user is None:
+            return None
+        account = pwd.getpwnam(self.user)
+        self.home = tempfile.mkdtemp(prefix="wirecheck-home-")
+        os.chown(self.home, account.pw_uid, account.pw_gid)
+        return {**os.environ, "HOME": self.home}
+
+    def _remove_home(self) -> None:
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = None
 
     def _limit_open_files(self) -> None:
         """Runs in the child between fork and exec: only setrlimit, nothing that takes a lock."""
@@ -81,13 +115,52 @@ class ServerProcess:
         return ProcessView(self.pid)
 
     def wait_listening(self, port: int, timeout: float) -> None:
-        """Return once the server's process tree has a LISTEN socket on `port`."""
-        if not wait_until(lambda: self.view.listens_on(port) or self.popen.poll() is not None, timeout):
+        """Return once the server's process tree has a LISTEN socket on `port` that 127.0.0.1 reaches; else say
+        why not: it exited, went to the background (that daemon is ended), or listens on another address."""
+        if not wait_until(lambda: self.view.listens_on(port) or self.popen.poll() is not None
+                          or self.view.listening_addresses(port), timeout):
             raise ServerFailed(f"server did not listen on 127.0.0.1:{port} within {timeout:g} s\n"
                                f"{self._output_section()}")
-        if not self.view.listens_on(port):
+        if self.popen.poll() is not None:
+            self._fail_if_daemonized(port)
             raise ServerFailed(f"server exited with status {self.popen.returncode} before listening on "
                                f"port {port}\n{self._output_section()}")
+        if not wait_until(lambda: self.view.listens_on(port), OTHER_ADDRESS_GRACE_SECONDS):
+            addresses = ", ".join(self.view.listening_addresses(port))
+            raise ServerFailed(f"server listens on port {port} only at {addresses}, which 127.0.0.1 does not reach: "
+                               f"bind it to 127.0.0.1 (or a wildcard: {', '.join(sorted(REACHES_LOOPBACK))})\n"
+                               f"{self._output_section()}")
+
+    def _fail_if_daemonized(self, port: int) -> None:
+        """The started process exited: if another process now listens on `port`, the server went to the
+        background; end that daemon (it is not ours to leave running) and say so."""
+        strays = wait_until(lambda: listeners(port), DAEMON_LISTEN_SECONDS)
+        if strays:
+            end_strays(strays)
+            raise ServerFailed(f"the server went to the background: its first process exited with status "
+                               f"{self.popen.returncode} while process {', '.join(map(str, strays))} listens on "
+                               f"port {port}; {FOREGROUND_HINT}. That process was ended.\n{self._output_section()}")
+
+    def signal(self, signum: int) -> float:
+        """Send `signum` to the server's process group (as a terminal's Ctrl-C and systemd do); return when
+        (wall clock, comparable with frame times)."""
+        sent_at = time.time()
+        try:
+            os.killpg(self.pid, signum)
+        except ProcessLookupError:
+            pass
+        return sent_at
+
+    def wait_tree_exit(self, timeout: float) -> list[psutil.Process]:
+        """Wait up to `timeout` seconds for the server's whole tree (adopted orphans included) to exit, reaping
+        it; return the processes still running then (none: the server is over, and stop() has nothing to do)."""
+        tree = self.view.tree() + self.view.adopted()
+        alive = self._reap_until_gone(tree, timeout)
+        alive += [p for p in self.view.adopted() if p not in alive]
+        if not alive:
+            self.exited_at = time.time()
+            self._remove_home()
+        return alive
 
     def wait_exit(self, timeout: float) -> int | None:
         """The server's exit status once it has exited, or None if it still runs after `timeout` seconds."""
@@ -122,6 +195,7 @@ class ServerProcess:
             self._signal_all(alive, signal.SIGKILL)
             alive = self._reap_until_gone(alive, KILL_GRACE_SECONDS)
         self.exited_at = time.time()
+        self._remove_home()
         if alive:
             raise ServerFailed(f"processes survived SIGKILL: {[p.pid for p in alive]}")
 
@@ -145,6 +219,26 @@ class ServerProcess:
         if process.pid == self.pid:
             return self.popen.poll() is not None  # Popen reaps its own child and keeps the status
         return _reaped(process)
+
+
+def end_strays(pids: list[int]) -> None:
+    """End processes that are not the server's tree (a daemon it left), with their children: SIGTERM, a bounded
+    wait, SIGKILL; those handed to us (we are a subreaper) are reaped."""
+    strays = []
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            strays += [root, *root.children(recursive=True)]
+        except psutil.Error:
+            continue
+    for signum, grace in ((signal.SIGTERM, TERMINATE_GRACE_SECONDS), (signal.SIGKILL, KILL_GRACE_SECONDS)):
+        for process in strays:
+            try:
+                process.send_signal(signum)
+            except psutil.Error:
+                pass
+        if wait_until(lambda: all(_reaped(p) for p in strays), grace):
+            return
 
 
 def _reaped(process: psutil.Process) -> bool:

@@ -7,6 +7,7 @@ error). Nothing here imports pytest.
 
 import argparse
 import shlex
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,16 @@ def _path(text: str) -> str:
     return text
 
 
+def _signal(text: str) -> signal.Signals:
+    """A signal by name (TERM, SIGTERM, quit) or number."""
+    name = text.strip().upper()
+    try:
+        return signal.Signals(int(name)) if name.isdigit() else signal.Signals[name if name.startswith("SIG")
+                                                                             else "SIG" + name]
+    except (KeyError, ValueError):
+        raise argparse.ArgumentTypeError(f"not a signal: {text!r} (e.g. TERM, QUIT, INT, WINCH)") from None
+
+
 @dataclass(frozen=True)
 class Option:
     name: str
@@ -79,6 +90,13 @@ OPTIONS = (
            lambda text: _number(text, float, 0.001, 60, "seconds"), "1.0"),
     Option("burst_size", "connections the contract opens at once (default: %(default)s)",
            lambda text: _number(text, int, 1, 5000, "connections"), "50"),
+    Option("header_timeout", "seconds within which the server should cut off a client that trickles its request "
+           "head one byte at a time (default: %(default)s)",
+           lambda text: _number(text, float, 0.5, 120, "seconds"), "5.0"),
+    Option("stop_signal", "the signal that asks the server to stop gracefully, sent to its process group "
+           "(nginx: QUIT, apache: WINCH, lighttpd: INT; default: %(default)s)", _signal, "TERM"),
+    Option("stop_grace", "seconds within which the server's whole process tree should exit after the stop signal "
+           "(default: %(default)s)", lambda text: _number(text, float, 0.1, 120, "seconds"), "5.0"),
 )
 
 
@@ -93,17 +111,23 @@ class Settings:
     contract_status: int
     fin_within: float
     burst_size: int
+    header_timeout: float
+    stop_signal: signal.Signals
+    stop_grace: float
 
     @classmethod
     def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
         return cls(Tolerance(values["timing_tolerance"], values["timing_tolerance_percent"] / 100),
                    Path(values["pcap_dir"] or rootdir / "captures"), values["server"], values["listen_timeout"],
                    values["server_user"], values["contract_path"],
-                   values["contract_status"], values["fin_within"], values["burst_size"])
+                   values["contract_status"], values["fin_within"], values["burst_size"], values["header_timeout"],
+                   values["stop_signal"], values["stop_grace"])
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
         server = f"--server {self.server!r}" if self.server else f"the article's {DEFAULT_CONTRACT_SERVER}"
         return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}",
                 f"wirecheck contract: {server}; GET {self.contract_path} expecting {self.contract_status}; "
-                f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections"]
+                f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections",
+                f"wirecheck contract: header timeout {self.header_timeout:g} s; stop with {self.stop_signal.name}, "
+                f"grace {self.stop_grace:g} s"]

@@ -20,11 +20,21 @@ PROPERTIES = (
     Property("handshake", "three-way handshake", "MUST", "RFC 9293 §3.5"),
     Property("complete-response", "one complete response", "MUST", "RFC 9112 §6"),
     Property("fin-in-time", "closes with FIN, in time", "MUST", "RFC 9112 §9.6"),
-    Property("no-waiting", "no client waits for another", "MUST", "common practice: the iterative trap"),
+    Property("no-waiting", "no client waits for another", "MUST",
+             "common practice: the iterative trap; slow clients hold workers (benoitc/gunicorn#2781)"),
     Property("no-leak", "no zombies, no descriptor leak", "MUST", "common practice: benoitc/gunicorn#2707"),
     Property("bad-input", "survives bad input", "MUST", "RFC 9112 §2.2 (robustness)"),
+    Property("no-close-wait", "no CLOSE_WAIT when clients close first", "MUST",
+             "RFC 9293 §3.6 (a close is answered by a close); Kludex/uvicorn#1199, benoitc/gunicorn#2707"),
+    Property("header-timeout", "slow request heads are cut off", "SHOULD",
+             "common practice: benoitc/gunicorn#2781, nodejs/node#33440"),
+    Property("graceful-stop", "stops gracefully", "SHOULD",
+             "common practice: benoitc/gunicorn#922, #2529, #3397; puma/puma#1685"),
 )
 BY_KEY = {prop.key: prop for prop in PROPERTIES}
+# Problem kinds whose level is below their property's: a rude connection left open until the client gives up
+# is worth a warning (hypercorn, uvicorn, waitress and lighttpd do it), but the server did survive (bad-input).
+KIND_LEVELS = {"left-open": "SHOULD"}
 
 
 def numbered(key: str) -> str:

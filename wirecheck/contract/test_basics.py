@@ -1,4 +1,5 @@
-"""The contract's first properties: handshake, one complete response, FIN in time, no waiting, no leak, bad input.
+"""The contract's first properties: handshake, one complete response, FIN in time, no waiting, no leak, bad input
+(and how each rude connection ended).
 
 Runs against the command given with --server (any language; {port} is replaced by a
 free port), or, without it, against the article's correct server (forking_waitpid).
@@ -7,16 +8,22 @@ connections alive still closes after its response.
 """
 
 import socket
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 
 import pytest
 
-from wirecheck import checks, claims
+from wirecheck import checks, claims, endings
 from wirecheck.abuse import ABUSES
 from wirecheck.clients import burst, request_bytes
+from wirecheck.held_clients import Trickler, idle_keep_alive
 from wirecheck.waiting import settle
 
 HANDSHAKE_CONNECTIONS = 3
 OVERLAPPING_CLIENTS = 5
+# Clients that hold a connection (silent, idle, trickling) come as many at once as a small worker pool has
+# threads or processes (gunicorn's sync workers, a thread pool of 4): one alone would not exhaust it.
+WORKER_POOL = 4
 # Connections past a small listen backlog see their SYNs dropped and retried after 1 s
 # and 3 s (Linux's SYN retransmission timer), so a burst may take that long to be served.
 BURST_GRACE_SECONDS = 5.0
@@ -75,13 +82,49 @@ def test_3_the_server_closes_with_fin_soon_after_a_complete_response(wire):
     wire.expect(checks.server_closes(connection, within=wire.settings.fin_within))
 
 
+@contextmanager
+def _silent(wire) -> Iterator[None]:
+    """Clients that connect, then say nothing."""
+    with ExitStack() as stack:
+        for _ in range(WORKER_POOL):
+            stack.enter_context(socket.create_connection(("127.0.0.1", wire.session.port)))
+        yield
+
+
+@contextmanager
+def _idle(wire) -> Iterator[None]:
+    """Clients that had one response on a connection kept alive, then ask for nothing more."""
+    with ExitStack() as stack:
+        for _ in range(WORKER_POOL):
+            stack.enter_context(idle_keep_alive(wire.session.port, wire.settings.contract_path,
+                                                wire.settings.fin_within))
+        yield
+
+
+@contextmanager
+def _trickling(wire) -> Iterator[None]:
+    """Clients that send their request head one byte every half second (slowloris)."""
+    tricklers = [Trickler(wire.session.port, wire.settings.contract_path, _reply_timeout(wire))
+                 for _ in range(WORKER_POOL)]
+    for trickler in tricklers:
+        trickler.start()
+    try:
+        yield
+    finally:
+        for trickler in tricklers:
+            trickler.stop()
+
+
+BLOCKERS = {"silent": _silent, "idle": _idle, "trickling": _trickling}
+
+
 @pytest.mark.contract("no-waiting")
-def test_4_a_silent_client_does_not_hold_up_overlapping_clients(wire):
+@pytest.mark.parametrize("blockers", sorted(BLOCKERS))
+def test_4_clients_that_hold_a_connection_do_not_hold_up_overlapping_clients(wire, blockers):
     session = wire.serve_contract()
-    with socket.create_connection(("127.0.0.1", session.port)):  # connects, then says nothing
+    with BLOCKERS[blockers](wire):
         burst(session.port, _requests(wire, OVERLAPPING_CLIENTS), wire.settings.fin_within)
-    silent, *served = wire.connections(OVERLAPPING_CLIENTS + 1)
-    for connection in served:
+    for connection in wire.observe().connections[-OVERLAPPING_CLIENTS:]:
         _answered(wire, connection)
 
 
@@ -109,8 +152,9 @@ def _settled(view) -> tuple[tuple[int, int], bool]:
 @pytest.mark.parametrize("abuse", sorted(ABUSES))
 def test_6_the_server_survives_bad_input_and_serves_the_next_client_normally(wire, abuse):
     session = wire.serve_contract()
-    ABUSES[abuse](session.port, wire.settings.contract_path, _reply_timeout(wire))
+    gave_up = ABUSES[abuse](session.port, wire.settings.contract_path, _reply_timeout(wire))
     burst(session.port, _requests(wire, 1), _reply_timeout(wire))
-    last = wire.observe().connections[-1]
+    rude, last = wire.connections(2)
     wire.expect(claims.server_running(session.server.running(), session.server.output(), last.segments[-1], last))
     _answered(wire, last)
+    wire.expect(endings.rude_ending(rude, gave_up))

@@ -1,0 +1,45 @@
+"""The contract when clients close first: the server answers each close with its own FIN, in time, and keeps
+no socket in CLOSE_WAIT and no descriptor for a client that has left (Kludex/uvicorn#1199: 7,047 sockets)."""
+
+import pytest
+
+from wirecheck import claims, endings
+from wirecheck.clients import burst
+from wirecheck.contract.test_basics import DESCRIPTOR_SLACK, _reply_timeout, _requests, _settled
+from wirecheck.held_clients import connect, idle_keep_alive, keep_alive_request
+from wirecheck.verdict import Verdict
+from wirecheck.waiting import wait_until
+
+# Several clients of each kind, so that a server leaking one socket per close shows a count, not a fluke.
+KEEP_ALIVE_CLOSERS = 3
+MID_REQUEST_CLOSERS = 3
+
+
+def clients_close_first(wire) -> Verdict:
+    """Keep-alive clients that close after their response and clients that close in mid-request: each gets the
+    server's FIN within --fin-within; then nothing of the server is in CLOSE_WAIT and its descriptors are back."""
+    session, settings = wire.session, wire.settings
+    port, view = session.port, session.server.view
+    burst(port, _requests(wire, 1), _reply_timeout(wire))  # opens whatever the server opens lazily
+    (_, before), _ = _settled(view)
+    for _ in range(KEEP_ALIVE_CLOSERS):
+        idle_keep_alive(port, settings.contract_path, settings.fin_within).close()
+    for _ in range(MID_REQUEST_CLOSERS):
+        with connect(port, settings.fin_within) as client:
+            client.sendall(keep_alive_request(settings.contract_path, port)[:-2])  # the head's last line missing
+    wait_until(lambda: not view.close_wait(port), settings.fin_within)
+    stuck = view.close_wait(port)
+    (_, after), _ = _settled(view)
+    connections = wire.connections(1 + KEEP_ALIVE_CLOSERS + MID_REQUEST_CLOSERS)
+    verdict = Verdict()
+    for connection in connections[1:]:
+        verdict.extend(endings.closes_after_the_client(connection, settings.fin_within))
+    what = f"{len(connections) - 1} clients that closed first"
+    return (verdict.extend(claims.no_close_wait(stuck, connections))
+            .extend(claims.descriptors_not_grown(before, after, DESCRIPTOR_SLACK, what, connections[-1].segments[-1])))
+
+
+@pytest.mark.contract("no-close-wait")
+def test_clients_that_close_first_get_the_servers_fin_and_leave_no_close_wait_and_no_descriptor(wire):
+    wire.serve_contract()
+    wire.expect(clients_close_first(wire))

@@ -1,0 +1,62 @@
+"""The contract for a graceful stop: told to stop (--stop-signal) while an upload is in flight, a connection
+idles after its response and a client says nothing, the server answers the upload whole, closes the others
+with FIN (not RST), refuses or serves a newcomer (never accepts and drops it), and its whole process tree
+exits within --stop-grace (benoitc/gunicorn#922, #2529, #3397; puma/puma#1685)."""
+
+import signal
+import time
+
+import pytest
+
+from wirecheck import claims, endings
+from wirecheck.clients import request_bytes
+from wirecheck.held_clients import connect, idle_keep_alive, read_until_closed_within, send_quietly, upload_in_flight
+from wirecheck.process_view import listeners
+from wirecheck.verdict import Verdict
+from wirecheck.waiting import wait_until
+
+# Small enough that half of it fits the socket buffers of a server that does not read it yet.
+UPLOAD_BYTES = 64 * 1024
+# A server is given this long to act on the signal (stop listening) before the newcomer connects; one that
+# dies on the signal does so within milliseconds, gunicorn's sync master still accepted after 0.3 s.
+LATE_CONNECTION_AFTER_SECONDS = 0.1
+
+
+def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
+    """Open an upload in flight, an idle keep-alive connection and a silent client, send `stop_signal` to the
+    server's process group, then finish the upload, connect once more, and judge how everything ended."""
+    session, settings = wire.session, wire.settings
+    port, server, path = session.port, session.server, settings.contract_path
+    silent = connect(port, grace)
+    idle = idle_keep_alive(port, path, settings.fin_within)
+    upload, rest = upload_in_flight(port, path, UPLOAD_BYTES, grace)
+    wait_until(lambda: all(server.view.holders(port, c.getsockname()[1]) for c in (silent, upload)),
+               settings.fin_within)  # in the server's hands, not only in its accept queue
+    signalled_at = server.signal(stop_signal)
+    time.sleep(LATE_CONNECTION_AFTER_SECONDS)
+    send_quietly(upload, rest)
+    clients = [silent, idle, upload]
+    try:
+        late = connect(port, grace)
+        send_quietly(late, request_bytes(path, "127.0.0.1", port, close=True))
+        clients.append(late)
+    except ConnectionRefusedError:
+        pass  # its SYN answered by RST: the capture shows it
+    for client in clients:
+        with client:
+            read_until_closed_within(client, signalled_at + grace - time.time())
+    alive = [p.pid for p in server.wait_tree_exit(max(0.0, signalled_at + grace - time.time()))]
+    drain = server.exited_at - signalled_at if not alive else None
+    silent_c, idle_c, upload_c, late_c = wire.connections(4)
+    return (endings.answered_whole_then_fin(upload_c, signalled_at, "the upload in flight", "upload_ending")
+            .extend(endings.closed_with_fin(idle_c, "the idle keep-alive connection", "idle_ending"))
+            .extend(endings.closed_with_fin(silent_c, "the silent connection", "silent_ending"))
+            .extend(endings.refused_or_served(late_c, "a connection made after the signal", "late_connection"))
+            .extend(claims.tree_exited(alive + listeners(port), drain, grace, stop_signal.name,
+                                       wire.observe().segments[-1])))
+
+
+@pytest.mark.contract("graceful-stop")
+def test_a_stop_signal_drains_the_upload_closes_idle_connections_with_fin_and_ends_the_whole_tree(wire):
+    wire.serve_contract()
+    wire.expect(stop_while_busy(wire, wire.settings.stop_signal, wire.settings.stop_grace))

@@ -1,0 +1,150 @@
+"""Clients that hold a connection open: silent, idle after a response, trickling their head, mid-upload.
+
+These are the clients that tie up a server's workers or outlive its patience: the contract
+opens them to see whether others still get served, whether the server cuts them off, how
+it ends them when it stops, and whether it closes when they close first. None of them
+waits unbounded: every read has a deadline, and what the server did is read from the
+capture afterwards, not from these sockets.
+"""
+
+import select
+import socket
+import threading
+import time
+
+from wirecheck.clients import request_bytes
+from wirecheck.http import HttpParseError, parse_response
+
+TRICKLE_INTERVAL_SECONDS = 0.5  # one byte of the head every half second: a slowloris client
+TRICKLE_PADDING = "X-Trickle: "
+
+
+def connect(port: int, timeout: float) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+
+def keep_alive_request(path: str, port: int) -> bytes:
+    """A GET without `Connection: close`: an HTTP/1.1 server may keep the connection open after answering."""
+    return request_bytes(path, "127.0.0.1", port)
+
+
+def read_response(client: socket.socket, timeout: float) -> bytes:
+    """Read until one whole response has arrived, the server closes, or `timeout` passes; return what came."""
+    received = bytearray()
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        client.settimeout(left)
+        try:
+            chunk = client.recv(65536)
+        except (TimeoutError, ConnectionError):
+            break
+        if not chunk:
+            break
+        received += chunk
+        try:
+            if parse_response(bytes(received), closed=False).complete:
+                break
+        except HttpParseError:
+            continue  # the head is not whole yet
+    return bytes(received)
+
+
+def read_until_closed_within(client: socket.socket, timeout: float) -> bytes:
+    """Read until the server closes (FIN or RST) or `timeout` passes; return what came."""
+    received = bytearray()
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        client.settimeout(left)
+        try:
+            chunk = client.recv(65536)
+        except (TimeoutError, ConnectionError):
+            break
+        if not chunk:
+            break
+        received += chunk
+    return bytes(received)
+
+
+def idle_keep_alive(port: int, path: str, timeout: float) -> socket.socket:
+    """A connection that has had one response and stays open, asking for nothing more."""
+    client = connect(port, timeout)
+    client.sendall(keep_alive_request(path, port))
+    read_response(client, timeout)
+    return client
+
+
+def upload_in_flight(port: int, path: str, body_bytes: int, timeout: float) -> tuple[socket.socket, bytes]:
+    """A POST whose head and first half of the body are sent; returns the socket and the half still to send."""
+    client = connect(port, timeout)
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Length: {body_bytes}\r\nConnection: close\r\n\r\n").encode()
+    half = body_bytes // 2
+    client.sendall(head + b"u" * half)
+    return client, b"u" * (body_bytes - half)
+
+
+def send_quietly(client: socket.socket, data: bytes) -> None:
+    """Send `data` unless the server has closed or reset meanwhile (how it ended shows on the wire)."""
+    try:
+        client.sendall(data)
+    except OSError:
+        pass
+
+
+def trickled_head(path: str, port: int, lasting: float) -> bytes:
+    """A request head long enough to take more than `lasting` seconds at one byte per trickle interval."""
+    head = request_bytes(path, "127.0.0.1", port)
+    needed = int(lasting / TRICKLE_INTERVAL_SECONDS) + 1 - len(head)
+    padding = f"{TRICKLE_PADDING}{'a' * max(needed, 1)}\r\n".encode()
+    return head[:-2] + padding + b"\r\n"
+
+
+class Trickler(threading.Thread):
+    """Sends a request head one byte every TRICKLE_INTERVAL_SECONDS until the server closes or resets, the
+    head is sent, `give_up` seconds pass, or stop() is called; then closes. `cut_off_at` is when (monotonic)
+    the server ended the connection, None if it never did."""
+
+    def __init__(self, port: int, path: str, give_up: float) -> None:
+        super().__init__(daemon=True)
+        self.port, self.give_up = port, give_up
+        self.head = trickled_head(path, port, give_up)
+        self.cut_off_at: float | None = None
+        self._stop_asked = threading.Event()
+        self.client = connect(port, give_up)
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.give_up
+        with self.client:
+            for byte in self.head:
+                if self._stop_asked.is_set() or time.monotonic() > deadline or not self._send(bytes([byte])):
+                    return
+                if self._server_ended(TRICKLE_INTERVAL_SECONDS):
+                    return
+
+    def _send(self, byte: bytes) -> bool:
+        try:
+            self.client.sendall(byte)
+            return True
+        except OSError:
+            self.cut_off_at = time.monotonic()
+            return False
+
+    def _server_ended(self, wait: float) -> bool:
+        """Read whatever the server says for `wait` seconds; True as soon as it closes or resets."""
+        deadline = time.monotonic() + wait
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.client], [], [], left)
+            if not readable:
+                return False
+            try:
+                if self.client.recv(65536):
+                    continue  # an error status, say: its close follows
+            except OSError:
+                pass
+            self.cut_off_at = time.monotonic()
+            return True
+        return False
+
+    def stop(self) -> None:
+        self._stop_asked.set()
+        self.join()
