@@ -75,8 +75,11 @@ def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) ->
     """A client trickling its request head is cut off: the server closes with FIN (after an error status, or
     none) at most `within` after the head's first byte. Records the measured timeout and the ending."""
     verdict = Verdict(connection)
-    first = connection.sent_by_client.first_data
-    close, how = server_close(connection), ending(connection)
+    client = connection.sent_by_client
+    first, close, how = client.first_data, server_close(connection), ending(connection)
+    left = min((s for s in (client.fin, client.rst) if s), key=lambda s: s.index, default=None)
+    if close is not None and left is not None and left.index < close.index:
+        close, how = None, "open"  # the client gave up first: the server's close only answered it
     verdict.figure("header_cut_off", how)
     if first is None:
         verdict.problem("no-request", "expected the first bytes of a request head, the client sent none",

@@ -65,12 +65,16 @@ def read_until_closed_within(client: socket.socket, timeout: float) -> bytes:
     return bytes(received)
 
 
-def idle_keep_alive(port: int, path: str, timeout: float) -> socket.socket:
-    """A connection that has had one response and stays open, asking for nothing more."""
-    client = connect(port, timeout)
-    client.sendall(keep_alive_request(path, port))
-    read_response(client, timeout)
-    return client
+def idle_keep_alive(port: int, path: str, timeout: float, count: int = 1) -> list[socket.socket]:
+    """`count` connections that have had one response each and stay open, asking for nothing more. All ask
+    first, then all read, within one `timeout`: a server that answers one at a time does not multiply it."""
+    clients = [connect(port, timeout) for _ in range(count)]
+    for client in clients:
+        client.sendall(keep_alive_request(path, port))
+    deadline = time.monotonic() + timeout
+    for client in clients:
+        read_response(client, max(0.0, deadline - time.monotonic()))
+    return clients
 
 
 def upload_in_flight(port: int, path: str, body_bytes: int, timeout: float) -> tuple[socket.socket, bytes]:

@@ -15,6 +15,9 @@ from collections.abc import Callable
 # server's FIN arrives. That makes "when does the server close?" visible in every client.
 RESPONSE = b"HTTP/1.1 200 OK\r\n\r\nHello, World!\n"
 REQUEST_BUFFER = 1024  # the article's single recv(1024)
+# The response of the servers that keep connections alive: framed by Content-Length, not by the close.
+KEEP_ALIVE_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nHello, World!\n"
+END_OF_HEAD = b"\r\n\r\n"
 
 
 def parse_args(doc: str | None, default_delay: float = 0.0, default_backlog: int = 5) -> argparse.Namespace:
@@ -69,6 +72,38 @@ def handle_request(client_connection: socket.socket, delay: float) -> None:
         print(f"client went away: {error}", flush=True)
         return
     time.sleep(delay)
+
+
+def take_request(buffer: bytes) -> tuple[bytes, bytes] | None:
+    """The first whole request in `buffer` (its head, and its body by Content-Length), and what follows it;
+    None until it is all there."""
+    head, found, rest = buffer.partition(END_OF_HEAD)
+    if not found:
+        return None
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
+                   if line.lower().startswith(b"content-length:")), 0)
+    return (head, rest[length:]) if len(rest) >= length else None
+
+
+def _asks_to_close(head: bytes) -> bool:
+    return b"\r\nconnection: close" in head.lower()
+
+
+def serve_keep_alive(connection: socket.socket) -> bool:
+    """Answer each request on `connection` until the client asks to close (True) or closes first (False); the
+    caller closes it (or not)."""
+    buffer = b""
+    try:
+        while chunk := connection.recv(65536):
+            buffer += chunk
+            while (request := take_request(buffer)) is not None:
+                head, buffer = request
+                connection.sendall(KEEP_ALIVE_RESPONSE)
+                if _asks_to_close(head):
+                    return True
+    except ConnectionError:
+        pass
+    return False
 
 
 def fork_child(listen_socket: socket.socket, client_connection: socket.socket, delay: float) -> int:

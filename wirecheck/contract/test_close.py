@@ -22,8 +22,8 @@ def clients_close_first(wire) -> Verdict:
     port, view = session.port, session.server.view
     burst(port, _requests(wire, 1), _reply_timeout(wire))  # opens whatever the server opens lazily
     (_, before), _ = _settled(view)
-    for _ in range(KEEP_ALIVE_CLOSERS):
-        idle_keep_alive(port, settings.contract_path, settings.fin_within).close()
+    for client in idle_keep_alive(port, settings.contract_path, settings.fin_within, KEEP_ALIVE_CLOSERS):
+        client.close()
     for _ in range(MID_REQUEST_CLOSERS):
         with connect(port, settings.fin_within) as client:
             client.sendall(keep_alive_request(settings.contract_path, port)[:-2])  # the head's last line missing

@@ -9,10 +9,9 @@ from wirecheck.held_clients import TRICKLE_INTERVAL_SECONDS, Trickler
 from wirecheck.verdict import Verdict
 
 
-def trickling_head(wire) -> Verdict:
+def trickling_head(wire, within: float) -> Verdict:
     """One client sends a request head one byte every half second; the server should end the connection (FIN,
-    after an error status or none) within --header-timeout of its first byte."""
-    within = wire.settings.header_timeout
+    after an error status or none) within `within` (--header-timeout) of its first byte."""
     give_up = within + wire.tolerance.of(within) + TRICKLE_INTERVAL_SECONDS
     Trickler(wire.session.port, wire.settings.contract_path, give_up).run()  # here, not in a thread
     connection, = wire.connections(1)
@@ -22,4 +21,4 @@ def trickling_head(wire) -> Verdict:
 @pytest.mark.contract("header-timeout")
 def test_a_client_trickling_its_request_head_is_cut_off_within_the_header_timeout(wire):
     wire.serve_contract()
-    wire.expect(trickling_head(wire))
+    wire.expect(trickling_head(wire, wire.settings.header_timeout))

@@ -28,7 +28,7 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
     session, settings = wire.session, wire.settings
     port, server, path = session.port, session.server, settings.contract_path
     silent = connect(port, grace)
-    idle = idle_keep_alive(port, path, settings.fin_within)
+    idle, = idle_keep_alive(port, path, settings.fin_within)
     upload, rest = upload_in_flight(port, path, UPLOAD_BYTES, grace)
     wait_until(lambda: all(server.view.holders(port, c.getsockname()[1]) for c in (silent, upload)),
                settings.fin_within)  # in the server's hands, not only in its accept queue
