@@ -1,11 +1,13 @@
 """The --server gate, run as a user runs it: good servers pass, each faulty one fails on its own property,
 and a bad command is one clear error, fast."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
+import psutil
 import pytest
 
 from wirecheck.contract.properties import BY_KEY
@@ -63,7 +65,8 @@ def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(co
     ("no-such-server {port}", "cannot start no-such-server"),
     (f"{PYTHON} -c 'print(\"bad config\"); raise SystemExit(3)' {{port}}", "exited with status 3 before listening"),
     (f"{PYTHON} -c 'import time; time.sleep(30)' {{port}}", "did not listen on 127.0.0.1:"),
-], ids=["no-port", "no-such-command", "exits-at-once", "never-listens"])
+    (f"{PYTHON} -m http.server {{port}} --bind ::1", "only at ::1, which 127.0.0.1 does not reach"),
+], ids=["no-port", "no-such-command", "exits-at-once", "never-listens", "listens-on-ipv6-loopback-only"])
 def test_a_bad_server_command_is_one_clear_error(command, message, tmp_path):
     done = gate(command, tmp_path, "--listen-timeout", SHORT_LISTEN_TIMEOUT)
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
@@ -72,3 +75,32 @@ def test_a_bad_server_command_is_one_clear_error(command, message, tmp_path):
     assert "Traceback" not in done.stderr + done.stdout
     if "exited with status 3" in message:
         assert "bad config" in done.stderr, "expected the server's output in the error"
+
+
+def test_a_server_that_goes_to_the_background_is_one_clear_error_and_is_ended(tmp_path):
+    done = gate(f"{PYTHON} -m tests.broken.daemonizes --port {{port}}", tmp_path)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
+    assert "went to the background" in done.stderr and "daemon off" in done.stderr, done.stderr
+    left = [p.pid for p in psutil.process_iter(["cmdline"]) if "tests.broken.daemonizes" in (p.info["cmdline"] or [])]
+    assert not left, f"expected the daemon ended, processes {left} still run"
+
+
+def test_a_contract_path_the_server_does_not_serve_is_one_clear_error(tmp_path):
+    done = gate(f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", tmp_path,
+                "--contract-path", "/no-such-file")
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
+    assert "--contract-path /no-such-file" in done.stderr and "404" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_server_the_unprivileged_user_may_not_execute_is_one_clear_error(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("the suite is not root: the servers run as this user")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    script = private / "serve"
+    script.write_text(f"#!/bin/sh\nexec {PYTHON} -m http.server \"$1\" --bind 127.0.0.1\n")
+    script.chmod(0o700)
+    done = gate(f"{script} {{port}}", tmp_path)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
+    assert "nobody may not execute" in done.stderr, done.stderr

@@ -6,6 +6,8 @@ import psutil
 import pytest
 from expectations import ARTICLE_VARIANTS
 
+HTTP_SERVER_PYTHON = "/usr/bin/python3"  # Debian's: any user may run it (field notes: pyenv's under /root not)
+
 
 @pytest.mark.parametrize("variant", ARTICLE_VARIANTS)
 def test_the_server_listens_on_loopback_only_as_the_unprivileged_user(wire, variant):
@@ -21,3 +23,16 @@ def test_the_server_listens_on_loopback_only_as_the_unprivileged_user(wire, vari
     assert owners == {wire.server_user.name}, f"expected every server process to run as " \
                                               f"{wire.server_user.name}, they run as {owners}"
     assert psutil.Process().username() == "root", "the capture must keep root"
+
+
+def test_a_server_run_as_another_user_gets_a_scratch_home_of_its_own_removed_at_its_end(wire):
+    if wire.server_user.name is None:
+        pytest.skip(wire.server_user.reason)
+    session = wire.serve_command(["sh", "-c", 'echo "HOME=$HOME"; touch "$HOME/written" && echo "HOME writable"; '
+                                  'exec "$0" -m http.server {port} --bind 127.0.0.1', HTTP_SERVER_PYTHON])
+    home = session.server.home
+    assert home and not home.startswith("/root"), home
+    assert f"HOME={home}" in session.server.output() and "HOME writable" in session.server.output(), \
+        session.server.output()
+    session.close()
+    assert not os.path.exists(home), f"expected the scratch HOME {home} removed once the server ended"

@@ -7,6 +7,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from wirecheck.http import HttpParseError, parse_response
+
 CURL_TIMED_OUT = 28  # curl's exit status when --max-time runs out
 
 
@@ -35,6 +37,22 @@ def http_get(port: int, path: str = "/hello", host: str = "127.0.0.1", timeout: 
     with socket.create_connection((host, port), timeout=timeout) as connection:
         connection.sendall(request_bytes(path, host, port))
         return read_until_closed(connection)
+
+
+def trial_get(port: int, path: str, timeout: float) -> tuple[int | None, str]:
+    """One GET `path` with `Connection: close`: the response's status and start line, or None and what went
+    wrong (no answer within `timeout`, a refusal, bytes that are not HTTP)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+            connection.sendall(request_bytes(path, "127.0.0.1", port, close=True))
+            data = read_until_closed(connection)
+    except OSError as error:
+        return None, f"no response ({error})"
+    try:
+        response = parse_response(data, closed=True)
+    except HttpParseError as error:
+        return None, f"no HTTP response ({error})"
+    return response.status, response.start_line
 
 
 def read_until_closed(connection: socket.socket) -> bytes:

@@ -19,6 +19,7 @@ import pytest
 
 from wirecheck import tshark
 from wirecheck.capture import can_capture
+from wirecheck.clients import trial_get
 from wirecheck.contract.properties import BY_KEY
 from wirecheck.contract.summary import ContractSummary
 from wirecheck.privileges import ServerUser, choose_server_user
@@ -81,7 +82,8 @@ def _check_writable(directory: Path) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """With --server, try the command once before any test, so that a bad one is one clear error."""
+    """With --server, try the command and one GET of --contract-path once before any test, so that a bad command
+    or a wrong path is one clear error."""
     settings = session.config.stash[_SETTINGS]
     if not settings.server or hasattr(session.config, "workerinput"):  # xdist workers: the controller checked
         return
@@ -92,10 +94,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         try:
             server.start()
             server.wait_listening(port, settings.listen_timeout)
+            status, answer = trial_get(port, settings.contract_path, settings.listen_timeout)
         except ServerFailed as error:
             raise pytest.UsageError(f"--server {settings.server!r}: {error}") from None
         finally:
             server.stop()
+    if status != settings.contract_status:  # else every property would fail for it, none saying why
+        raise pytest.UsageError(f"--contract-path {settings.contract_path}: a trial GET got {answer}, expected status "
+                                f"{settings.contract_status} (--contract-status): give a path the server serves")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

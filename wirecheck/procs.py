@@ -28,7 +28,7 @@ from pathlib import Path
 import psutil
 
 from wirecheck.privileges import process_identity
-from wirecheck.process_view import REACHES_LOOPBACK, ProcessView, listeners
+from wirecheck.process_view import ProcessView, listeners
 from wirecheck.waiting import wait_until
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -128,7 +128,7 @@ class ServerProcess:
         if not wait_until(lambda: self.view.listens_on(port), OTHER_ADDRESS_GRACE_SECONDS):
             addresses = ", ".join(self.view.listening_addresses(port))
             raise ServerFailed(f"server listens on port {port} only at {addresses}, which 127.0.0.1 does not reach: "
-                               f"bind it to 127.0.0.1 (or a wildcard: {', '.join(sorted(REACHES_LOOPBACK))})\n"
+                               "bind it to 127.0.0.1 (or a wildcard, 0.0.0.0 or ::)\n"
                                f"{self._output_section()}")
 
     def _fail_if_daemonized(self, port: int) -> None:
