@@ -15,13 +15,15 @@ from wirecheck.registry import server
 from wirecheck.session import REPO_ROOT
 
 PYTHON = sys.executable
-# A nested run of the contract: ten tests, the slowest waiting a few seconds.
+# A nested run of the contract: fifteen tests, the slowest waiting out --header-timeout.
 GATE_SECONDS = 120
 # The nested runs use a smaller burst than the contract's default of 50: past a listen
 # backlog of 5, SYNs are dropped and retried after 1 s and 3 s, which only makes this
 # meta-test slower; ten connections still leave ten zombies behind a server that does
 # not reap. tests/test_contract.py itself runs the default burst.
 GATE_BURST = "10"
+# The nested runs wait out a shorter header timeout than the default: http.server never cuts a head off.
+GATE_HEADER_TIMEOUT = "1"
 # A server that never listens is given up on after this long (--listen-timeout).
 SHORT_LISTEN_TIMEOUT = "1"
 
@@ -30,6 +32,7 @@ def gate(command: str, tmp_path, *options: str) -> subprocess.CompletedProcess:
     """`pytest tests/ --server COMMAND` in a subprocess, as a user would type it, writing JUnit XML."""
     return subprocess.run([PYTHON, "-m", "pytest", "tests", "-p", "no:cacheprovider",
                            "--pcap-dir", str(tmp_path / "captures"), "--burst-size", GATE_BURST,
+                           "--header-timeout", GATE_HEADER_TIMEOUT,
                            "--junitxml", str(tmp_path / "junit.xml"), "--server", command, *options],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=GATE_SECONDS)
 
@@ -45,9 +48,14 @@ def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]]]:
     return properties, failed
 
 
+# Each faulty server fails exactly these properties, each with some of these kinds (which of them depends on
+# timing: a client held up past the listen backlog is never connected, one within it is answered late).
 @pytest.mark.parametrize("command, failing", [
-    (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", {}),
-    (f"{PYTHON} {server('iterative').path} --port {{port}}", {"no-waiting": {"late-response"}}),
+    (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}",
+     {"header-timeout": {"head-not-cut-off"}}),  # http.server waits for a head forever: a SHOULD
+    (f"{PYTHON} {server('iterative').path} --port {{port}}",
+     {"no-waiting": {"late-response", "no-response", "handshake-broken", "no-request"},
+      "graceful-stop": {"no-response", "rst-instead-of-fin"}}),  # SIGTERM resets what waits in the accept queue
     (f"{PYTHON} {server('forking').path} --delay 0 --port {{port}}",
      {"no-leak": {"zombie-children"}}),
 ], ids=["http.server", "iterative", "forking"])
@@ -55,7 +63,8 @@ def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(co
     done = gate(command, tmp_path)
     properties, failed = failed_properties(tmp_path / "junit.xml")
     assert properties == set(BY_KEY), f"expected every property, ran {sorted(properties)}:\n{done.stdout[-3000:]}"
-    assert failed == failing, f"expected failures {failing or 'none'}, got {failed or 'none'}:\n{done.stdout[-3000:]}"
+    assert failed.keys() == failing.keys() and all(failed[key] <= failing[key] for key in failed), \
+        f"expected failures {failing or 'none'}, got {failed or 'none'}:\n{done.stdout[-3000:]}"
     assert done.returncode == (1 if failing else 0), done.stdout[-3000:]
     assert "tests about the article's servers were not run" in done.stdout
 

@@ -45,9 +45,16 @@ def closes_after_the_client(connection: Connection, within: float) -> Verdict:
     verdict = Verdict(connection)
     client, server = connection.sent_by_client, connection.sent_by_server
     client_fin = client.fin
+    if server.fin is not None and (client_fin is None or server.fin.index < client_fin.index) and (
+            server.rst is None or server.fin.index < server.rst.index):
+        verdict.note(server.fin, "the server closes first, with FIN")
+        return verdict
     if client_fin is None:
-        verdict.problem("no-client-fin", "expected the client to close first, it never sent its FIN",
-                        connection.segments[-1])
+        if client.rst is not None:  # the client's stack reset it (it closed with unread data): nothing to close
+            verdict.note(client.rst, "the client resets the connection")
+        else:
+            verdict.problem("no-client-fin", "expected the client to close first, it never sent its FIN",
+                            connection.segments[-1])
         return verdict
     verdict.note(client_fin, "the client closes first")
     answer = next((s for s in server.segments if s.index > client_fin.index and s.payload), None)
