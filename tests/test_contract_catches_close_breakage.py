@@ -1,4 +1,5 @@
-"""Each property about how connections end fails on a server that breaks it, by its problem kind.
+"""Each property about how connections end fails on a server that breaks it, by its problem kind, and passes
+on the article's correct server with its figures.
 
 The same verdict functions the contract runs (wirecheck/contract/) are run here against the small broken
 servers of tests/broken/, with shorter bounds where the contract waits for a server's timeout.
@@ -16,6 +17,7 @@ from wirecheck.contract.test_basics import BLOCKERS, _requests, overlapping_clie
 from wirecheck.contract.test_close import clients_close_first
 from wirecheck.contract.test_header_timeout import trickling_head
 from wirecheck.contract.test_stop import stop_while_busy
+from wirecheck.settings import DEFAULT_CONTRACT_SERVER
 
 # Shorter than the options' defaults: the broken servers never act, so the tests wait these out whole.
 HEADER_TIMEOUT_SECONDS = 1.0
@@ -71,3 +73,21 @@ def test_a_server_that_waits_for_a_head_in_random_bytes_leaves_the_rude_connecti
     assert gave_up and verdict.kinds == ["left-open"], verdict.problems
     assert verdict.figures["rude_ending"] == "open"
     assert verdict.figures["rude_ending_after"] >= RUDE_CLIENT_GIVES_UP_SECONDS
+
+
+def test_the_articles_correct_server_cuts_off_a_trickled_head_and_the_time_is_recorded(wire):
+    """The counterpart: the same verdicts pass on a server that keeps these rules, and record its figures. The
+    article's server answers whatever its one recv() got, so it cuts a trickled head off at its first byte."""
+    wire.serve(DEFAULT_CONTRACT_SERVER)
+    trickled = trickling_head(wire, HEADER_TIMEOUT_SECONDS)
+    assert trickled.ok, trickled.problems
+    assert isinstance(trickled.figures["header_timeout"], float)
+    assert trickled.figures["header_cut_off"] == "200 then FIN"
+
+
+def test_the_articles_correct_server_stops_gracefully_and_its_drain_time_is_recorded(wire):
+    wire.serve(DEFAULT_CONTRACT_SERVER)
+    verdict = stop_while_busy(wire, signal.SIGTERM, STOP_GRACE_SECONDS)
+    assert verdict.ok, verdict.problems
+    assert 0 <= verdict.figures["drain_time"] < STOP_GRACE_SECONDS
+    assert (verdict.figures["silent_ending"], verdict.figures["late_connection"]) == ("FIN", "refused")

@@ -20,7 +20,7 @@ import pytest
 from wirecheck import tshark
 from wirecheck.capture import can_capture
 from wirecheck.clients import trial_get
-from wirecheck.contract.properties import BY_KEY
+from wirecheck.contract.properties import BY_KEY, level_of
 from wirecheck.contract.summary import ContractSummary
 from wirecheck.privileges import ServerUser, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
@@ -155,5 +155,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             report.user_properties.append(("problem_kinds", " ".join(record.kinds)))
     marker = item.get_closest_marker("contract")
     if marker is not None:
-        report.user_properties += [("contract", marker.args[0]), ("level", BY_KEY[marker.args[0]].level)]
+        kinds = item.stash[_RECORD].kinds if _RECORD in item.stash else []
+        report.user_properties += [("contract", marker.args[0]), ("level", level_of(marker.args[0], kinds))]
     return report

@@ -37,6 +37,15 @@ BY_KEY = {prop.key: prop for prop in PROPERTIES}
 KIND_LEVELS = {"left-open": "SHOULD"}
 
 
+def level_of(key: str, kinds: list[str]) -> str:
+    """The level a failure of property `key` has: the property's, or lower when every problem is of a kind
+    whose level is lower (KIND_LEVELS)."""
+    level = BY_KEY[key].level
+    if kinds and all(KIND_LEVELS.get(kind, level) == "SHOULD" for kind in kinds):
+        return "SHOULD"
+    return level
+
+
 def numbered(key: str) -> str:
     """The property as the closing table names it: "3. closes with FIN, in time"."""
     prop = BY_KEY[key]
