@@ -14,6 +14,8 @@ import time
 
 from wirecheck.clients import request_bytes
 from wirecheck.http import HttpParseError, parse_response
+from wirecheck.process_view import accept_queue
+from wirecheck.waiting import wait_until
 
 TRICKLE_INTERVAL_SECONDS = 0.5  # one byte of the head every half second: a slowloris client
 TRICKLE_PADDING = "X-Trickle: "
@@ -21,6 +23,12 @@ TRICKLE_PADDING = "X-Trickle: "
 
 def connect(port: int, timeout: float) -> socket.socket:
     return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+
+def wait_accepted(port: int, timeout: float) -> bool:
+    """Wait (at most `timeout`) until the server has accepted every connection made so far: none is left in the
+    accept queue of its listening socket. False if some still are (a server that accepts one at a time)."""
+    return wait_until(lambda: not accept_queue(port), timeout)
 
 
 def keep_alive_request(path: str, port: int) -> bytes:
@@ -150,5 +158,5 @@ class Trickler(threading.Thread):
         return False
 
     def stop(self) -> None:
+        """Ask it to stop after the byte it is waiting to send (join() waits for that)."""
         self._stop_asked.set()
-        self.join()

@@ -16,9 +16,9 @@ import pytest
 from wirecheck import checks, claims, endings
 from wirecheck.abuse import ABUSES
 from wirecheck.clients import burst, request_bytes
-from wirecheck.held_clients import Trickler, idle_keep_alive
+from wirecheck.held_clients import Trickler, idle_keep_alive, wait_accepted
 from wirecheck.verdict import Verdict
-from wirecheck.waiting import settle, wait_until
+from wirecheck.waiting import settle
 
 HANDSHAKE_CONNECTIONS = 3
 OVERLAPPING_CLIENTS = 5
@@ -114,6 +114,8 @@ def _trickling(wire) -> Iterator[None]:
     finally:
         for trickler in tricklers:
             trickler.stop()
+        for trickler in tricklers:
+            trickler.join()
 
 
 BLOCKERS = {"silent": _silent, "idle": _idle, "trickling": _trickling}
@@ -123,7 +125,9 @@ def overlapping_clients_served(wire, blockers: str) -> Verdict:
     """While WORKER_POOL clients of the kind `blockers` hold connections, a burst of overlapping clients is
     answered, each within --fin-within of its request."""
     with BLOCKERS[blockers](wire):
-        _held_by_the_server(wire)
+        # Once they are accepted: else the burst competes with them for a small listen backlog (http.server's
+        # is 5) instead of waiting behind them.
+        wait_accepted(wire.session.port, wire.settings.fin_within)
         burst(wire.session.port, _requests(wire, OVERLAPPING_CLIENTS), wire.settings.fin_within)
     verdict = Verdict()
     for connection in wire.observe().connections[-OVERLAPPING_CLIENTS:]:
@@ -131,14 +135,6 @@ def overlapping_clients_served(wire, blockers: str) -> Verdict:
         verdict.extend(checks.response(connection, wire.settings.contract_status, within=wire.settings.fin_within,
                                        complete=False))
     return verdict
-
-
-def _held_by_the_server(wire) -> None:
-    """Wait (bounded) until the server holds the blockers' connections, not only its accept queue: otherwise the
-    burst would compete with them for a small listen backlog (http.server's is 5) instead of waiting behind them."""
-    port, view = wire.session.port, wire.session.server.view
-    wait_until(lambda: len([s for _, s in view.sockets() if s.laddr.port == port and s.raddr]) >= WORKER_POOL,
-               wire.settings.fin_within)
 
 
 @pytest.mark.contract("no-waiting")

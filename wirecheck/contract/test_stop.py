@@ -8,12 +8,10 @@ import time
 
 import pytest
 
-from wirecheck import claims, endings
+from wirecheck import claims, endings, held_clients
 from wirecheck.clients import request_bytes
-from wirecheck.held_clients import connect, idle_keep_alive, read_until_closed_within, send_quietly, upload_in_flight
 from wirecheck.process_view import listeners
 from wirecheck.verdict import Verdict
-from wirecheck.waiting import wait_until
 
 # Small enough that half of it fits the socket buffers of a server that does not read it yet.
 UPLOAD_BYTES = 64 * 1024
@@ -27,24 +25,23 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
     server's process group, then finish the upload, connect once more, and judge how everything ended."""
     session, settings = wire.session, wire.settings
     port, server, path = session.port, session.server, settings.contract_path
-    silent = connect(port, grace)
-    idle, = idle_keep_alive(port, path, settings.fin_within)
-    upload, rest = upload_in_flight(port, path, UPLOAD_BYTES, grace)
-    wait_until(lambda: all(server.view.holders(port, c.getsockname()[1]) for c in (silent, upload)),
-               settings.fin_within)  # in the server's hands, not only in its accept queue
+    silent = held_clients.connect(port, grace)
+    idle, = held_clients.idle_keep_alive(port, path, settings.fin_within)
+    upload, rest = held_clients.upload_in_flight(port, path, UPLOAD_BYTES, grace)
+    held_clients.wait_accepted(port, settings.fin_within)  # in the server's hands, not only in its accept queue
     signalled_at = server.signal(stop_signal)
     time.sleep(LATE_CONNECTION_AFTER_SECONDS)
-    send_quietly(upload, rest)
+    held_clients.send_quietly(upload, rest)
     clients = [silent, idle, upload]
     try:
-        late = connect(port, grace)
-        send_quietly(late, request_bytes(path, "127.0.0.1", port, close=True))
+        late = held_clients.connect(port, grace)
+        held_clients.send_quietly(late, request_bytes(path, "127.0.0.1", port, close=True))
         clients.append(late)
     except ConnectionRefusedError:
         pass  # its SYN answered by RST: the capture shows it
     for client in clients:
         with client:
-            read_until_closed_within(client, signalled_at + grace - time.time())
+            held_clients.read_until_closed_within(client, signalled_at + grace - time.time())
     alive = [p.pid for p in server.wait_tree_exit(max(0.0, signalled_at + grace - time.time()))]
     drain = server.exited_at - signalled_at if not alive else None
     silent_c, idle_c, upload_c, late_c = wire.connections(4)
