@@ -156,7 +156,7 @@ class ServerProcess:
         it; return the processes still running then (none: the server is over, and stop() has nothing to do)."""
         tree = self.view.tree() + self.view.adopted()
         alive = self._reap_until_gone(tree, timeout)
-        alive += [p for p in self.view.adopted() if p not in alive]
+        alive += [p for p in self.view.adopted() if p not in alive and not _reaped(p)]  # orphaned meanwhile
         if not alive:
             self.exited_at = time.time()
             self._remove_home()
