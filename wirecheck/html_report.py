@@ -94,10 +94,13 @@ def _section(number: int, section: Section, directory: Path) -> str:
 def _drawings(section: Section, directory: Path) -> str:
     """The capture's link and commands, then its connections: together on a timeline, then each as a ladder."""
     capture = section.capture.resolve()
-    link = escape(os.path.relpath(capture, directory.resolve()))
-    where = (f'<p class="capture">Capture: <a href="{link}">{escape(capture.name)}</a>; open it with '
-             f"<code>wireshark {escape(str(capture))}</code> or draw it in a terminal with "
-             f"<code>python -m wirecheck.show {escape(str(capture))}</code></p>")
+    link = os.path.relpath(capture, directory.resolve())
+    # Beside the page (a CI artifact, a run's directory), the commands work from the page's directory.
+    named, beside = (link, " (from the page's directory)") if capture.is_relative_to(directory.resolve()) \
+        else (str(capture), "")
+    where = (f'<p class="capture">Capture: <a href="{escape(link)}">{escape(capture.name)}</a>; open it with '
+             f"<code>wireshark {escape(named)}</code> or draw it in a terminal with "
+             f"<code>python -m wirecheck.show {escape(named)}</code>{beside}</p>")
     try:
         saved = read(capture)
     except CaptureFileError as error:

@@ -10,8 +10,10 @@ linear time axis shared by every connection of a test, one row each, a tick per 
 so that a staircase of responses is seen at a glance.
 
 Elements a test can count: each frame is a ``<g class="frame" data-frame="N">`` (N its
-index in the capture), ``class="frame failed"`` when it broke an expectation; each
-timeline tick is a ``<line class="tick" data-frame="N">``.
+number in the capture as Wireshark counts, from 1, like the run model's problems), with
+``class="frame failed"`` when it broke an expectation; each timeline tick is a
+``<line class="tick" data-frame="N">``. The arguments, like the capture reader's
+comments, are frame indexes, from 0.
 """
 
 import math
@@ -92,9 +94,9 @@ def _frame(connection: Connection, segment: Segment, y: float, offset: float, no
     weight = ' font-weight="bold"' if segment.flags & (FIN | RST) else ""
     note = "".join(f'<tspan x="{NOTE_X}" dy="{0 if i == 0 else LINE_PX}">{escape(line)}</tspan>'
                    for i, line in enumerate(note_lines))
-    return (f'<g class="frame{" failed" * failed}" data-frame="{segment.index}" '
+    return (f'<g class="frame{" failed" * failed}" data-frame="{segment.index + 1}" '
             f'data-from="{"client" if from_client else "server"}" data-flags="{segment.flag_text}">'
-            f'<title>frame {segment.index}: {escape(label)}</title>'
+            f'<title>frame {segment.index + 1}: {escape(label)}</title>'
             f'<text x="{TIME_X}" y="{tip_y:.1f}" class="time">{offset:+.6f}</text>'
             f'<line x1="{start}" y1="{y:.1f}" x2="{end}" y2="{tip_y:.1f}" stroke="{colour}" '
             f'stroke-width="{2.5 if failed else 1.4}"/>'
@@ -131,7 +133,7 @@ def timeline_svg(connections: Sequence[Connection], failed: Collection[int] = ()
             colour = (FAILED_COLOUR if is_failed else CLIENT_COLOUR if connection.from_client(segment)
                       else SERVER_COLOUR)
             reach = row / 2 - 1 if segment.flags & (FIN | RST) or segment.payload or is_failed else row / 4
-            parts.append(f'<line class="tick{" failed" * is_failed}" data-frame="{segment.index}" '
+            parts.append(f'<line class="tick{" failed" * is_failed}" data-frame="{segment.index + 1}" '
                          f'x1="{x(segment.time):.1f}" y1="{middle - reach:.1f}" x2="{x(segment.time):.1f}" '
                          f'y2="{middle + reach:.1f}" stroke="{colour}"/>')
         parts.append("</g>")

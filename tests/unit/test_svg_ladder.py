@@ -26,9 +26,9 @@ def gaps_of(svg: str) -> list[ElementTree.Element]:
     return [group for group in parsed(svg).iter(f"{SVG}g") if "gap" in group.get("class", "").split()]
 
 
-def test_one_arrow_per_frame_numbered_by_its_index_in_the_capture():
+def test_one_arrow_per_frame_numbered_as_wireshark_numbers_it_from_1():
     second = analyse(exchange(T0) + exchange(T0 + 5.0, client_port=50000))[1]
-    assert [int(group.get("data-frame")) for group in frames_of(ladder_svg(second))] == list(range(8, 16))
+    assert [int(group.get("data-frame")) for group in frames_of(ladder_svg(second))] == list(range(9, 17))
 
 
 def test_arrows_go_from_the_sender_to_the_receiver():
@@ -42,15 +42,15 @@ def test_only_the_failed_frame_is_red_and_its_mark_is_beside_it():
     svg = ladder_svg(connection, {SERVER_FIN: "!! expected the server FIN at +1.000 s, happened at +0.000 s"},
                      failed={SERVER_FIN})
     failed = [group for group in frames_of(svg) if "failed" in group.get("class").split()]
-    assert [int(group.get("data-frame")) for group in failed] == [SERVER_FIN]
+    assert [int(group.get("data-frame")) for group in failed] == [SERVER_FIN + 1]
     assert "expected the server FIN at +1.000 s" in "".join(failed[0].itertext())
     assert failed[0].find(f"{SVG}line").get("stroke") == FAILED_COLOUR
-    others = [group for group in frames_of(svg) if group.get("data-frame") != str(SERVER_FIN)]
+    others = [group for group in frames_of(svg) if group.get("data-frame") != str(SERVER_FIN + 1)]
     assert FAILED_COLOUR not in "".join(ElementTree.tostring(group, encoding="unicode") for group in others)
 
 
 def test_http_data_frames_are_labelled_with_their_first_line():
-    texts = {int(group.get("data-frame")): "".join(group.itertext()) for group in frames_of(
+    texts = {int(group.get("data-frame")) - 1: "".join(group.itertext()) for group in frames_of(
         ladder_svg(only_connection(exchange())))}
     assert '"GET /hello HTTP/1.1"' in texts[REQUEST_DATA]
     assert '"HTTP/1.1 200 OK"' in texts[RESPONSE_DATA]
@@ -91,4 +91,4 @@ def test_timeline_has_a_row_per_connection_and_a_tick_per_frame_on_one_time_axis
     assert [len(row) for row in ticks] == [8, 8, 8]
     assert ticks[0][0] < ticks[1][0] < ticks[2][0]  # later connections start further right: one shared axis
     failed = [line for line in root.iter(f"{SVG}line") if line.get("class") == "tick failed"]
-    assert [line.get("data-frame") for line in failed] == [str(SERVER_FIN)]
+    assert [line.get("data-frame") for line in failed] == [str(SERVER_FIN + 1)]
