@@ -19,13 +19,14 @@ from wirecheck.flows import STATES, Connection
 from wirecheck.show import connections_of
 from wirecheck.svg_ladder import ladder_svg, timeline_svg
 
-MAX_LADDERS = 8  # per section; a burst's other connections are on its timeline and in the capture
+MAX_LADDERS = 6  # per section; a burst's other connections are on its timeline and in the capture
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #1d2330; max-width: 1100px; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #c9ced8; padding: 0.25em 0.6em; text-align: left; font-size: 0.9em; }
 th { background: #eef0f4; }
+h2, h3 { overflow-wrap: anywhere; }  /* a parametrized test's name is one long word */
 section { border-top: 2px solid #c9ced8; margin-top: 2em; padding-top: 0.5em; }
 .outcome { font-weight: bold; padding: 0.1em 0.5em; border-radius: 3px; }
 .outcome.passed { background: #d8f0dc; color: #1b5e20; } .outcome.failed { background: #fbdcdc; color: #b71c1c; }
@@ -118,11 +119,13 @@ def _drawings(section: Section, directory: Path) -> str:
     if len(found) > 1:
         parts.append(f"<h3>All {len(found)} connections on one time axis</h3>"
                      + timeline_svg(found, section.failed))
+    # The connections with a failed frame first, where a reader looks; then the others in time order.
     drawn = sorted(found, key=lambda c: not any(s.index in section.failed for s in c.segments))[:MAX_LADDERS]
-    for connection in sorted(drawn, key=found.index):
+    for connection in drawn:
         parts.append(f"<h3>{escape(_title(connection))}</h3>" + ladder_svg(connection, marks, section.failed))
     if len(found) > len(drawn):
-        parts.append(f"<p>{len(found) - len(drawn)} more connections are on the timeline and in the capture.</p>")
+        parts.append(f'<p class="not-drawn">{len(found) - len(drawn)} more connections are not drawn as ladders: '
+                     "they are on the timeline above and in the capture.</p>")
     return "".join(parts)
 
 

@@ -4,7 +4,15 @@ import xml.etree.ElementTree as ElementTree
 
 from crafted import NORMAL_OFFSETS, REQUEST_DATA, RESPONSE_DATA, SERVER_FIN, T0, analyse, exchange, only_connection
 
-from wirecheck.svg_ladder import COMPRESS_SECONDS, FAILED_COLOUR, GAP_SECONDS, ladder_svg, timeline_svg
+from wirecheck.svg_ladder import (
+    COMPRESS_SECONDS,
+    FAILED_COLOUR,
+    GAP_SECONDS,
+    LABEL_CHARACTERS,
+    TIMELINE_PLOT_PX,
+    ladder_svg,
+    timeline_svg,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -92,3 +100,26 @@ def test_timeline_has_a_row_per_connection_and_a_tick_per_frame_on_one_time_axis
     assert ticks[0][0] < ticks[1][0] < ticks[2][0]  # later connections start further right: one shared axis
     failed = [line for line in root.iter(f"{SVG}line") if line.get("class") == "tick failed"]
     assert [line.get("data-frame") for line in failed] == [str(SERVER_FIN + 1)]
+
+
+def test_timeline_cuts_out_a_quiet_time_longer_than_most_of_its_span_and_writes_its_length_on_it():
+    found = analyse(exchange(T0) + exchange(T0 + 10.0, client_port=50000))
+    root = parsed(timeline_svg(found))
+    band, = [group for group in root.iter(f"{SVG}g") if group.get("class") == "break"]
+    assert "quiet" in "".join(band.itertext()) and float(band.get("data-seconds")) > 9
+    first = [float(line.get("x1")) for line in next(g for g in root.iter(f"{SVG}g") if g.get("class") == "connection")
+             .iter(f"{SVG}line") if "tick" in line.get("class")]
+    assert max(first) - min(first) > TIMELINE_PLOT_PX / 4, "expected the first exchange spread out, not a dot"
+
+
+def test_timeline_keeps_a_staircase_linear():
+    found = analyse(exchange(T0) + exchange(T0 + 0.2, client_port=50000) + exchange(T0 + 0.4, client_port=50001))
+    assert [group for group in parsed(timeline_svg(found)).iter(f"{SVG}g") if group.get("class") == "break"] == []
+
+
+def test_a_label_too_long_for_the_space_between_the_lifelines_is_cut_and_whole_in_its_tooltip():
+    long_line = b"GET /" + b"a" * 200 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    request = frames_of(ladder_svg(only_connection(exchange(request=long_line))))[REQUEST_DATA]
+    label = next(text for text in request.iter(f"{SVG}text") if text.get("text-anchor") == "middle").text
+    assert len(label) == LABEL_CHARACTERS and label.endswith("\u2026")
+    assert label[:-1] in request.find(f"{SVG}title").text
