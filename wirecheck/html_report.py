@@ -23,8 +23,9 @@ MAX_LADDERS = 6  # per section; a burst's other connections are on its timeline 
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #1d2330; max-width: 1100px; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; max-width: 100%; }
 th, td { border: 1px solid #c9ced8; padding: 0.25em 0.6em; text-align: left; font-size: 0.9em; }
+td:first-child { overflow-wrap: anywhere; }  /* a test id is one long word: wrap it rather than widen the page */
 th { background: #eef0f4; }
 h2, h3 { overflow-wrap: anywhere; }  /* a parametrized test's name is one long word */
 section { border-top: 2px solid #c9ced8; margin-top: 2em; padding-top: 0.5em; }
