@@ -120,9 +120,9 @@ def _fit(label: str) -> str:
 def timeline_svg(connections: Sequence[Connection], failed: Collection[int] = ()) -> str:
     """Every connection on one time axis, one row each, a tick per frame; `failed` frames in red."""
     axis = _Axis(sorted(segment.time for connection in connections for segment in connection.segments))
-    row = min(TIMELINE_ROW_PX, max(3, TIMELINE_MAX_HEIGHT_PX // len(connections)))
+    row = min(TIMELINE_ROW_PX, TIMELINE_MAX_HEIGHT_PX / len(connections))  # a burst of 500 stays one screen tall
     plot_top = 8
-    axis_y = plot_top + len(connections) * row + 4
+    axis_y = round(plot_top + len(connections) * row + 4)
     parts = [axis.band(start, end, plot_top, axis_y) for start, end in axis.breaks]
     for number, connection in enumerate(connections):
         top = plot_top + number * row

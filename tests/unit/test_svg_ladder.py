@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ElementTree
 
 from crafted import NORMAL_OFFSETS, REQUEST_DATA, RESPONSE_DATA, SERVER_FIN, T0, analyse, exchange, only_connection
 
+from wirecheck import svg_ladder
 from wirecheck.svg_ladder import (
     COMPRESS_SECONDS,
     FAILED_COLOUR,
@@ -123,3 +124,11 @@ def test_a_label_too_long_for_the_space_between_the_lifelines_is_cut_and_whole_i
     label = next(text for text in request.iter(f"{SVG}text") if text.get("text-anchor") == "middle").text
     assert len(label) == LABEL_CHARACTERS and label.endswith("\u2026")
     assert label[:-1] in request.find(f"{SVG}title").text
+
+
+def test_timeline_of_a_large_burst_stays_within_its_height(monkeypatch):
+    monkeypatch.setattr(svg_ladder, "TIMELINE_MAX_HEIGHT_PX", 60)  # 30 connections play a burst of 300
+    found = analyse([frame for n in range(30) for frame in exchange(T0 + n * 0.001, client_port=40000 + n)])
+    root = parsed(timeline_svg(found))
+    assert len([group for group in root.iter(f"{SVG}g") if group.get("class") == "connection"]) == 30
+    assert float(root.get("height")) < 60 + 40, "expected the rows to share the height, however many"
