@@ -33,6 +33,14 @@ CRASH_CHARACTERS = 300  # pytest's one-line reason for a test that failed withou
 def register(config: pytest.Config, settings: Settings) -> None:
     """Write the page at the end of the run when --html-report asks for it; xdist workers leave it to the controller."""
     if settings.html_report and not hasattr(config, "workerinput"):
+        page = config.invocation_params.dir / settings.html_report
+        try:  # said before the run, not after it
+            page.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise pytest.UsageError(f"--html-report {settings.html_report}: cannot write there "
+                                    f"({error.strerror})") from None
+        if page.is_dir():
+            raise pytest.UsageError(f"--html-report {settings.html_report}: is a directory; name the page's file")
         config.pluginmanager.register(HtmlRun(settings, config.invocation_params), "wirecheck-html-run")
 
 
@@ -92,7 +100,7 @@ class HtmlRun:
         drawn = [test for test in tests if test.record is not None]
         sections = [self._section(test) for test in sorted(drawn, key=lambda test: test.outcome == "passed")]
         settings = [("command", self.command),
-                    *(tuple(line.split(": ", 1)) for line in self.settings.describe())]
+                    *(line.partition(": ")[::2] for line in self.settings.describe())]
         title = (f"wirecheck contract: --server {self.settings.server}" if self.settings.server
                  else "wirecheck contract" if contract else "wirecheck run")
         return html_report.Page(title, settings, columns, rows, sections)
