@@ -23,7 +23,7 @@ import pytest
 
 from wirecheck import html_report
 from wirecheck.contract.properties import BY_KEY, PROPERTIES, numbered
-from wirecheck.results import TestRecord, record_of
+from wirecheck.results import ProblemRecord, TestRecord, record_of
 from wirecheck.settings import Settings
 from wirecheck.timing import seconds
 
@@ -49,7 +49,7 @@ class _Test:
     """What the reports of one test said: its outcome, its latest record, its contract property."""
 
     nodeid: str
-    outcome: str | None = None
+    outcome: str = "not run"
     record: TestRecord | None = None
     contract: str | None = None
     crashes: list[str] = field(default_factory=list)
@@ -59,7 +59,7 @@ class _Test:
         self.contract = dict(report.user_properties).get("contract", self.contract)
         if report.when == "call":
             self.outcome = report.outcome
-        elif report.failed and self.outcome in (None, "passed"):
+        elif report.failed and self.outcome in ("not run", "passed"):
             self.outcome = "error"
         elif report.skipped:
             self.outcome = report.outcome
@@ -107,10 +107,7 @@ class HtmlRun:
 
     def _section(self, test: _Test) -> html_report.Section:
         record = test.record
-        problems = [(problem, problem.frame - 1 if problem.frame else None) for problem in record.problems]
-        lines = [f"[{problem.kind}] {problem.message}"
-                 + (f" ({problem.connection}" + (f", frame {problem.frame})" if problem.frame else ")")
-                    if problem.connection else "") for problem, _ in problems]
+        at = {problem.frame - 1: problem.message for problem in record.problems if problem.frame}  # frame indexes
         facts = [("test", test.nodeid)]
         if test.contract in BY_KEY:
             prop = BY_KEY[test.contract]
@@ -119,11 +116,15 @@ class HtmlRun:
             facts.append(("figures", _figures(record.figures)))
         capture = Path(record.capture) if record.capture else None
         return html_report.Section(
-            title=test.nodeid.rsplit("::", 1)[-1], outcome=test.outcome or "not run",
-            message="\n".join(lines or test.crashes),
-            capture=self.directory / capture if capture else None,
-            marks={index: problem.message for problem, index in problems if index is not None},
-            failed=frozenset(index for _, index in problems if index is not None), facts=facts)
+            title=test.nodeid.rsplit("::", 1)[-1], outcome=test.outcome,
+            message="\n".join([_problem(problem) for problem in record.problems] or test.crashes),
+            capture=self.directory / capture if capture else None, marks=at, failed=frozenset(at), facts=facts)
+
+
+def _problem(problem: ProblemRecord) -> str:
+    """"[kind] expected ..., happened ... (client -> server, frame N)", as much of it as the problem has."""
+    where = ", ".join(filter(None, (problem.connection, f"frame {problem.frame}" if problem.frame else "")))
+    return f"[{problem.kind}] {problem.message}" + (f" ({where})" if where else "")
 
 
 def _contract_table(tests: list[_Test]) -> tuple[list[str], list[list[str]]]:
@@ -140,14 +141,14 @@ def _contract_table(tests: list[_Test]) -> tuple[list[str], list[list[str]]]:
 
 
 def _test_table(tests: list[_Test]) -> tuple[list[str], list[list[str]]]:
-    rows = [[test.nodeid, test.outcome or "not run", " ".join(test.record.kinds) if test.record else "",
+    rows = [[test.nodeid, test.outcome, " ".join(test.record.kinds) if test.record else "",
              _figures(test.record.figures) if test.record else ""] for test in tests]
     return ["test", "outcome", "problems", "figures"], rows
 
 
 def _outcomes(tests: list[_Test]) -> str:
     """"passed" when all agree, else each outcome with its count, e.g. "1 failed, 4 passed"."""
-    counts = Counter(test.outcome or "not run" for test in tests)
+    counts = Counter(test.outcome for test in tests)
     return next(iter(counts)) if len(counts) == 1 else ", ".join(f"{n} {word}" for word, n in counts.most_common())
 
 
