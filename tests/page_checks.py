@@ -1,7 +1,7 @@
 """What the browser tests check on a rendered HTML report: a screenshot that is drawn, and the ladders in the DOM.
 
-Shared by every page kind's browser test (tests/test_html_report.py, tests/test_gate_html.py),
-so that each starts Chromium as few times as it can: once for the screenshot, once for the DOM.
+Shared by every page kind's browser test (tests/test_html_report.py, tests/test_gate_html.py);
+each starts Chromium once, for the screenshot and the DOM together (a start takes seconds).
 """
 
 from html.parser import HTMLParser
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck.browser import chromium, rendered_dom, screenshot
+from wirecheck.browser import chromium, render
 from wirecheck.svg_ladder import FAILED_COLOUR
 
 needs_chromium = pytest.mark.skipif(
@@ -19,11 +19,12 @@ MIN_INK_SHARE = 0.02  # a rendered report covers more than this share of the win
 RED_PIXELS = 20  # the failing arrow, its label and its note are at least this many pixels of red
 
 
-def check_screenshot(page: Path, window: tuple[int, int]) -> Path:
-    """Screenshot `page` beside it (same name, .png) and check it: the window's size, not blank, red drawn in it."""
+def rendered(page: Path, window: tuple[int, int]) -> "Ladders":
+    """Render `page` with its screenshot beside it (same name, .png) and check the screenshot: the window's size,
+    not blank, red drawn in it; the ladders of the DOM the browser built."""
     image_module = pytest.importorskip("PIL.Image", reason="Pillow reads the screenshot: pip install '.[dev]'")
     png = page.with_suffix(".png")
-    screenshot(page, png, *window)
+    dom = render(page, png, *window)
     with image_module.open(png) as image:
         assert image.size == window, f"expected a {window} screenshot, got {image.size}"
         colours = image.convert("RGB").getcolors(window[0] * window[1])  # (count, colour): counted in C
@@ -31,18 +32,18 @@ def check_screenshot(page: Path, window: tuple[int, int]) -> Path:
     assert ink > MIN_INK_SHARE, f"expected a drawn page, {ink:.1%} of the screenshot is not white: {png}"
     red = sum(count for count, colour in colours if _near(colour, FAILED_COLOUR))
     assert red >= RED_PIXELS, f"expected the failing frame in red, found {red} red pixels: {png}"
-    return png
+    return Ladders(dom)
 
 
 class Ladders(HTMLParser):
     """From the browser's DOM: each ladder SVG's frames as (data-frame, failed), and the failed frames' text."""
 
-    def __init__(self, page: Path) -> None:
+    def __init__(self, dom: str) -> None:
         super().__init__()
         self.frames: list[list[tuple[int, bool]]] = []
         self.failed_text = ""
         self._failed_depth = 0  # > 0 inside a failed frame's group
-        self.feed(rendered_dom(page))
+        self.feed(dom)
 
     @property
     def failed(self) -> list[tuple[int, int]]:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from page_checks import Ladders, check_screenshot, needs_chromium, without_spaces
+from page_checks import needs_chromium, rendered, without_spaces
 from test_gate import failed_properties, gate
 
 from wirecheck.capture import can_capture
@@ -42,8 +42,7 @@ def test_a_failing_gate_runs_report_shows_the_failing_frame_in_red_with_its_text
              for text in texts if text.startswith(FAILED_NOTE)}
     assert notes, f"expected the wire to annotate the failing frame in {capture.path}"
     page = REPO_ROOT / RUN / "report.html"
-    check_screenshot(page, WINDOW)
-    ladders = Ladders(page)
+    ladders = rendered(page, WINDOW)
     assert sorted(frame for _, frame in ladders.failed) == sorted(notes), (
         f"expected frames {sorted(notes)} in red, got {ladders.failed}")
     for note in notes.values():

@@ -4,7 +4,7 @@ that is not blank, an arrow per frame in each connection's SVG, and the red mark
 Two curl clients at once against the iterative server, so that the page has a timeline and
 two ladders with a quiet gap each; one expectation is broken on purpose (the FIN expected at
 a later delay than the server's) to have a failing frame to find in red. The page and its
-screenshot are saved beside the capture, so a run leaves a real screenshot for the README.
+screenshot are saved beside the capture, under captures/test_html_report/, to look at.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from expectations import TARGET
-from page_checks import Ladders, check_screenshot, needs_chromium, without_spaces
+from page_checks import needs_chromium, rendered, without_spaces
 
 from wirecheck import checks
 from wirecheck.clients import curl
@@ -55,12 +55,8 @@ def report(wire) -> Report:
     return Report(page, connections, problem)
 
 
-def test_screenshot_has_the_window_size_and_is_not_blank_and_shows_the_red_frame(report):
-    check_screenshot(report.page, WINDOW)
-
-
-def test_each_connections_svg_has_one_arrow_per_frame_and_the_red_mark_sits_on_the_failing_frame(report):
-    ladders = Ladders(report.page)
+def test_the_report_renders_not_blank_with_an_arrow_per_frame_and_the_red_mark_on_the_failing_frame(report):
+    ladders = rendered(report.page, WINDOW)
     assert [[frame for frame, _ in ladder] for ladder in ladders.frames] == [
         [segment.index + 1 for segment in connection.segments] for connection in report.connections]
     expected = [(0, report.problem.segment.index + 1)]
