@@ -18,7 +18,9 @@ RUN_SECONDS = 60
     (["--pcap-dir", "/dev/null/captures"], "--pcap-dir /dev/null/captures: cannot write captures there"),
     (["--server-user", "no-such-user"], "--server-user 'no-such-user': no such user"),
     (["--burst-size", "0"], "argument --burst-size: must be 1 to 5000 connections, not 0"),
-], ids=["negative-tolerance", "tolerance-not-a-number", "unwritable-capture-dir", "unknown-user", "empty-burst"])
+    (["--html-report", "/dev/null/report.html"], "--html-report /dev/null/report.html: cannot write there"),
+], ids=["negative-tolerance", "tolerance-not-a-number", "unwritable-capture-dir", "unknown-user", "empty-burst",
+        "unwritable-html-report"])
 def test_a_bad_pytest_option_is_a_usage_error_in_one_line(options, message):
     done = subprocess.run([sys.executable, "-m", "pytest", "tests/unit/test_timing.py", "-p", "no:cacheprovider",
                            *options], cwd=REPO_ROOT, capture_output=True, text=True, timeout=RUN_SECONDS)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import tshark
+from wirecheck import html_run, tshark
 from wirecheck.capture import can_capture
 from wirecheck.contract.properties import BY_KEY
 from wirecheck.contract.summary import ContractSummary
@@ -70,6 +70,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(ContractSummary(f"--server {settings.server!r}" if settings.server
                                                   else f"the article's {DEFAULT_CONTRACT_SERVER}",
                                                   settings.server, lambda: config.stash.get(_DESELECTED, None)))
+    html_run.register(config, settings)
 
 
 def _check_writable(directory: Path) -> None:

@@ -79,6 +79,8 @@ OPTIONS = (
            lambda text: _number(text, float, 0.001, 60, "seconds"), "1.0"),
     Option("burst_size", "connections the contract opens at once (default: %(default)s)",
            lambda text: _number(text, int, 1, 5000, "connections"), "50"),
+    Option("html_report", "write the run as one self-contained HTML page to this file: the settings, the summary "
+           "table and each test's connections drawn from its capture (default: %(default)s)", str, ""),
 )
 
 
@@ -93,17 +95,20 @@ class Settings:
     contract_status: int
     fin_within: float
     burst_size: int
+    html_report: Path | None
 
     @classmethod
     def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
         return cls(Tolerance(values["timing_tolerance"], values["timing_tolerance_percent"] / 100),
                    Path(values["pcap_dir"] or rootdir / "captures"), values["server"], values["listen_timeout"],
                    values["server_user"], values["contract_path"],
-                   values["contract_status"], values["fin_within"], values["burst_size"])
+                   values["contract_status"], values["fin_within"], values["burst_size"],
+                   Path(values["html_report"]) if values["html_report"] else None)
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
         server = f"--server {self.server!r}" if self.server else f"the article's {DEFAULT_CONTRACT_SERVER}"
-        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}",
+        page = f"HTML report {self.html_report}" if self.html_report else "no HTML report"
+        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}; {page}",
                 f"wirecheck contract: {server}; GET {self.contract_path} expecting {self.contract_status}; "
                 f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections"]
