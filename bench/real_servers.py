@@ -23,6 +23,7 @@ import functools
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -163,6 +164,7 @@ def main() -> int:
         for server in servers:
             print(f"{server.name:<16} {server.version():<10} {server.stop_signal:<8} {server.command}")
         return 0
+    clear_scratch(cache / "run")
     rows = []
     for server in servers:
         print(f"real_servers: {server.name}: {server.command}", file=sys.stderr, flush=True)
@@ -243,6 +245,15 @@ def write_apps(cache: Path) -> None:
             directory.chmod(directory.stat().st_mode | 0o755)
         else:
             directory.chmod(directory.stat().st_mode | 0o444)
+
+
+def clear_scratch(run: Path) -> None:
+    """Forget the pid files, logs and temp dirs of earlier runs: one per port, they only pile up."""
+    for leftover in run.iterdir() if run.exists() else ():
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink()
 
 
 # -- the servers -------------------------------------------------------------------------------------------------
@@ -360,9 +371,9 @@ def gate_has_option(clone: Path, option: str) -> bool:
 # -- the table ---------------------------------------------------------------------------------------------------
 
 def render_table(rows: list[Row]) -> str:
-    """A markdown table: server, version, stop signal, then each property of the contract as pass or FAIL."""
+    """A markdown table: server, version, graceful stop signal, then each contract property by number."""
     properties = sorted({prop for row in rows for prop in row.verdicts}, key=_property_number)
-    header = ["server", "version", "graceful stop", *properties]
+    header = ["server", "version", "graceful stop", *(str(_property_number(prop)) for prop in properties)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [row.server.name, row.version, f"SIG{row.server.stop_signal}"]
@@ -370,8 +381,9 @@ def render_table(rows: list[Row]) -> str:
         if row.note:
             cells[-1] += f" ({row.note})"
         lines.append("| " + " | ".join(cells) + " |")
+    legend = "Properties: " + "; ".join(properties) + "."
     commands = [f"- {row.server.name}: `{row.server.command}`" for row in rows]
-    return "\n".join([*lines, "", "Commands (`{port}` is the gate's):", *commands])
+    return "\n".join([*lines, "", legend, "", "Commands (`{port}` is the gate's):", "", *commands])
 
 
 def rewrite_readme(readme: Path, table: str) -> None:
@@ -379,8 +391,10 @@ def rewrite_readme(readme: Path, table: str) -> None:
     text = readme.read_text()
     start, end = text.index(README_START) + len(README_START), text.index(README_END)
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    section = f"\n\nFrom `python3 bench/real_servers.py --readme` on {today}:\n\n{table}\n\n"
+    section = (f"\n\nFrom `python3 bench/real_servers.py --readme` on {today}, the gate with its default options, "
+               f"servers run as nobody:\n\n{table}\n\n")
     readme.write_text(text[:start] + section + text[end:])
+
 
 if __name__ == "__main__":
     sys.exit(main())
