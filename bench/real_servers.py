@@ -111,6 +111,8 @@ LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
 LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+# Debian enables mod_reqtimeout by default: its slow-request limits are part of how apache2 behaves out of the box.
+LoadModule reqtimeout_module /usr/lib/apache2/modules/mod_reqtimeout.so
 ServerName 127.0.0.1
 ServerRoot /etc/apache2
 TypesConfig /etc/mime.types
