@@ -4,9 +4,10 @@ Every option (wirecheck.settings) has one help text, used for the command-line f
 the ini key alike; the settings in force are printed in the report header. The `wire`
 fixture starts a capture and a server, hands out observations, turns verdicts into
 failures that show the conversation, and at teardown ends the server's whole tree,
-saves the annotated capture under captures/<test module>/<test name>.pcapng and has
-tshark confirm what the suite saw. With --server, only the tests marked `contract`
-run, against that command, and a table of the contract's properties ends the run.
+saves the annotated capture under captures/<test module>/<test name>.pcapng and hands
+it to tshark to confirm what the suite saw (in batches, wirecheck.tshark_batch). With
+--server, only the tests marked `contract` run, against that command, and a table of
+the contract's properties ends the run.
 """
 
 import argparse
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import tshark
+from wirecheck import phases_plugin, tshark, tshark_batch
 from wirecheck.capture import CaptureError, can_capture
 from wirecheck.flows import Connection
 from wirecheck.privileges import ServerUser, choose_server_user
@@ -67,6 +68,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_SERVER_USER] = choose_server_user(settings.server_user, REPO_ROOT)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
+    tshark_batch.register(config)
+    phases_plugin.register(config)
     config.pluginmanager.register(ContractSummary(f"--server {settings.server!r}" if settings.server
                                                   else f"the article's {DEFAULT_CONTRACT_SERVER}"))
 
@@ -189,7 +192,8 @@ class Wire:
         return self.capture_path
 
     def finish(self) -> None:
-        """End the server, save the capture, and fail if tshark reads it otherwise than the suite did."""
+        """End the server, save the capture, and hand it to tshark's batch check (which fails the run if
+        tshark reads it otherwise than the suite did)."""
         if self.session is None:
             return
         try:
@@ -198,10 +202,9 @@ class Wire:
             self.save()
         observation = self.session.observe()
         if tshark.available() and not observation.capture.loss:
-            found = tshark.disagreements(self.capture_path, observation, self.session.port, self.session.notes)
-            if found:
-                pytest.fail("tshark disagrees with the suite about " + str(self.capture_path) + ":\n- "
-                            + "\n- ".join(found), pytrace=False)
+            tshark_batch.check_later(self._request.config, self._request.node.nodeid,
+                                     tshark.expectations(self.capture_path, observation, self.session.port,
+                                                         self.session.notes))
 
 
 def _safe_name(name: str) -> str:
