@@ -65,6 +65,6 @@ def write(name: str, totals: dict[str, float]) -> None:
         return
     target.mkdir(parents=True, exist_ok=True)
     with _lock:
-        record = {"name": name, "pid": os.getpid(), "totals": totals, "phases": dict(_seconds),
-                  "counts": dict(_counts)}
+        record = {"name": name, "pid": os.getpid(), "parent": os.getppid(), "totals": totals,
+                  "phases": dict(_seconds), "counts": dict(_counts), "main_thread_seconds": _main_thread_seconds}
     (target / f"{name}-{os.getpid()}.json").write_text(json.dumps(record, indent=1, sort_keys=True))

@@ -20,6 +20,7 @@ from wirecheck.tshark import Expectations
 BATCH_SIZE = 32  # one tshark start (~0.3 s of CPU) per this many captures, each a few milliseconds to read
 WORKER_OUTPUT_KEY = "wirecheck_tshark_disagreements"
 PLUGIN_NAME = "wirecheck-tshark-batch"
+SETTLE_PHASE = "waiting for tshark at the end"
 
 Finding = dict[str, object]  # {"test": node id, "capture": path, "problems": [...]}: plain data, to cross xdist
 Pending = tuple[str, Expectations, bytes]
@@ -44,7 +45,8 @@ class TsharkBatch:
     def settle(self) -> list[Finding]:
         """Check what is left, wait for every check, and return the captures tshark disagrees about."""
         self._submit()
-        self._executor.shutdown(wait=True)
+        with phases.timed(SETTLE_PHASE):
+            self._executor.shutdown(wait=True)
         return [finding for check in self._checks for finding in check.result()]
 
     def _submit(self) -> None:
