@@ -8,38 +8,41 @@ Each run is `pytest tests` (or the paths given) in a subprocess. CPU time is wha
 used (the children's rusage: pytest, xdist workers, servers, clients, tshark). With
 --reference, the revision and this tree take turns (serial, serial, parallel, parallel), so
 that before and after share one stretch of this machine's load. The per-phase report comes
-from wirecheck.phases (WIRECHECK_PHASES): one file per test process; a revision without it
-gets wall and CPU time only. Needs root (the suite sniffs).
+from wirecheck.phases (WIRECHECK_PHASES): one file per test process. A reference revision
+without it gets it copied into its temporary worktree, with bench/reference_phases.py timing
+the same places in its code. Needs root (the suite sniffs).
 """
 
 import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+REPO_ROOT = BENCH.parent
+PHASE_MODULES = ("phases.py", "phases_plugin.py")
 MODES = {"serial": ["-n", "0"], "parallel": ["-n", "auto", "--dist", "worksteal"]}  # parallel: bin/test's
 OTHER = "other (pytest, fixtures, teardown)"
-BESIDE = ("tshark",)  # phases timed on a helper thread, beside the tests: not part of the main thread's time
 
 
 def main() -> int:
     args = parse_args()
-    trees = [("this tree", REPO_ROOT)]
+    trees = [("this tree", REPO_ROOT, [])]
     with tempfile.TemporaryDirectory(prefix="suite-speed-") as scratch:
         if args.reference:
             reference = Path(scratch) / "reference"
             subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(reference), args.reference],
                            cwd=REPO_ROOT, check=True)
-            trees.insert(0, (args.reference, reference))
+            trees.insert(0, (args.reference, reference, _time_phases_of(reference)))
         try:
-            results = [run(label, tree, mode, args.paths, Path(scratch) / f"phases-{index}")
-                       for mode in args.modes for index, (label, tree) in enumerate(trees)]
+            results = [run(label, tree, mode, [*args.paths, *plugins], Path(scratch) / f"phases-{index}")
+                       for mode in args.modes for index, (label, tree, plugins) in enumerate(trees)]
         finally:
             if args.reference:
                 subprocess.run(["git", "worktree", "remove", "--force", str(reference)], cwd=REPO_ROOT, check=True)
@@ -49,12 +52,21 @@ def main() -> int:
     return 0 if all(result["status"] == 0 for result in results) else 1
 
 
-def run(label: str, tree: Path, mode: str, paths: list[str], phase_dir: Path) -> dict:
+def _time_phases_of(tree: Path) -> list[str]:
+    """The pytest arguments that time `tree`'s phases: none if it does so itself, else the wrapping plugin."""
+    if (tree / "wirecheck" / PHASE_MODULES[0]).exists():
+        return []
+    for name in PHASE_MODULES:
+        shutil.copy(REPO_ROOT / "wirecheck" / name, tree / "wirecheck" / name)
+    return ["-p", "reference_phases"]
+
+
+def run(label: str, tree: Path, mode: str, arguments: list[str], phase_dir: Path) -> dict:
     """One pytest run of `tree`'s suite; its wall and CPU time, its summary line and its phase files."""
-    env = {**os.environ, "PYTHONPATH": str(tree), "WIRECHECK_PHASES": str(phase_dir / mode)}
+    env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{BENCH}", "WIRECHECK_PHASES": str(phase_dir / mode)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    pytest = subprocess.Popen([sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
+    pytest = subprocess.Popen([sys.executable, "-m", "pytest", *arguments, "-q", "-p", "no:cacheprovider",
                                *MODES[mode]], cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
     output = pytest.communicate()[0]
@@ -80,17 +92,20 @@ def print_phases(result: dict) -> None:
     processes = result["processes"]
     heading = f"{result['label']}, {result['mode']}"
     if not processes:
-        print(f"{heading}: no phase timing (this revision has no wirecheck.phases)\n")
+        print(f"{heading}: no phase files were written\n")
         return
     wall = sum(process["totals"]["wall"] for process in processes)
     seconds: dict[str, float] = {}
+    beside: set[str] = set()  # phases timed (partly) on a helper thread: beside the tests, not in their time
     for process in processes:
         for phase, value in process["phases"].items():
             seconds[phase] = seconds.get(phase, 0.0) + value
-    seconds[OTHER] = wall - sum(process["main_thread_seconds"] for process in processes)
+            if value > process["main_thread"].get(phase, 0.0):
+                beside.add(phase)
+    seconds[OTHER] = wall - sum(sum(process["main_thread"].values()) for process in processes)
     print(f"{heading}: {len(processes)} test process(es), {wall:.1f} s of their wall time in all")
     for phase, value in sorted(seconds.items(), key=lambda item: -item[1]):
-        where = "  (beside the tests, on a helper thread)" if phase in BESIDE else ""
+        where = "  (beside the tests, on a helper thread)" if phase in beside else ""
         print(f"  {phase:<36} {value:7.1f} s  {100 * value / wall:5.1f} %{where}")
     print()
 

@@ -21,7 +21,7 @@ ENVIRONMENT = "WIRECHECK_PHASES"
 _lock = threading.Lock()
 _seconds: dict[str, float] = defaultdict(float)
 _counts: dict[str, int] = defaultdict(int)
-_main_thread_seconds = 0.0
+_main_thread: dict[str, float] = defaultdict(float)  # the part of _seconds timed on the main thread
 
 
 def directory() -> Path | None:
@@ -44,18 +44,17 @@ def timed(phase: str) -> Iterator[None]:
 
 
 def add(phase: str, seconds: float) -> None:
-    global _main_thread_seconds
     with _lock:
         _seconds[phase] += seconds
         _counts[phase] += 1
         if threading.current_thread() is threading.main_thread():
-            _main_thread_seconds += seconds
+            _main_thread[phase] += seconds
 
 
 def main_thread_seconds() -> float:
     """All phases timed on the main thread so far."""
     with _lock:
-        return _main_thread_seconds
+        return sum(_main_thread.values())
 
 
 def write(name: str, totals: dict[str, float]) -> None:
@@ -66,5 +65,5 @@ def write(name: str, totals: dict[str, float]) -> None:
     target.mkdir(parents=True, exist_ok=True)
     with _lock:
         record = {"name": name, "pid": os.getpid(), "parent": os.getppid(), "totals": totals,
-                  "phases": dict(_seconds), "counts": dict(_counts), "main_thread_seconds": _main_thread_seconds}
+                  "phases": dict(_seconds), "counts": dict(_counts), "main_thread": dict(_main_thread)}
     (target / f"{name}-{os.getpid()}.json").write_text(json.dumps(record, indent=1, sort_keys=True))
