@@ -35,6 +35,7 @@ def main() -> int:
     args = parse_args()
     trees = [("this tree", REPO_ROOT, [])]
     with tempfile.TemporaryDirectory(prefix="suite-speed-") as scratch:
+        os.chmod(scratch, 0o755)  # the suite's servers run as nobody: they must reach the reference's code
         if args.reference:
             reference = Path(scratch) / "reference"
             subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(reference), args.reference],
@@ -77,15 +78,18 @@ def run(label: str, tree: Path, mode: str, arguments: list[str], phase_dir: Path
     summary = lines[-1].strip("= ") if lines else "(no output)"
     print(f"{label:<12} {mode:<9} wall {wall:6.1f} s   CPU {cpu:6.1f} s   exit {pytest.returncode}   {summary}",
           flush=True)
+    if pytest.returncode:
+        print("\n".join(line for line in lines if line.startswith(("FAILED", "ERROR"))), flush=True)
     return {"label": label, "mode": mode, "wall": wall, "cpu": cpu, "status": pytest.returncode,
             "processes": _phase_files(phase_dir / mode, pytest.pid)}
 
 
 def _phase_files(directory: Path, pid: int) -> list[dict]:
-    """The phase files of the run's own test processes (pytest, or its xdist workers), not of the
-    pytest runs that some tests start inside it (their time is those tests' own)."""
+    """The phase files of the run's own test processes (pytest, or its xdist workers, named gw0, gw1, ...),
+    not of the pytest runs that some tests start inside it (their time is those tests' own)."""
     records = [json.loads(path.read_text()) for path in directory.glob("*.json")] if directory.is_dir() else []
-    return [record for record in records if pid in (record["pid"], record["parent"])]
+    return [record for record in records
+            if record["pid"] == pid or (record["parent"] == pid and record["name"].startswith("gw"))]
 
 
 def print_phases(result: dict) -> None:
