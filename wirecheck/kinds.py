@@ -49,7 +49,6 @@ KINDS = {
     "server-died": "the server process exited when it should have kept serving",
     # the capture itself
     "incomplete-capture": "the kernel dropped frames: the capture is not analysed",
-    "tshark-disagrees": "Wireshark's dissector reads the saved capture otherwise than the suite",
 }
 
 

@@ -4,9 +4,10 @@ Every option (wirecheck.settings) has one help text, used for the command-line f
 the ini key alike; the settings in force are printed in the report header. The `wire`
 fixture starts a capture and a server, hands out observations, turns verdicts into
 failures that show the conversation, and at teardown ends the server's whole tree,
-saves the annotated capture under captures/<test module>/<test name>.pcapng and has
-tshark confirm what the suite saw. With --server, only the tests marked `contract`
-run, against that command, and a table of the contract's properties ends the run.
+saves the annotated capture under captures/<test module>/<test name>.pcapng and hands
+it to tshark to confirm what the suite saw (in batches, wirecheck.tshark_batch). With
+--server, only the tests marked `contract` run, against that command, and a table of
+the contract's properties ends the run.
 """
 
 import argparse
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import html_run, tshark
+from wirecheck import html_run, phases_plugin, tshark, tshark_batch
 from wirecheck.capture import can_capture
 from wirecheck.contract.properties import BY_KEY
 from wirecheck.contract.summary import ContractSummary
@@ -67,6 +68,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_SERVER_USER] = choose_server_user(settings.server_user, REPO_ROOT)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
+    tshark_batch.register(config)
+    phases_plugin.register(config)
     config.pluginmanager.register(ContractSummary(f"--server {settings.server!r}" if settings.server
                                                   else f"the article's {DEFAULT_CONTRACT_SERVER}",
                                                   settings.server, lambda: config.stash.get(_DESELECTED, None)))
