@@ -76,7 +76,7 @@ class ProfileError(ValueError):
 
 
 @dataclass(frozen=True)
-class TestFigures:
+class MeasuredTest:
     """What one test of a property ended with: its outcome and the figures its record holds."""
 
     outcome: str  # "passed", "failed" or "skipped"
@@ -100,7 +100,7 @@ def summarise(values: list[float | int | str]) -> dict:
     return {"type": "category", "values": sorted({str(value) for value in values}), "samples": len(values)}
 
 
-def property_profile(level: str, tests: list[TestFigures]) -> dict:
+def property_profile(level: str, tests: list[MeasuredTest]) -> dict:
     """A property's entry: failed if any test failed, passed if any passed, else skipped; each figure summed up."""
     outcomes = {test.outcome for test in tests}
     outcome = next(outcome for outcome in ("failed", "passed", "skipped") if outcome in outcomes)

@@ -51,7 +51,9 @@ class Levels:
         marker = item.get_closest_marker("contract")
         if (report.failed and report.when == "call" and marker is not None and marker.args
                 and marker.args[0] in BY_KEY and BY_KEY[marker.args[0]].level == "SHOULD"):
-            report.user_properties.append((VERDICT_PROPERTY, "fail" if self.strict else "warn"))
+            verdict = (VERDICT_PROPERTY, "fail" if self.strict else "warn")
+            report.user_properties.append(verdict)  # what the controller reads
+            item.user_properties.append(verdict)  # the teardown report's copy: what JUnit XML shows
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -58,7 +58,8 @@ class ProfileAndBaseline:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session):
         result = yield
-        if hasattr(session.config, "workerinput") or session.config.option.collectonly:
+        if (hasattr(session.config, "workerinput") or session.config.option.collectonly
+                or (self.settings.profile_out is None and self.settings.baseline is None)):
             return result  # workers report to the controller, which sums up
         if session.shouldfail or session.shouldstop:
             self.said.append(f"the run stopped early ({session.shouldfail or session.shouldstop}): no profile "
@@ -85,9 +86,9 @@ class ProfileAndBaseline:
 
     def profile(self) -> dict:
         """The profile of the tests seen so far, properties in the contract's order."""
-        by_property: dict[str, list[profile.TestFigures]] = {}
+        by_property: dict[str, list[profile.MeasuredTest]] = {}
         for test in self.tests.values():
-            by_property.setdefault(test.prop, []).append(profile.TestFigures(test.outcome, test.figures))
+            by_property.setdefault(test.prop, []).append(profile.MeasuredTest(test.outcome, test.figures))
         entries = {prop.key: profile.property_profile(prop.level, by_property[prop.key])
                    for prop in PROPERTIES if prop.key in by_property}
         server = self.settings.server or f"{DEFAULT_CONTRACT_SERVER} (the article's)"
