@@ -20,7 +20,8 @@ def report(nodeid: str, prop: str, when: str, outcome: str, **figures: float | i
 
 
 def profile_of(*reports: pytest.TestReport) -> dict:
-    collector = ProfileAndBaseline(Settings.from_values({**VALUES, "strict": False}, Path("/tmp")), VALUES)
+    values = {**VALUES, "strict": False}  # as the plugin passes them: pytest's --strict among wirecheck's options
+    collector = ProfileAndBaseline(Settings.from_values(values, Path("/tmp")), values)
     for made in reports:
         collector.pytest_runtest_logreport(made)
     return collector.profile()

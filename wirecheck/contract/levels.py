@@ -60,6 +60,7 @@ class Levels:
         if is_warning(report):
             self.warnings.append(report)
 
+    @pytest.hookimpl(tryfirst=True)  # before pytest's own answer, which would say "failed"
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, tuple[str, dict]] | None:
         if is_warning(report):
             return "warned", "W", ("WARN", {"yellow": True})

@@ -92,7 +92,7 @@ class ProfileAndBaseline:
         entries = {prop.key: profile.property_profile(prop.level, by_property[prop.key])
                    for prop in PROPERTIES if prop.key in by_property}
         server = self.settings.server or f"{DEFAULT_CONTRACT_SERVER} (the article's)"
-        return profile.build(entries, server, {**self.option_values, "strict": self.settings.strict})
+        return profile.build(entries, server, self.option_values)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         for line in self.said:
