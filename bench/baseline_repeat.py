@@ -5,10 +5,14 @@
 Each run is `pytest tests --server CMD --baseline PROFILE` as a user types it (with xdist,
 as bin/test runs it). A run is green when pytest exits 0; otherwise its changes (the
 baseline property's problems, from the run's JUnit XML) are printed. The last line says
-how many of the N were green; the exit status is 1 unless all were.
+how many of the N were green, and a table of each timing the runs measured (each run writes
+its profile too): the baseline's median, the runs' lowest and highest, and the largest
+difference, against the floor of the comparison (wirecheck.baseline.BASELINE_FLOOR_SECONDS).
+The exit status is 1 unless all were green.
 """
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -16,8 +20,10 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree
 
+from wirecheck.baseline import BASELINE_FLOOR_SECONDS, NOT_COMPARED
 from wirecheck.contract.properties import BASELINE
 from wirecheck.session import REPO_ROOT
+from wirecheck.timing import seconds
 
 DEFAULT_SERVER = f"{sys.executable} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}"
 
@@ -39,6 +45,22 @@ def changes(junit: Path) -> list[str]:
     return []
 
 
+def spread(baseline: dict, runs: list[dict]) -> str:
+    """Each compared timing's median in the baseline and over the runs, and the largest difference."""
+    lines = [f"{'property':<20} {'timing':<16} {'baseline':>10} {'lowest':>10} {'highest':>10} {'largest diff':>13}"]
+    for prop, entry in baseline["properties"].items():
+        for name, figure in entry["figures"].items():
+            if figure["type"] != "timing" or name in NOT_COMPARED:
+                continue
+            medians = [run["properties"][prop]["figures"][name]["median"] for run in runs
+                       if name in run["properties"].get(prop, {}).get("figures", {})]
+            if medians:
+                diff = max(abs(median - figure["median"]) for median in medians)
+                lines.append(f"{prop:<20} {name:<16} {seconds(figure['median']):>10} {seconds(min(medians)):>10} "
+                             f"{seconds(max(medians)):>10} {seconds(diff):>13}")
+    return "\n".join(lines + [f"the comparison's floor: {seconds(BASELINE_FLOOR_SECONDS)}"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="runs compared with the baseline (default: %(default)s)")
@@ -56,13 +78,16 @@ def main() -> int:
         print(f"baseline written in {took:.1f} s: {options.server}")
         green = 0
         for run in range(1, options.runs + 1):
-            done, took = gate(options.server, scratch, f"run{run}", ["--baseline", str(profile), *extra])
+            done, took = gate(options.server, scratch, f"run{run}", ["--baseline", str(profile), "--profile-out",
+                                                                      str(scratch / f"run{run}.json"), *extra])
             found = changes(scratch / f"run{run}.xml")
             green += done.returncode == 0
             verdict = "green" if done.returncode == 0 else f"RED (exit {done.returncode})"
             print(f"run {run:2}: {verdict} in {took:.1f} s" + "".join(f"\n    {line}" for line in found))
             if done.returncode != 0 and not found:
                 print(done.stdout[-3000:])
+        print(spread(json.loads(profile.read_text()),
+                     [json.loads(path.read_text()) for path in sorted(scratch.glob("run*.json"))]))
     print(f"{green} of {options.runs} runs with the baseline green")
     return 0 if green == options.runs else 1
 
