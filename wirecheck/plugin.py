@@ -20,6 +20,8 @@ import pytest
 
 from wirecheck import html_run, phases_plugin, tshark, tshark_batch
 from wirecheck.capture import can_capture
+from wirecheck.contract.levels import Levels, strict
+from wirecheck.contract.profiling import ProfileAndBaseline
 from wirecheck.contract.properties import BY_KEY
 from wirecheck.contract.summary import ContractSummary
 from wirecheck.privileges import ServerUser, choose_server_user
@@ -37,7 +39,8 @@ _SERVER_USER = pytest.StashKey[ServerUser]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("wirecheck", "packet-level checks on the loopback wire")
+    group = parser.getgroup("wirecheck", "packet-level checks on the loopback wire (pytest's --strict, or its ini "
+                                         "key strict, also makes an unmet SHOULD property of the contract fail)")
     for option in OPTIONS:
         group.addoption("--" + option.name.replace("_", "-"), type=option.check, default=None,
                         help=option.help % {"default": option.default or "none"})
@@ -61,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract(property): a property of the contract of a well-behaved server; "
                                        "with --server, only these tests run")
     values = {option.name: _value(config, option) for option in OPTIONS}
+    values["strict"] = strict(config)
     settings = Settings.from_values(values, config.rootpath)
     _check_writable(settings.pcap_dir)
     config.stash[_SETTINGS] = settings
@@ -74,6 +78,8 @@ def pytest_configure(config: pytest.Config) -> None:
                                                   else f"the article's {DEFAULT_CONTRACT_SERVER}",
                                                   settings.server, lambda: config.stash.get(_DESELECTED, None)))
     html_run.register(config, settings)
+    config.pluginmanager.register(Levels(settings.strict))
+    config.pluginmanager.register(ProfileAndBaseline(settings, values))
 
 
 def _check_writable(directory: Path) -> None:
