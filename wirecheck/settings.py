@@ -79,6 +79,9 @@ OPTIONS = (
            lambda text: _number(text, float, 0.001, 60, "seconds"), "1.0"),
     Option("burst_size", "connections the contract opens at once (default: %(default)s)",
            lambda text: _number(text, int, 1, 5000, "connections"), "50"),
+    Option("idle_window", "seconds the contract waits for a server to close an idle keep-alive connection, "
+           "measuring its idle timeout; one still open then is recorded as open for more than this "
+           "(default: %(default)s)", lambda text: _number(text, float, 0.1, 60, "seconds"), "5.0"),
 )
 
 
@@ -93,17 +96,19 @@ class Settings:
     contract_status: int
     fin_within: float
     burst_size: int
+    idle_window: float
 
     @classmethod
     def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
         return cls(Tolerance(values["timing_tolerance"], values["timing_tolerance_percent"] / 100),
                    Path(values["pcap_dir"] or rootdir / "captures"), values["server"], values["listen_timeout"],
                    values["server_user"], values["contract_path"],
-                   values["contract_status"], values["fin_within"], values["burst_size"])
+                   values["contract_status"], values["fin_within"], values["burst_size"], values["idle_window"])
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
         server = f"--server {self.server!r}" if self.server else f"the article's {DEFAULT_CONTRACT_SERVER}"
         return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}",
                 f"wirecheck contract: {server}; GET {self.contract_path} expecting {self.contract_status}; "
-                f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections"]
+                f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections; "
+                f"idle keep-alive window {self.idle_window:g} s"]
