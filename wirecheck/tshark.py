@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from wirecheck.frames import FIN, RST
-from wirecheck.http import HttpParseError, parse_request, parse_response
+from wirecheck.http import HttpParseError, parse_requests, parse_responses
 from wirecheck.session import Observation
 
 TSHARK_SECONDS = 60
@@ -28,7 +28,8 @@ def available() -> bool:
 def disagreements(path: Path, observation: Observation, server_port: int, comments: dict[int, list[str]]) -> list[str]:
     """What tshark sees differently from `observation` in the capture at `path` (empty: they agree)."""
     command = ["tshark", "-r", str(path), "-n", "-d", f"tcp.port=={server_port},http", "-T", "fields",
-               "-E", "separator=\t", "-E", "occurrence=f", *(arg for field in _FIELDS for arg in ("-e", field))]
+               "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,",
+               *(arg for field in _FIELDS for arg in ("-e", field))]
     done = subprocess.run(command, capture_output=True, text=True, timeout=TSHARK_SECONDS)
     if done.returncode != 0:
         return [f"tshark could not read {path}: {done.stderr.strip()}"]
@@ -47,8 +48,9 @@ def disagreements(path: Path, observation: Observation, server_port: int, commen
         if theirs != ours:
             found.append(f"server {name} frames: tshark sees {_numbers(theirs)}, the suite {_numbers(ours)}")
     requests, responses = _http_counts(observation)
-    their_requests = sum(bool(row.get("http.request.method")) for row in rows)
-    their_responses = Counter(row["http.response.code"] for row in rows if row.get("http.response.code"))
+    # A frame may carry several messages (pipelined requests, responses sent at once): each is counted.
+    their_requests = sum(len(_values(row, "http.request.method")) for row in rows)
+    their_responses = Counter(code for row in rows for code in _values(row, "http.response.code"))
     if their_requests != requests:
         found.append(f"HTTP requests: tshark found {their_requests}, the suite {requests}")
     if their_responses != responses:
@@ -60,21 +62,24 @@ def disagreements(path: Path, observation: Observation, server_port: int, commen
     return found
 
 
+def _values(row: dict[str, str], field: str) -> list[str]:
+    return [value for value in row.get(field, "").split(",") if value]
+
+
 def _http_counts(observation: Observation) -> tuple[int, Counter]:
-    """Complete requests, and complete responses by status, in the suite's own analysis."""
+    """Complete requests, and complete responses (interim ones too) by status, in the suite's own analysis."""
     requests, responses = 0, Counter()
     for connection in observation.connections:
         client, server = connection.sent_by_client, connection.sent_by_server
         try:
-            requests += parse_request(client.data).complete
+            requests += sum(request.complete for request in parse_requests(client.data))
         except HttpParseError:
             pass
         try:
-            response = parse_response(server.data, closed=server.fin is not None)
+            answers = parse_responses(server.data, closed=server.fin is not None)
         except HttpParseError:
             continue
-        if response.complete:
-            responses[str(response.status)] += 1
+        responses.update(str(response.status) for response in answers if response.complete)
     return requests, responses
 
 
