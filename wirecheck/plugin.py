@@ -68,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
     config.pluginmanager.register(ContractSummary(f"--server {settings.server!r}" if settings.server
-                                                  else f"the article's {DEFAULT_CONTRACT_SERVER}",
+                                                  else f"the reference server {DEFAULT_CONTRACT_SERVER}",
                                                   settings.server, lambda: config.stash.get(_DESELECTED, None)))
 
 

@@ -15,7 +15,9 @@ from wirecheck.privileges import DEFAULT_SERVER_USER
 from wirecheck.session import LISTEN_TIMEOUT_SECONDS, PORT_PLACEHOLDER
 from wirecheck.timing import DEFAULT_FLOOR_SECONDS, DEFAULT_FRACTION, Tolerance
 
-DEFAULT_CONTRACT_SERVER = "forking_waitpid"  # the article's correct server: the contract's reference
+# The contract's reference: the article's correct server (3g) with a lingering close, because 3g's close over an
+# unread upload sends RST, which cuts its answer short (the contract's property "early answer to an upload is whole").
+DEFAULT_CONTRACT_SERVER = "forking_lingering"
 
 
 def _number(text: str, kind: type, low: float, high: float, unit: str) -> float:
@@ -65,7 +67,7 @@ OPTIONS = (
     Option("pcap_dir", "directory for the captures, one pcapng per test (default: captures/ under the rootdir)",
            str, ""),
     Option("server", f"run only the contract tests, against this command; {PORT_PLACEHOLDER} becomes a free port "
-           f"and the server must listen on 127.0.0.1 there (default: the article's {DEFAULT_CONTRACT_SERVER})",
+           f"and the server must listen on 127.0.0.1 there (default: the reference server {DEFAULT_CONTRACT_SERVER})",
            _server_command, ""),
     Option("listen_timeout", "seconds a server may take to start listening (default: %(default)s)",
            lambda text: _number(text, float, 0.1, 600, "seconds"), f"{LISTEN_TIMEOUT_SECONDS:g}"),
@@ -89,7 +91,7 @@ OPTIONS = (
 class Settings:
     tolerance: Tolerance
     pcap_dir: Path
-    server: str  # "" for the article's correct server
+    server: str  # "" for the reference server
     listen_timeout: float
     server_user: str
     contract_path: str
@@ -107,7 +109,7 @@ class Settings:
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
-        server = f"--server {self.server!r}" if self.server else f"the article's {DEFAULT_CONTRACT_SERVER}"
+        server = f"--server {self.server!r}" if self.server else f"the reference server {DEFAULT_CONTRACT_SERVER}"
         return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}",
                 f"wirecheck contract: {server}; GET {self.contract_path} expecting {self.contract_status}; "
                 f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections; "
