@@ -47,14 +47,16 @@ def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]]]:
     return properties, failed
 
 
+# A nested run of the whole contract takes 35-45 s on this machine under other agents' load: past
+# pytest-timeout's 60 s default would be one busy moment away; GATE_SECONDS already bounds it.
+@pytest.mark.timeout(GATE_SECONDS)
 @pytest.mark.parametrize("command, failing", [
-    (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", {**RESETS_UNREAD_UPLOAD}),
+    (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", RESETS_UNREAD_UPLOAD),
     (f"{PYTHON} {server('iterative').path} --port {{port}}",
      {"no-waiting": {"late-response"}, **CUTS_UPLOAD_ANSWER, **RESETS_UNREAD_UPLOAD}),
     (f"{PYTHON} {server('forking').path} --delay 0 --port {{port}}",
      {"no-leak": {"zombie-children"}, **CUTS_UPLOAD_ANSWER, **RESETS_UNREAD_UPLOAD}),
-    (f"{PYTHON} {server('forking_lingering').path} --port {{port}}", {}),
-], ids=["http.server", "iterative", "forking", "forking_lingering"])
+], ids=["http.server", "iterative", "forking"])
 def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, tmp_path):
     done = gate(command, tmp_path)
     properties, failed = failed_properties(tmp_path / "junit.xml")
