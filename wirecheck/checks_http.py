@@ -120,12 +120,11 @@ def idle_close(connection: Connection, window: float) -> Verdict:
 def no_reset_while_sending(connection: Connection, window: float) -> Verdict:
     """A server that answers before the client has sent its whole request does not reset the connection while
     the client still sends, until at least `window` after the client acknowledged its last response byte (a
-    lingering close, RFC 9112 §9.6). Figures: "upload_end" ("FIN", "RST" or "open") and "linger", the seconds
-    from that acknowledgement to the server's RST, or to the client's last byte when no RST came."""
+    lingering close, RFC 9112 §9.6). Figures: "upload_end" ("RST" if one came, else "FIN" or "open"), "linger",
+    the seconds from that acknowledgement to the server's RST, or to the client's last byte when no RST came."""
     verdict = Verdict(connection)
     client, server = connection.sent_by_client, connection.sent_by_server
-    closing = _server_closing(server)
-    verdict.figure("upload_end", "open" if closing is None else "RST" if closing is server.rst else "FIN")
+    verdict.figure("upload_end", "RST" if server.rst else "FIN" if server.fin else "open")  # a FIN then RST: RST
     verdict.figure("first_closer", connection.first_closer or "nobody")
     acked = _acknowledgement_of_response(connection)
     start = acked.time if acked is not None else server.last_data.time if server.last_data else None
