@@ -18,6 +18,8 @@ from wirecheck.contract.test_lingering_close import LINGER_SECONDS, upload_answe
 
 # resets_idle_keep_alive's idle timeout, as the capture must measure it (its server's IDLE_SECONDS)
 RESETTING_IDLE_SECONDS = 0.3
+# its timer and the capture's clock differ by scheduling only: milliseconds, more on a machine under load
+IDLE_SLACK_SECONDS = 0.2
 
 
 def test_keep_alive_fails_when_the_second_request_goes_unanswered(wire):
@@ -32,7 +34,7 @@ def test_idle_close_fails_on_a_server_that_resets_an_idle_keep_alive_connection(
     verdict = idle_connection(wire)
     assert verdict.kinds == ["rst-instead-of-fin"], verdict.problems
     assert verdict.figures["idle_close"] == "RST"
-    assert verdict.figures["idle_timeout"] == pytest.approx(RESETTING_IDLE_SECONDS, abs=0.1)
+    assert verdict.figures["idle_timeout"] == pytest.approx(RESETTING_IDLE_SECONDS, abs=IDLE_SLACK_SECONDS)
 
 
 def test_connection_close_fails_when_the_request_behind_it_is_answered(wire):
