@@ -11,7 +11,7 @@ from claim_helpers import broken_server
 from wirecheck import checks, checks_http
 from wirecheck.contract.test_connection_close import request_after_close
 from wirecheck.contract.test_expect_continue import expecting_continue
-from wirecheck.contract.test_half_close import complete_request_then_fin, partial_request_then_fin
+from wirecheck.contract.test_half_close import half_closing_clients
 from wirecheck.contract.test_http10 import http10_request
 from wirecheck.contract.test_keep_alive import idle_connection, two_requests
 from wirecheck.contract.test_lingering_close import LINGER_SECONDS, upload_answered_early
@@ -52,15 +52,13 @@ def test_an_early_answer_cut_by_the_articles_rst_is_not_whole_and_the_rst_came_w
     assert lingering.kinds == ["reset-while-sending"] and lingering.figures["upload_end"] == "RST"
 
 
-def test_half_close_fails_when_a_complete_request_then_fin_is_not_answered(wire):
+def test_half_close_fails_when_the_clients_fin_leaves_a_complete_request_unanswered_and_a_partial_one_open(wire):
     wire.serve_command(broken_server("ignores_half_close"))
-    kinds = complete_request_then_fin(wire).kinds
-    assert set(kinds) == {"no-response", "no-server-fin"}, kinds
-
-
-def test_half_close_fails_when_a_partial_request_then_fin_never_gets_the_servers_fin(wire):
-    wire.serve_command(broken_server("ignores_half_close"))
-    assert partial_request_then_fin(wire).kinds == ["no-server-fin"]
+    verdict = half_closing_clients(wire)
+    complete, partial = verdict.problems[0].connection, verdict.problems[-1].connection
+    assert [p.kind for p in verdict.problems if p.connection is complete] == ["no-response", "no-server-fin"]
+    assert [p.kind for p in verdict.problems if p.connection is partial] == ["no-server-fin"]
+    assert complete is not partial
 
 
 def test_http_1_0_fails_on_a_server_that_keeps_the_connection_open(wire):
