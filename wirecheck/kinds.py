@@ -19,8 +19,14 @@ KINDS = {
     "wrong-body": "the response's body is not the expected one",
     "response-before-request": "the response began before the request was complete",
     "incomplete-response": "the response was cut short: its framing (or the close that ends it) never came",
+    "unanswered-request": "a request on a connection the server kept open got no response",
+    "answered-after-close": "the server answered a request that came after one that closed the connection "
+                            "(RFC 9112 §9.6)",
+    "no-continue": "a request with `Expect: 100-continue` got neither 100 Continue nor a final status in time",
     # closing
     "rst-instead-of-fin": "the server reset the connection where it should have closed it with FIN",
+    "reset-while-sending": "the server reset the connection while the client was still sending its request, "
+                           "before the linger window had passed",
     "no-server-fin": "the server never sent its FIN",
     "server-fin-early": "the server's FIN came before it was due (before a complete response, or too soon)",
     "server-fin-late": "the server's FIN came later than allowed",

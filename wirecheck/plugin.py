@@ -75,7 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     tshark_batch.register(config)
     phases_plugin.register(config)
     config.pluginmanager.register(ContractSummary(f"--server {settings.server!r}" if settings.server
-                                                  else f"the article's {DEFAULT_CONTRACT_SERVER}",
+                                                  else f"the reference server {DEFAULT_CONTRACT_SERVER}",
                                                   settings.server, lambda: config.stash.get(_DESELECTED, None)))
     html_run.register(config, settings)
     config.pluginmanager.register(Levels(settings.strict))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wirecheck.frames import FIN, RST
-from wirecheck.http import HttpParseError, parse_request, parse_response
+from wirecheck.http import HttpParseError, parse_requests, parse_responses
 from wirecheck.session import Observation
 
 TSHARK_SECONDS = 60
@@ -74,7 +74,7 @@ def check(captures: Sequence[tuple[Expectations, bytes]]) -> list[list[str]]:
     ports = [expected.server_port for expected, _ in captures]
     assert len(set(ports)) == len(ports), f"captures read together must have distinct server ports: {ports}"
     command = ["tshark", "-r", "-", "-n", *(arg for port in ports for arg in ("-d", f"tcp.port=={port},http")),
-               "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f",
+               "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,",
                *(arg for field in _FIELDS for arg in ("-e", field))]
     try:
         done = subprocess.run(command, input=b"".join(data for _, data in captures), capture_output=True,
@@ -109,8 +109,9 @@ def disagreements(expected: Expectations, rows: list[Row]) -> list[str]:
         theirs = {index for index, row in from_server if row.get(field) in ("1", "True")}
         if theirs != ours:
             found.append(f"server {name} frames: tshark sees {_numbers(theirs)}, the suite {_numbers(ours)}")
-    their_requests = sum(bool(row.get("http.request.method")) for row in rows)
-    their_responses = Counter(row["http.response.code"] for row in rows if row.get("http.response.code"))
+    # A frame may carry several messages (pipelined requests, responses sent at once): each is counted.
+    their_requests = sum(len(_values(row, "http.request.method")) for row in rows)
+    their_responses = Counter(code for row in rows for code in _values(row, "http.response.code"))
     if their_requests != expected.requests:
         found.append(f"HTTP requests: tshark found {their_requests}, the suite {expected.requests}")
     if their_responses != Counter(dict(expected.responses)):
@@ -123,21 +124,24 @@ def disagreements(expected: Expectations, rows: list[Row]) -> list[str]:
     return found
 
 
+def _values(row: dict[str, str], field: str) -> list[str]:
+    return [value for value in row.get(field, "").split(",") if value]
+
+
 def _http_counts(observation: Observation) -> tuple[int, Counter]:
-    """Complete requests, and complete responses by status, in the suite's own analysis."""
+    """Complete requests, and complete responses (interim ones too) by status, in the suite's own analysis."""
     requests, responses = 0, Counter()
     for connection in observation.connections:
         client, server = connection.sent_by_client, connection.sent_by_server
         try:
-            requests += parse_request(client.data).complete
+            requests += sum(request.complete for request in parse_requests(client.data))
         except HttpParseError:
             pass
         try:
-            response = parse_response(server.data, closed=server.fin is not None)
+            answers = parse_responses(server.data, closed=server.fin is not None)
         except HttpParseError:
             continue
-        if response.complete:
-            responses[str(response.status)] += 1
+        responses.update(str(response.status) for response in answers if response.complete)
     return requests, responses
 
 

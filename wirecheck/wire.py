@@ -46,7 +46,7 @@ class Wire:
         return self.serve_command(variant_command(variant, delay, backlog), open_files_limit)
 
     def serve_contract(self) -> WireSession:
-        """Start the server under contract: --server's command, or the article's correct server."""
+        """Start the server under contract: --server's command, or the reference server."""
         if self.settings.server:
             return self.serve_command(shlex.split(self.settings.server))
         return self.serve(DEFAULT_CONTRACT_SERVER)

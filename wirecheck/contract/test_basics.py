@@ -1,7 +1,8 @@
 """The contract's first properties: handshake, one complete response, FIN in time, no waiting, no leak, bad input.
 
 Runs against the command given with --server (any language; {port} is replaced by a
-free port), or, without it, against the article's correct server (forking_waitpid).
+free port), or, without it, against the reference server (forking_lingering: the article's
+correct server, 3g, with a lingering close).
 Every request carries "Connection: close", so that an HTTP/1.1 server that keeps
 connections alive still closes after its response.
 """
