@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import psutil
 import pytest
 
-from wirecheck.contract.properties import BY_KEY
+from wirecheck.contract.properties import BASELINE, BY_KEY
 from wirecheck.registry import server
 from wirecheck.session import REPO_ROOT
 
@@ -24,13 +24,18 @@ GATE_SECONDS = 120
 GATE_BURST = "10"
 # The nested runs wait out a shorter header timeout than the default: http.server never cuts a head off.
 GATE_HEADER_TIMEOUT = "1"
+# Closing over an unread upload sends RST (Linux): http.server answers 501 with a Content-Length, so only the
+# RST while the client still sends is wrong; the article's answers end at the close, which the RST cuts short.
+RESETS_UNREAD_UPLOAD = {"no-reset-while-sending": {"reset-while-sending"}}
+CUTS_UPLOAD_ANSWER = {"early-response-whole": {"incomplete-response"}}
 # A server that never listens is given up on after this long (--listen-timeout).
 SHORT_LISTEN_TIMEOUT = "1"
 
 
-def gate(command: str, tmp_path, *options: str) -> subprocess.CompletedProcess:
-    """`pytest tests/ --server COMMAND` in a subprocess, as a user would type it, writing JUnit XML."""
-    return subprocess.run([PYTHON, "-m", "pytest", "tests", "-p", "no:cacheprovider",
+def gate(command: str, tmp_path, *options: str, tests: str = "tests") -> subprocess.CompletedProcess:
+    """`pytest tests/ --server COMMAND` in a subprocess, as a user would type it, writing JUnit XML; `tests` may
+    name the contract's module alone, which saves collecting the whole suite."""
+    return subprocess.run([PYTHON, "-m", "pytest", tests, "-p", "no:cacheprovider",
                            "--pcap-dir", str(tmp_path / "captures"), "--burst-size", GATE_BURST,
                            "--header-timeout", GATE_HEADER_TIMEOUT,
                            "--junitxml", str(tmp_path / "junit.xml"), "--server", command, *options],
@@ -50,19 +55,24 @@ def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]]]:
 
 # Each faulty server fails exactly these properties, each with some of these kinds (which of them depends on
 # timing: a client held up past the listen backlog is never connected, one within it is answered late).
+# A nested run of the whole contract takes 35-45 s on this machine under other agents' load: past
+# pytest-timeout's 60 s default would be one busy moment away; GATE_SECONDS already bounds it.
+@pytest.mark.timeout(GATE_SECONDS)
 @pytest.mark.parametrize("command, failing", [
     (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}",
-     {"header-timeout": {"head-not-cut-off"}}),  # http.server waits for a head forever: a SHOULD
+     {**RESETS_UNREAD_UPLOAD, "header-timeout": {"head-not-cut-off"}}),  # it waits for a head forever: a SHOULD
     (f"{PYTHON} {server('iterative').path} --port {{port}}",
-     {"no-waiting": {"late-response", "no-response", "handshake-broken", "no-request"},
+     {"no-waiting": {"late-response", "no-response", "handshake-broken", "no-request"}, **CUTS_UPLOAD_ANSWER,
+      **RESETS_UNREAD_UPLOAD,
       "graceful-stop": {"no-response", "rst-instead-of-fin"}}),  # SIGTERM resets what waits in the accept queue
     (f"{PYTHON} {server('forking').path} --delay 0 --port {{port}}",
-     {"no-leak": {"zombie-children"}}),
+     {"no-leak": {"zombie-children"}, **CUTS_UPLOAD_ANSWER, **RESETS_UNREAD_UPLOAD}),
 ], ids=["http.server", "iterative", "forking"])
 def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, tmp_path):
     done = gate(command, tmp_path)
     properties, failed = failed_properties(tmp_path / "junit.xml")
-    assert properties == set(BY_KEY), f"expected every property, ran {sorted(properties)}:\n{done.stdout[-3000:]}"
+    assert properties == set(BY_KEY) - {BASELINE}, \
+        f"expected every property but the baseline's, ran {sorted(properties)}:\n{done.stdout[-3000:]}"
     assert failed.keys() == failing.keys() and all(failed[key] <= failing[key] for key in failed), \
         f"expected failures {failing or 'none'}, got {failed or 'none'}:\n{done.stdout[-3000:]}"
     assert done.returncode == (1 if failing else 0), done.stdout[-3000:]

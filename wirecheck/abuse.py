@@ -11,6 +11,7 @@ import struct
 from collections.abc import Callable
 
 from wirecheck.clients import read_until_closed, request_bytes
+from wirecheck.connection_clients import sends_then_half_closes
 
 RANDOM_SEED = 1
 RANDOM_BYTES = 512
@@ -44,10 +45,7 @@ def sends_an_oversized_request(port: int, path: str, timeout: float = DEFAULT_TI
 
 def half_closes_after_the_request(port: int, path: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> bool:
     """Sends a request, shuts its sending side (FIN), then reads the answer."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as client:
-        client.sendall(request_bytes(path, "127.0.0.1", port, close=True))
-        client.shutdown(socket.SHUT_WR)
-        return _read_quietly(client)
+    return sends_then_half_closes(port, request_bytes(path, "127.0.0.1", port, close=True), timeout)
 
 
 def resets_mid_response(port: int, path: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> bool:

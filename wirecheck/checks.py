@@ -71,9 +71,9 @@ def http_exchange(connection: Connection, target: str, status: int, body: bytes)
     return verdict
 
 
-def response(connection: Connection, status: int, within: float | None = None, complete: bool = True) -> Verdict:
-    """The server answered with `status`, its response beginning at most `within` after the request (if given)
-    and, if `complete` is asked for, whole (by Content-Length, chunks or its close)."""
+def response(connection: Connection, status: int | None, within: float | None = None, complete: bool = True) -> Verdict:
+    """The server answered with `status` (None: any final status), its response beginning at most `within` after
+    the request (if given) and, if `complete` is asked for, whole (by Content-Length, chunks or its close)."""
     verdict = Verdict(connection)
     if within is not None and not _responds_within(verdict, within):
         return verdict
@@ -103,7 +103,7 @@ def _responds_within(verdict: Verdict, limit: float) -> bool:
     return False
 
 
-def _response(verdict: Verdict, status: int, complete: bool = True) -> HttpResponse | None:
+def _response(verdict: Verdict, status: int | None, complete: bool = True) -> HttpResponse | None:
     """The parsed response, with a problem recorded if it is missing, of another status, or (if `complete`
     is asked for) cut short."""
     connection = verdict.connection
@@ -120,16 +120,16 @@ def _response(verdict: Verdict, status: int, complete: bool = True) -> HttpRespo
         verdict.problem("incomplete-response", f"expected a complete response, it was cut short: its end is "
                                                f"{ends_at} ({answer.framing}, {len(answer.body)} body bytes)",
                         server.last_data)
-    if answer.status != status:
+    if status is not None and answer.status != status:
         verdict.problem("wrong-status", f"expected status {status}, the server answered {answer.start_line!r}",
                         server.first_data)
     return answer
 
 
 def server_closes(connection: Connection, delay: float | None = None, within: float | None = None,
-                  tolerance: Tolerance | None = None) -> Verdict:
-    """The server closes first, with FIN (not RST), after a complete response: `delay` after its last byte
-    (within `tolerance`), or at most `within` after it."""
+                  tolerance: Tolerance | None = None, closes_first: bool = True) -> Verdict:
+    """The server closes with FIN (not RST), after a complete response: `delay` after its last byte (within
+    `tolerance`), or at most `within` after it; first, unless `closes_first` is False (a client's half-close)."""
     verdict = Verdict(connection)
     server = connection.sent_by_server
     expected = f"{seconds(delay)} after the response" if delay is not None else f"within {seconds(within)} after it"
@@ -147,7 +147,7 @@ def server_closes(connection: Connection, delay: float | None = None, within: fl
     verdict.note(server.last_data, "last response byte")
     gap = server.fin.time - server.last_data.time
     verdict.figure("fin_delay", gap)
-    if connection.first_closer != "server":
+    if closes_first and connection.first_closer != "server":
         verdict.problem("client-closed-first", "expected the server to close first, the client closed first",
                         connection.sent_by_client.fin or connection.sent_by_client.rst)
     if not _complete(connection):
@@ -203,10 +203,12 @@ def no_server_close_before(connection: Connection, moment: float, what: str) -> 
 
 
 def server_fin_between(connection: Connection, start: float, end: float, what: str, tolerance: Tolerance) -> Verdict:
-    """The server's FIN comes after `start` and no later than `end` (plus the tolerance floor)."""
+    """The server's FIN, not a RST, comes after `start` and no later than `end` (plus the tolerance floor)."""
     verdict = Verdict(connection)
-    fin = connection.sent_by_server.fin
-    if fin is None:
+    fin, rst = connection.sent_by_server.fin, connection.sent_by_server.rst
+    if rst is not None and (fin is None or rst.index < fin.index):
+        verdict.problem("rst-instead-of-fin", f"expected a server FIN once {what}, the server sent RST", rst)
+    elif fin is None:
         verdict.problem("no-server-fin", f"expected a server FIN once {what}, none came", connection.segments[-1])
     elif not start <= fin.time <= end + tolerance.floor:
         verdict.problem("server-fin-early" if fin.time < start else "server-fin-late",
@@ -214,6 +216,7 @@ def server_fin_between(connection: Connection, start: float, end: float, what: s
                         f"it came at {seconds(fin.time - start, signed=True)}", fin)
     else:
         verdict.note(fin, f"server FIN, {seconds(fin.time - start)} after {what} began")
+        verdict.figure("fin_delay", fin.time - start)
     return verdict
 
 

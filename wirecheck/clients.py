@@ -26,10 +26,10 @@ def curl(url: str, max_time: float) -> CurlResult:
     return CurlResult(done.returncode, done.stdout, done.stderr.decode(errors="replace"))
 
 
-def request_bytes(path: str, host: str, port: int, close: bool = False) -> bytes:
+def request_bytes(path: str, host: str, port: int, close: bool = False, version: str = "1.1") -> bytes:
     """A minimal GET; with `close`, it asks an HTTP/1.1 server to close after answering."""
     connection = "Connection: close\r\n" if close else ""
-    return f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{connection}\r\n".encode()
+    return f"GET {path} HTTP/{version}\r\nHost: {host}:{port}\r\n{connection}\r\n".encode()
 
 
 def http_get(port: int, path: str = "/hello", host: str = "127.0.0.1", timeout: float = 5.0) -> bytes:

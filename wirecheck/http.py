@@ -6,6 +6,8 @@ peer's message only when its own side of the conversation is in step, so `_OurSi
 the bytes are not from: before each response it "sends" a request (with the method the client
 used: a response to HEAD has no body), after each request an empty answer, and when both sides are
 done it starts the next cycle. That is how keep-alive and pipelined messages are read in order.
+h11 reads nothing past a message that closes the connection ("Connection: close", HTTP/1.0): bytes
+that follow one are read as a new conversation, so that a peer that talks on after its close is seen.
 
 A capture may stop anywhere, so bytes that end inside a body are no error: that message is returned
 with `complete=False`. A response framed by neither Content-Length nor chunking ends where the
@@ -44,16 +46,43 @@ class HttpMessage:
         """The first header called `name` (any case), or None."""
         return next((value for key, value in self.headers if key.lower() == name.lower()), None)
 
+    @property
+    def version(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def persistent(self) -> bool:
+        """Whether the connection may carry another message after this one (RFC 9112 §9.3): not after a
+        "close" connection option, and in HTTP/1.0 only with "keep-alive"."""
+        options = {option.strip().lower() for key, value in self.headers if key.lower() == "connection"
+                   for option in value.split(",")}
+        if "close" in options:
+            return False
+        return self.version != "HTTP/1.0" or "keep-alive" in options
+
 
 @dataclass(frozen=True)
 class HttpRequest(HttpMessage):
     method: str
     target: str
 
+    @property
+    def version(self) -> str:
+        return self.start_line.rsplit(" ", 1)[-1]
+
 
 @dataclass(frozen=True)
 class HttpResponse(HttpMessage):
     status: int
+
+    @property
+    def version(self) -> str:
+        return self.start_line.split(" ", 1)[0]
+
+    @property
+    def persistent(self) -> bool:
+        """A body that ends at the server's close ends the connection too."""
+        return self.framing != "close" and super().persistent
 
     @property
     def interim(self) -> bool:
@@ -153,9 +182,11 @@ def _messages(our_side: _OurSide, closed: bool) -> Iterator[tuple[_Head, bytes, 
             body += event.data
         elif isinstance(event, h11.EndOfMessage):
             yield head, bytes(body), True
-            head = None
-            if not connection.trailing_data[0]:
+            head, unread = None, connection.trailing_data[0]
+            if not unread:
                 return  # nothing left to read (and after a close, h11 could not start another cycle)
+            if connection.their_state is h11.MUST_CLOSE:  # a peer that talks on after its close: read that too
+                connection = our_side.connection = _connection(connection.our_role, unread)
         elif event is h11.NEED_DATA and closed and head is not None and _framing(head, our_side.method) == "close":
             connection.receive_data(b"")  # the server's close is this response's end: h11 then ends it
         else:  # out of bytes, the peer closed, or the protocol switched (CONNECT, Upgrade): no further message

@@ -19,8 +19,14 @@ KINDS = {
     "wrong-body": "the response's body is not the expected one",
     "response-before-request": "the response began before the request was complete",
     "incomplete-response": "the response was cut short: its framing (or the close that ends it) never came",
+    "unanswered-request": "a request on a connection the server kept open got no response",
+    "answered-after-close": "the server answered a request that came after one that closed the connection "
+                            "(RFC 9112 §9.6)",
+    "no-continue": "a request with `Expect: 100-continue` got neither 100 Continue nor a final status in time",
     # closing
     "rst-instead-of-fin": "the server reset the connection where it should have closed it with FIN",
+    "reset-while-sending": "the server reset the connection while the client was still sending its request, "
+                           "before the linger window had passed",
     "no-server-fin": "the server never sent its FIN",
     "server-fin-early": "the server's FIN came before it was due (before a complete response, or too soon)",
     "server-fin-late": "the server's FIN came later than allowed",
@@ -54,7 +60,12 @@ KINDS = {
     "not-stopped": "processes of the server's tree still ran --stop-grace after the stop signal",
     # the capture itself
     "incomplete-capture": "the kernel dropped frames: the capture is not analysed",
-    "tshark-disagrees": "Wireshark's dissector reads the saved capture otherwise than the suite",
+    # this run against a baseline profile (--baseline)
+    "outcome-changed": "a contract property passed in the baseline and fails now, or the other way round",
+    "timing-changed": "a measured timing moved beyond the tolerance rule since the baseline, or was not measured",
+    "count-changed": "a measured count differs from the baseline's, or was not measured",
+    "category-changed": "a measured category differs from the baseline's (who closed first, FIN or RST), "
+                        "or was not measured",
 }
 
 

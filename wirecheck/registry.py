@@ -50,7 +50,8 @@ class Accept(Enum):
 @dataclass(frozen=True)
 class ArticleServer:
     name: str
-    step: str  # the article's listing, 3a-3g; "(3e)": not the article's code, but that step's Python 2 behaviour
+    step: str  # the article's listing, 3a-3g; "(3e)": not the article's code, but that step's Python 2 behaviour;
+    # "3g+": past the article (the contract's reference)
     base: str | None  # the server this one changes: diffing the two files shows exactly `change`
     change: str
     reaper: Reaper

@@ -32,6 +32,8 @@ STORY = {
                                   "claim 6: the fix where it matters: the server survives the signal"),
     "forking_waitpid": ("the SIGCHLD handler loops on waitpid(-1, WNOHANG) until no finished child is left",
                         "claim 5: no zombies; the article's correct server"),
+    "forking_lingering": ("the child shuts its sending side (FIN), then reads what the client still sends before "
+                          "it closes", "past the article: no RST over an unread upload; the contract's reference"),
 }
 
 

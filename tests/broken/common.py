@@ -7,6 +7,7 @@ article's own servers in server/ stand alone, each a complete file, so that they
 import argparse
 import os
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -133,3 +134,28 @@ def serve(loop: Callable[[argparse.Namespace], None], args: argparse.Namespace) 
         loop(args)
     except KeyboardInterrupt:
         pass
+
+
+# A response whose end its length tells, so that the connection can carry another one.
+KEEP_ALIVE_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nHello, World!\n"
+HEAD_END = b"\r\n\r\n"
+
+
+def read_head(client_connection: socket.socket) -> bytes | None:
+    """The bytes read until the next request head ended (the last read may bring bytes past it); None if the
+    client closed before it ended."""
+    data = b""
+    while HEAD_END not in data:
+        chunk = client_connection.recv(REQUEST_BUFFER)
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def serve_each_in_a_thread(args: argparse.Namespace, handle: Callable[[socket.socket], None]) -> None:
+    """Accept forever; `handle` each connection in a thread of its own (keep-alive connections overlap)."""
+    listen_socket = listen(args)
+    while True:
+        client_connection, _ = listen_socket.accept()
+        threading.Thread(target=handle, args=(client_connection,), daemon=True).start()

@@ -72,10 +72,24 @@ def test_pipelined_request_cut_inside_its_head_raises_head_cut_short():
         parse_requests(REQUEST + REQUEST[:30])
 
 
-def test_request_after_one_that_asked_to_close_is_rejected():
+def test_messages_after_one_that_closes_the_connection_are_read_too_so_that_talking_on_is_seen():
     asks_to_close = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    h11_rejection(parse_requests, asks_to_close + REQUEST)
-    assert parse_request(asks_to_close + REQUEST).header("connection") == "close"
+    first, second = parse_requests(asks_to_close + REQUEST)
+    assert not first.persistent and second.persistent and second.target == "/hello"
+    closing = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+    assert [r.status for r in parse_responses(closing + b"HTTP/1.1 400 Bad\r\nContent-Length: 0\r\n\r\n", True)] \
+        == [200, 400]
+
+
+@pytest.mark.parametrize("head, persistent", [
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", True),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive, Close\r\n", False),
+    (b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n", False),
+    (b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: Keep-Alive\r\n", True),
+    (b"HTTP/1.1 200 OK\r\n", False),  # its body ends at the close
+])
+def test_a_response_keeps_the_connection_as_rfc_9112_section_9_3_says(head, persistent):
+    assert parse_response(head + b"\r\nhi", closed=True).persistent is persistent
 
 
 def test_http11_request_without_host_is_rejected_as_a_bad_request():

@@ -2,7 +2,8 @@
 (and how each rude connection ended).
 
 Runs against the command given with --server (any language; {port} is replaced by a
-free port), or, without it, against the article's correct server (forking_waitpid).
+free port), or, without it, against the reference server (forking_lingering: the article's
+correct server, 3g, with a lingering close).
 Every request carries "Connection: close", so that an HTTP/1.1 server that keeps
 connections alive still closes after its response.
 """

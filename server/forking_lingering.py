@@ -1,0 +1,144 @@
+# -----------------------------------------------------------------------------
+# forking_lingering.py, article 3g+: diff it with forking_waitpid.py.
+# A lingering close: FIN first, then it reads what the client still sends: no RST over unread bytes.
+# -----------------------------------------------------------------------------
+"""Forking server that closes without destroying its answer (past the article): the contract's reference.
+
+Only the child's close changes from forking_waitpid.py. The article's child reads 1 KiB and
+closes; when the client is still sending (a large upload), closing a socket with unread bytes
+makes Linux send RST instead of FIN, and the answer, which ends at the close, never ends
+properly (RFC 9112 section 9.6). This child shuts its sending side first (FIN), then reads and
+drops what the client still sends until the client closes or LINGER_SECONDS pass, then closes.
+
+    python server/forking_lingering.py --port 8888
+"""
+
+import argparse
+import errno
+import os
+import signal
+import socket
+import time
+import traceback
+
+# The article's response: no Content-Length, so a client reads the body until the
+# server's FIN arrives. That makes "when does the server close?" visible in every client.
+RESPONSE = b"HTTP/1.1 200 OK\r\n\r\nHello, World!\n"
+REQUEST_BUFFER = 1024  # the article's single recv(1024)
+READ_BUFFER = 65536  # what the lingering close reads and drops at a time
+DEFAULT_DELAY = 0  # seconds between sending the response and closing the connection
+DEFAULT_BACKLOG = 1024
+LINGER_SECONDS = 2  # how long the child reads after its FIN before it gives up on the client (Apache's 2 s)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=port_number, default=8888,
+                        help="port to bind, 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--delay", type=seconds, default=DEFAULT_DELAY,
+                        help="seconds to wait after sending the response, before closing (default: %(default)s)")
+    parser.add_argument("--backlog", type=int, default=DEFAULT_BACKLOG, help="listen backlog (default: %(default)s)")
+    return parser.parse_args()
+
+
+def port_number(text):
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, not {port}")
+    return port
+
+
+def seconds(text):
+    delay = float(text)
+    if delay < 0:
+        raise argparse.ArgumentTypeError(f"delay must be 0 or more seconds, not {delay}")
+    return delay
+
+
+def listen(args):
+    """Bind, listen and announce the port (flushed: a pipe would otherwise hold the line)."""
+    listen_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listen_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listen_socket.bind((args.host, args.port))
+    listen_socket.listen(args.backlog)
+    print(f"Serving HTTP on port {listen_socket.getsockname()[1]} ...", flush=True)
+    return listen_socket
+
+
+def handle_request(client_connection, delay):
+    """Read the request (one recv, like the article), answer, then wait `delay` seconds.
+
+    A client that resets or leaves before the answer is reported, not fatal: otherwise
+    one rude client would end the iterative server for everybody.
+    """
+    try:
+        request = client_connection.recv(REQUEST_BUFFER)
+        print(request.split(b"\r\n", 1)[0].decode("latin-1"), flush=True)
+        client_connection.sendall(RESPONSE)
+    except ConnectionError as error:
+        print(f"client went away: {error}", flush=True)
+        return
+    time.sleep(delay)
+
+
+def serve_child(listen_socket, client_connection, delay):
+    """Serve one client in the child, then exit: every path ends in os._exit(), never back in the loop."""
+    status = 1
+    try:
+        listen_socket.close()  # the child's copy
+        handle_request(client_connection, delay)
+        lingering_close(client_connection)
+        status = 0
+    except Exception:
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+def lingering_close(client_connection):
+    """FIN first, then read until the client closes (or LINGER_SECONDS pass), then close: no RST."""
+    deadline = time.monotonic() + LINGER_SECONDS
+    try:
+        client_connection.shutdown(socket.SHUT_WR)
+        while (remaining := deadline - time.monotonic()) > 0:
+            client_connection.settimeout(remaining)
+            if not client_connection.recv(READ_BUFFER):
+                break
+    except OSError:
+        pass  # the client reset, or LINGER_SECONDS passed: nothing more to wait for
+    client_connection.close()
+
+
+def grim_reaper(signum, frame):
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return  # no children at all
+        if pid == 0:
+            return  # children remain, none finished
+        print(f"Child {pid} terminated with status {status}", flush=True)
+
+
+def serve_forever(args):
+    listen_socket = listen(args)
+    signal.signal(signal.SIGCHLD, grim_reaper)
+    while True:
+        try:
+            client_connection, _ = listen_socket.accept()
+        except OSError as error:
+            if error.errno == errno.EINTR:
+                print("accept() interrupted by a signal (EINTR): accepting again", flush=True)
+                continue  # interrupted by SIGCHLD: accept again
+            raise
+        if os.fork() == 0:
+            serve_child(listen_socket, client_connection, args.delay)
+        client_connection.close()  # the parent's duplicate; the child holds the other
+
+
+if __name__ == "__main__":
+    try:
+        serve_forever(parse_args())
+    except KeyboardInterrupt:
+        pass

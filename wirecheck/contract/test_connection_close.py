@@ -1,0 +1,24 @@
+"""The contract's `Connection: close` property: a request that asks to close, with a second request behind it
+in the same segment, gets exactly one response (the first request's, with the expected status), then the
+server's FIN; the second request is never answered (RFC 9112 §9.6)."""
+
+import pytest
+
+from wirecheck import checks, checks_http
+from wirecheck.connection_clients import pipelined_after_close
+from wirecheck.contract.exchange import only_connection, reply_timeout
+from wirecheck.verdict import Verdict
+
+
+def request_after_close(wire) -> Verdict:
+    """A closing GET and a second GET in one segment, to the server the wire serves."""
+    pipelined_after_close(wire.session.port, wire.settings.contract_path, reply_timeout(wire))
+    connection = only_connection(wire)
+    return (checks_http.exchanges(connection, wire.settings.contract_status)
+            .extend(checks.server_closes(connection, within=wire.settings.fin_within)))
+
+
+@pytest.mark.contract("close-ends-connection")
+def test_9_connection_close_with_a_request_behind_it_gets_one_response_then_fin(wire):
+    wire.serve_contract()
+    wire.expect(request_after_close(wire))

@@ -1,0 +1,23 @@
+"""The contract's HTTP/1.0 property: a request without keep-alive gets its response, then the server's FIN
+within --fin-within (RFC 9112 §9.3: an HTTP/1.0 connection without "keep-alive" is not persistent)."""
+
+import pytest
+
+from wirecheck import checks
+from wirecheck.connection_clients import http10
+from wirecheck.contract.exchange import only_connection, reply_timeout
+from wirecheck.verdict import Verdict
+
+
+def http10_request(wire) -> Verdict:
+    """An HTTP/1.0 GET to the server the wire serves."""
+    http10(wire.session.port, wire.settings.contract_path, reply_timeout(wire))
+    connection = only_connection(wire)
+    return (checks.response(connection, wire.settings.contract_status)
+            .extend(checks.server_closes(connection, within=wire.settings.fin_within)))
+
+
+@pytest.mark.contract("http-1.0")
+def test_13_an_http_1_0_request_gets_its_response_then_fin(wire):
+    wire.serve_contract()
+    wire.expect(http10_request(wire))
