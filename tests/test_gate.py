@@ -75,7 +75,8 @@ def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(co
         f"expected every property but the baseline's, ran {sorted(properties)}:\n{done.stdout[-3000:]}"
     assert failed.keys() == failing.keys() and all(failed[key] <= failing[key] for key in failed), \
         f"expected failures {failing or 'none'}, got {failed or 'none'}:\n{done.stdout[-3000:]}"
-    assert done.returncode == (1 if failing else 0), done.stdout[-3000:]
+    must = any(BY_KEY[key].level == "MUST" for key in failed)  # an unmet SHOULD alone is a warning: exit 0
+    assert done.returncode == (1 if must else 0), done.stdout[-3000:]
     assert "tests about the article's servers were not run" in done.stdout
 
 
