@@ -124,3 +124,12 @@ def test_a_server_the_unprivileged_user_may_not_execute_is_one_clear_error(tmp_p
     done = gate(f"{script} {{port}}", tmp_path)
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
     assert "nobody may not execute" in done.stderr, done.stderr
+
+
+def test_a_rude_connection_left_open_is_a_warning_of_the_must_property_bad_input(tmp_path):
+    """left-open is a SHOULD-level kind: the server survived (bad-input is a MUST), it only held a socket for
+    nobody until the client gave up, as hypercorn, uvicorn, waitress and lighttpd do."""
+    done = gate(f"{PYTHON} -m tests.broken.one_connection_at_a_time --port {{port}}", tmp_path, "-k", "test_6")
+    _, failed = failed_properties(tmp_path / "junit.xml")
+    assert failed == {"bad-input": {"left-open"}}, done.stdout[-3000:]
+    assert done.returncode == 0 and "warn: [left-open]" in done.stdout, done.stdout[-3000:]

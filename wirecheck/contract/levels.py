@@ -20,7 +20,8 @@ strict run is what the issue asks for, so it reads pytest's.
 
 import pytest
 
-from wirecheck.contract.properties import BY_KEY
+from wirecheck.contract.properties import BY_KEY, level_of
+from wirecheck.results import record_of
 
 VERDICT_PROPERTY = "verdict"  # a user property of a failed SHOULD test: "warn", or "fail" under --strict
 WARN = (VERDICT_PROPERTY, "warn")
@@ -49,8 +50,9 @@ class Levels:
         the test itself (a setup or teardown error is the suite's or the server's start, not the property)."""
         report = yield
         marker = item.get_closest_marker("contract")
+        record = record_of(report)  # set by the plugin's wrapper, registered before this one: it has run
         if (report.failed and report.when == "call" and marker is not None and marker.args
-                and marker.args[0] in BY_KEY and BY_KEY[marker.args[0]].level == "SHOULD"):
+                and marker.args[0] in BY_KEY and level_of(marker.args[0], record.kinds if record else []) == "SHOULD"):
             verdict = (VERDICT_PROPERTY, "fail" if self.strict else "warn")
             report.user_properties.append(verdict)  # what the controller reads
             item.user_properties.append(verdict)  # the teardown report's copy: what JUnit XML shows
