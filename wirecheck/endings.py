@@ -110,10 +110,15 @@ def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) ->
 def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     """How a rude client's connection ended and when: figures "rude_ending" (a category) and
     "rude_ending_after" (seconds from the client's last data, or its handshake, to it). Still open when the
-    client gave up waiting is a problem (left-open): the server holds a socket for nobody."""
+    client gave up waiting is a problem (left-open): the server holds a socket for nobody. A connection the
+    client reset ends "client RST", with no time: how the server would have ended it is lost in a race."""
     verdict = Verdict(connection)
     how, close, client = ending(connection), server_close(connection), connection.sent_by_client
-    client_close = client.rst or client.fin
+    if client.rst is not None:  # the client ended it: whether the server's close came first is a race
+        verdict.figure("rude_ending", "client RST")
+        verdict.note(client.rst, "the client resets the connection")
+        return verdict
+    client_close = client.fin
     if gave_up and (close is None or client_close is not None and client_close.index < close.index):
         how, close = "open", None
     verdict.figure("rude_ending", how)
