@@ -33,6 +33,9 @@ _WIRE = pytest.StashKey[Wire]()
 _RECORD = pytest.StashKey[TestRecord]()
 _DESELECTED = pytest.StashKey[int]()
 _SERVER_USER = pytest.StashKey[ServerUser]()
+# Modules with hooks of their own; named here (not registered in pytest_configure) because their options must
+# exist before pytest parses the command line.
+pytest_plugins = ["wirecheck.json_report"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,12 +58,20 @@ def _value(config: pytest.Config, option) -> object:
         raise pytest.UsageError(f"ini option {option.name}: {error}") from None
 
 
+def option_values(config: pytest.Config) -> dict[str, object]:
+    """Every wirecheck option's value in force, by name: the command line's, else the ini file's."""
+    return {option.name: _value(config, option) for option in OPTIONS}
+
+
+def settings_of(config: pytest.Config) -> Settings:
+    return config.stash[_SETTINGS]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     become_subreaper()
     config.addinivalue_line("markers", "contract(property): a property of the contract of a well-behaved server; "
                                        "with --server, only these tests run")
-    values = {option.name: _value(config, option) for option in OPTIONS}
-    settings = Settings.from_values(values, config.rootpath)
+    settings = Settings.from_values(option_values(config), config.rootpath)
     _check_writable(settings.pcap_dir)
     config.stash[_SETTINGS] = settings
     try:
@@ -88,7 +99,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="wirecheck-preflight-") as scratch:
         server = ServerProcess(with_port(shlex.split(settings.server), port), Path(scratch) / "server.log",
-                               cwd=REPO_ROOT, user=session.config.stash[_SERVER_USER].name)
+                               cwd=session.config.invocation_params.dir, user=session.config.stash[_SERVER_USER].name)
         try:
             server.start()
             server.wait_listening(port, settings.listen_timeout)
