@@ -96,6 +96,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     settings = session.config.stash[_SETTINGS]
     if not settings.server or hasattr(session.config, "workerinput"):  # xdist workers: the controller checked
         return
+    if can_capture():  # every contract test would be skipped, and a gate that skipped everything would pass
+        raise pytest.UsageError(f"--server: {can_capture()}")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="wirecheck-preflight-") as scratch:
         server = ServerProcess(with_port(shlex.split(settings.server), port), Path(scratch) / "server.log",
