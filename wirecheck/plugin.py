@@ -84,9 +84,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _check_writable(directory: Path) -> None:
+    """Checked on the directory or, until a capture makes it, on its nearest existing parent: a pytest run in
+    any project where wirecheck is installed (the entry point loads the plugin) leaves no captures/ behind."""
+    existing = next(path for path in (directory, *directory.parents) if path.exists())
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=directory).close()
+        tempfile.TemporaryFile(dir=existing).close()
     except OSError as error:
         raise pytest.UsageError(f"--pcap-dir {directory}: cannot write captures there ({error.strerror})") from None
 
