@@ -9,8 +9,8 @@ the second reads the same from scapy packets. The server defaults to Python's ht
 
 import os
 import shlex
+import socket
 import sys
-import urllib.request
 
 from scapy.layers.inet import TCP
 
@@ -18,14 +18,18 @@ from wirecheck import checks
 
 SERVER = os.environ.get("EXAMPLE_SERVER", f"{sys.executable} -m http.server {{port}} --bind 127.0.0.1")
 FIN_WITHIN = 0.050  # seconds from the last response byte to the server's FIN
+REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 REQUEST_TIMEOUT = 5.0
 
 
 def _one_exchange(wire):
-    """Serve SERVER, GET / once, and return the one connection the capture saw."""
+    """Serve SERVER, GET / once, read until the server closes (so the client never closes first), and return
+    the one connection the capture saw."""
     session = wire.serve_command(shlex.split(SERVER))
-    with urllib.request.urlopen(session.url("/"), timeout=REQUEST_TIMEOUT) as response:
-        response.read()
+    with socket.create_connection(("127.0.0.1", session.port), timeout=REQUEST_TIMEOUT) as client:
+        client.sendall(REQUEST)
+        while client.recv(65536):
+            pass
     connection, = wire.connections(1)
     return connection
 
