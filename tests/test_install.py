@@ -79,7 +79,7 @@ def test_installed_gate_holds_fails_and_refuses_the_example_check_runs_and_show_
                          "python3", "-m", "http.server", "--bind", "127.0.0.1", "{port}", timeout=GATE_SECONDS)
     assert good.returncode == 0, good.stdout[-3000:] + good.stderr[-3000:]
     assert all(f"{numbered(p.key):<44} {p.level:<6} passed" in good.stdout for p in PROPERTIES), good.stdout[-3000:]
-    _validates(installed, "good.json")
+    held = _validates(installed, "good.json")
 
     zombies = installed.run("wirecheck", "gate", "--burst-size", FAULTY_BURST, "-k", "test_5", "--json-report",
                             "faulty.json", "--",
@@ -104,7 +104,7 @@ def test_installed_gate_holds_fails_and_refuses_the_example_check_runs_and_show_
                                         "--port {port}")
     assert late.returncode == 1 and "2 failed" in late.stdout, late.stdout[-3000:]
 
-    capture = next(test["capture"] for test in report["tests"] if test["property"] == "complete-response")
+    capture = next(test["capture"] for test in held["tests"] if test["property"] == "complete-response")
     shown = installed.run("wirecheck", "show", capture, timeout=EXAMPLE_SECONDS)
     assert shown.returncode == 0 and "1 TCP connection" in shown.stdout, shown.stdout + shown.stderr
 
