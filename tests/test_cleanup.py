@@ -1,8 +1,8 @@
 """Whatever way a run ends (passing, failing, timed out, interrupted with Ctrl-C), the suite leaves no
 process, no zombie, no capture thread and no busy port behind, and the captures it wrote are whole.
 
-Each case runs pytest on a small inner test in a subprocess, as a user would, and inspects
-what is left afterwards. The inner server is forking with a long delay, so that a child
+Each case runs pytest on a small inner test in a subprocess (pytest's own pytester), as a user
+would, and inspects what is left afterwards. The inner server is forking with a long delay, so that a child
 is still running when the test ends: the whole tree has to be ended, not just the parent.
 """
 
@@ -12,12 +12,14 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
 
 from wirecheck.session import REPO_ROOT
+from wirecheck.waiting import wait_until
+
+pytest_plugins = ["pytester"]
 
 INNER_TEST = '''
 import faulthandler, json, os, signal, threading, time
@@ -54,12 +56,14 @@ INTERRUPTED_EXIT_SECONDS = 20
 READY_POLL_SECONDS = 0.05
 
 
-def run_inner(tmp_path, mode: str) -> tuple[tuple[int, str], dict, list[str]]:
+def run_inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+              mode: str) -> tuple[tuple[int, str], dict, list[str]]:
     """Run the inner test in `mode`; return pytest's exit status, what the test recorded, threads left."""
-    inner = tmp_path / "test_inner_cleanup.py"
-    inner.write_text(INNER_TEST)
+    tmp_path = pytester.path
+    inner = pytester.makepyfile(test_inner_cleanup=INNER_TEST)
     files = {name: tmp_path / f"{name.lower()}.json" for name in ("RECORD_FILE", "THREADS_FILE", "READY_FILE")}
-    env = {**os.environ, "INNER_MODE": mode, **{name: str(path) for name, path in files.items()}}
+    for name, value in {"INNER_MODE": mode, **{name: str(path) for name, path in files.items()}}.items():
+        monkeypatch.setenv(name, value)  # pytester.popen builds the inner run's environment from ours
     # The inner test lives outside the repository: name the suite's settings and plugin explicitly.
     command = [sys.executable, "-m", "pytest", str(inner), "-q", "-c", str(REPO_ROOT / "pyproject.toml"),
                "-p", "wirecheck.plugin", "-p", "no:cacheprovider", "-p", "no:xdist",
@@ -68,18 +72,17 @@ def run_inner(tmp_path, mode: str) -> tuple[tuple[int, str], dict, list[str]]:
         command += ["--timeout", INNER_TIMEOUT_SECONDS]
     # A shell without job control starts background jobs with SIGINT ignored, and Python keeps an ignored
     # SIGINT ignored: give the inner run the default, as a terminal would, so that Ctrl-C can reach it.
-    inner_pytest = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True, preexec_fn=_default_sigint)
+    inner_pytest = pytester.popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, text=True, preexec_fn=_default_sigint)
     if mode == "interrupt":
-        deadline = time.monotonic() + RUN_SECONDS
-        while not files["READY_FILE"].exists() and inner_pytest.poll() is None and time.monotonic() < deadline:
-            time.sleep(READY_POLL_SECONDS)
+        wait_until(lambda: files["READY_FILE"].exists() or inner_pytest.poll() is not None, RUN_SECONDS,
+                   poll=READY_POLL_SECONDS)
         inner_pytest.send_signal(signal.SIGINT)  # what Ctrl-C sends
     try:
         output = inner_pytest.communicate(timeout=INTERRUPTED_EXIT_SECONDS if mode == "interrupt" else RUN_SECONDS)[0]
     except subprocess.TimeoutExpired:
         inner_pytest.send_signal(signal.SIGUSR1)  # its stacks, to show where it hangs
-        time.sleep(READY_POLL_SECONDS * 10)
+        wait_until(lambda: False, READY_POLL_SECONDS * 10)  # a moment for the stacks to be written
         inner_pytest.kill()
         pytest.fail(f"the inner run did not end ({mode}):\n{inner_pytest.communicate()[0]}", pytrace=False)
     record = json.loads(files["RECORD_FILE"].read_text())
@@ -93,8 +96,8 @@ def run_inner(tmp_path, mode: str) -> tuple[tuple[int, str], dict, list[str]]:
     ("timeout", pytest.ExitCode.TESTS_FAILED),
     ("interrupt", pytest.ExitCode.INTERRUPTED),
 ])
-def test_a_run_leaves_nothing_behind_and_whole_captures(tmp_path, mode, status):
-    (returncode, output), record, threads = run_inner(tmp_path, mode)
+def test_a_run_leaves_nothing_behind_and_whole_captures(pytester, monkeypatch, mode, status):
+    (returncode, output), record, threads = run_inner(pytester, monkeypatch, mode)
     leftovers = [pid for pid in record["pids"] if psutil.pid_exists(pid)]
     try:
         assert returncode == status, f"expected pytest to exit {status!r}, it exited {returncode}:\n{output}"
@@ -104,7 +107,7 @@ def test_a_run_leaves_nothing_behind_and_whole_captures(tmp_path, mode, status):
         listening = [c for c in psutil.net_connections(kind="tcp")
                      if c.laddr and c.laddr.port == record["port"] and c.status == psutil.CONN_LISTEN]
         assert not listening, f"expected port {record['port']} free, still listened on: {listening}"
-        _assert_whole_captures(tmp_path / "captures")
+        _assert_whole_captures(pytester.path / "captures")
     finally:
         _end(leftovers)
 

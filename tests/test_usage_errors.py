@@ -18,7 +18,12 @@ RUN_SECONDS = 60
     (["--pcap-dir", "/dev/null/captures"], "--pcap-dir /dev/null/captures: cannot write captures there"),
     (["--server-user", "no-such-user"], "--server-user 'no-such-user': no such user"),
     (["--burst-size", "0"], "argument --burst-size: must be 1 to 5000 connections, not 0"),
-], ids=["negative-tolerance", "tolerance-not-a-number", "unwritable-capture-dir", "unknown-user", "empty-burst"])
+    (["--html-report", "/dev/null/report.html"], "--html-report /dev/null/report.html: cannot write there"),
+    (["--baseline", "pyproject.toml"], "argument --baseline: pyproject.toml is not JSON"),
+    (["--profile-out", "/no/such/dir/p.json"], "argument --profile-out: /no/such/dir/p.json: directory /no/such/dir "
+                                               "does not exist"),
+], ids=["negative-tolerance", "tolerance-not-a-number", "unwritable-capture-dir", "unknown-user", "empty-burst",
+        "unwritable-html-report", "foreign-baseline", "profile-in-no-directory"])
 def test_a_bad_pytest_option_is_a_usage_error_in_one_line(options, message):
     done = subprocess.run([sys.executable, "-m", "pytest", "tests/unit/test_timing.py", "-p", "no:cacheprovider",
                            *options], cwd=REPO_ROOT, capture_output=True, text=True, timeout=RUN_SECONDS)

@@ -18,16 +18,14 @@ def chromium() -> str | None:
     return next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
 
 
-def screenshot(page: Path, png: Path, width: int, height: int) -> None:
-    """Save a `width` x `height` screenshot of the top of `page` to `png`."""
-    _run(page, f"--screenshot={png.resolve()}", f"--window-size={width},{height}", "--hide-scrollbars")
+def render(page: Path, png: Path, width: int, height: int) -> str:
+    """Save a `width` x `height` screenshot of the top of `page` to `png`, and return the page's DOM after
+    Chromium parsed and laid it out, serialised as HTML: both from one start of the browser."""
+    dom = _run(page, f"--screenshot={png.resolve()}", f"--window-size={width},{height}", "--hide-scrollbars",
+               "--dump-dom")
     if not png.is_file():
         raise RuntimeError(f"chromium wrote no screenshot of {page}")
-
-
-def rendered_dom(page: Path) -> str:
-    """The page's DOM after Chromium parsed and laid it out, serialised as HTML."""
-    return _run(page, "--dump-dom")
+    return dom
 
 
 def _run(page: Path, *options: str) -> str:

@@ -133,9 +133,7 @@ class LoopbackCapture:
         return self._socket is not None
 
     def _read_until_stopped_and_quiet(self) -> None:
-        # Signals meant for the process (Ctrl-C, pytest-timeout's SIGALRM, SIGTERM) must reach the main
-        # thread: one taken by this thread would leave the main thread asleep in a system call.
-        signal.pthread_sigmask(signal.SIG_BLOCK, _PROCESS_SIGNALS)
+        leave_signals_to_the_main_thread()
         poller = select.poll()
         poller.register(self._socket, select.POLLIN)
         drain_deadline = None
@@ -161,6 +159,12 @@ class LoopbackCapture:
                 continue  # the kernel's outgoing copy of a frame we also see arriving
             seconds, nanoseconds = _TIMESPEC.unpack_from(ancillary[0][2])
             frames.append(Frame(seconds + nanoseconds / 1e9, bytes(buffer[:size])))
+
+
+def leave_signals_to_the_main_thread() -> None:
+    """Block, in the calling thread, the signals meant for the process (Ctrl-C, pytest-timeout's SIGALRM,
+    SIGTERM, SIGCHLD): one taken by a helper thread would leave the main thread asleep in a system call."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, _PROCESS_SIGNALS)
 
 
 def _enlarge_receive_buffer(sock: socket.socket) -> None:

@@ -19,13 +19,15 @@ from wirecheck.flows import STATES, Connection
 from wirecheck.show import connections_of
 from wirecheck.svg_ladder import ladder_svg, timeline_svg
 
-MAX_LADDERS = 8  # per section; a burst's other connections are on its timeline and in the capture
+MAX_LADDERS = 6  # per section; a burst's other connections are on its timeline and in the capture
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #1d2330; max-width: 1100px; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; max-width: 100%; }
 th, td { border: 1px solid #c9ced8; padding: 0.25em 0.6em; text-align: left; font-size: 0.9em; }
+td:first-child { overflow-wrap: anywhere; }  /* a test id is one long word: wrap it rather than widen the page */
 th { background: #eef0f4; }
+h2, h3 { overflow-wrap: anywhere; }  /* a parametrized test's name is one long word */
 section { border-top: 2px solid #c9ced8; margin-top: 2em; padding-top: 0.5em; }
 .outcome { font-weight: bold; padding: 0.1em 0.5em; border-radius: 3px; }
 .outcome.passed { background: #d8f0dc; color: #1b5e20; } .outcome.failed { background: #fbdcdc; color: #b71c1c; }
@@ -94,10 +96,13 @@ def _section(number: int, section: Section, directory: Path) -> str:
 def _drawings(section: Section, directory: Path) -> str:
     """The capture's link and commands, then its connections: together on a timeline, then each as a ladder."""
     capture = section.capture.resolve()
-    link = escape(os.path.relpath(capture, directory.resolve()))
-    where = (f'<p class="capture">Capture: <a href="{link}">{escape(capture.name)}</a>; open it with '
-             f"<code>wireshark {escape(str(capture))}</code> or draw it in a terminal with "
-             f"<code>python -m wirecheck.show {escape(str(capture))}</code></p>")
+    link = os.path.relpath(capture, directory.resolve())
+    # Beside the page (a CI artifact, a run's directory), the commands work from the page's directory.
+    named, beside = (link, " (from the page's directory)") if capture.is_relative_to(directory.resolve()) \
+        else (str(capture), "")
+    where = (f'<p class="capture">Capture: <a href="{escape(link)}">{escape(capture.name)}</a>; open it with '
+             f"<code>wireshark {escape(named)}</code> or draw it in a terminal with "
+             f"<code>python -m wirecheck.show {escape(named)}</code>{beside}</p>")
     try:
         saved = read(capture)
     except CaptureFileError as error:
@@ -115,11 +120,13 @@ def _drawings(section: Section, directory: Path) -> str:
     if len(found) > 1:
         parts.append(f"<h3>All {len(found)} connections on one time axis</h3>"
                      + timeline_svg(found, section.failed))
+    # The connections with a failed frame first, where a reader looks; then the others in time order.
     drawn = sorted(found, key=lambda c: not any(s.index in section.failed for s in c.segments))[:MAX_LADDERS]
-    for connection in sorted(drawn, key=found.index):
+    for connection in drawn:
         parts.append(f"<h3>{escape(_title(connection))}</h3>" + ladder_svg(connection, marks, section.failed))
     if len(found) > len(drawn):
-        parts.append(f"<p>{len(found) - len(drawn)} more connections are on the timeline and in the capture.</p>")
+        parts.append(f'<p class="not-drawn">{len(found) - len(drawn)} more connections are not drawn as ladders: '
+                     "they are on the timeline above and in the capture.</p>")
     return "".join(parts)
 
 

@@ -15,13 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck.plugin import option_values, settings_of
 from wirecheck.results import record_of
+from wirecheck.settings import Settings
 
 FORMAT = 1
 SCHEMA = "json_report.schema.json"
-_HELP = "write the run's results as JSON to this file: each test's outcome, contract property and level, " \
-        "problem kinds and messages, figures, capture; and the settings (default: none)"
 
 
 def schema() -> dict:
@@ -29,23 +27,21 @@ def schema() -> dict:
     return json.loads(resources.files("wirecheck").joinpath(SCHEMA).read_text())
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("wirecheck").addoption("--json-report", metavar="FILE", type=Path, default=None, help=_HELP)
-    parser.addini("json_report", _HELP, default="")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    path = config.getoption("json_report") or config.getini("json_report")
-    if path and not hasattr(config, "workerinput"):  # xdist workers send their reports to the controller
-        config.pluginmanager.register(JsonReport(Path(path), config), "wirecheck-json-report")
+def register(config: pytest.Config, settings: Settings, values: dict[str, object]) -> None:
+    """Write the file at the end of the run when --json-report asks for it (a relative FILE: where pytest was run);
+    xdist workers send their reports to the controller, which writes it."""
+    if settings.json_report and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(JsonReport(config.invocation_params.dir / settings.json_report, settings,
+                                                 values), "wirecheck-json-report")
 
 
 class JsonReport:
     """Gathers every test's phases as they are reported, and writes the file when the session ends."""
 
-    def __init__(self, path: Path, config: pytest.Config) -> None:
+    def __init__(self, path: Path, settings: Settings, values: dict[str, object]) -> None:
         self.path = path
-        self.config = config
+        # Every option in force by its ini name, as the plugin read it; the capture directory as resolved.
+        self.values = {**values, "pcap_dir": str(settings.pcap_dir)}
         self.tests: dict[str, dict] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -63,13 +59,12 @@ class JsonReport:
         test["duration"] += report.duration
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        settings = option_values(self.config) | {"pcap_dir": str(settings_of(self.config).pcap_dir)}
         tests = list(self.tests.values())
         for test in tests:
             test["problem_kinds"] = [problem["kind"] for problem in test["problems"]]
         outcomes = [test["outcome"] for test in tests]
         document = {"format": FORMAT, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "exit_status": int(exitstatus), "settings": settings,
+                    "exit_status": int(exitstatus), "settings": self.values,
                     "summary": {outcome: outcomes.count(outcome) for outcome in ("passed", "failed", "error",
                                                                                  "skipped")},
                     "tests": tests}

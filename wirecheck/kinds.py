@@ -49,7 +49,12 @@ KINDS = {
     "server-died": "the server process exited when it should have kept serving",
     # the capture itself
     "incomplete-capture": "the kernel dropped frames: the capture is not analysed",
-    "tshark-disagrees": "Wireshark's dissector reads the saved capture otherwise than the suite",
+    # this run against a baseline profile (--baseline)
+    "outcome-changed": "a contract property passed in the baseline and fails now, or the other way round",
+    "timing-changed": "a measured timing moved beyond the tolerance rule since the baseline, or was not measured",
+    "count-changed": "a measured count differs from the baseline's, or was not measured",
+    "category-changed": "a measured category differs from the baseline's (who closed first, FIN or RST), "
+                        "or was not measured",
 }
 
 

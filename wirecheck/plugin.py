@@ -4,9 +4,10 @@ Every option (wirecheck.settings) has one help text, used for the command-line f
 the ini key alike; the settings in force are printed in the report header. The `wire`
 fixture starts a capture and a server, hands out observations, turns verdicts into
 failures that show the conversation, and at teardown ends the server's whole tree,
-saves the annotated capture under captures/<test module>/<test name>.pcapng and has
-tshark confirm what the suite saw. With --server, only the tests marked `contract`
-run, against that command, and a table of the contract's properties ends the run.
+saves the annotated capture under captures/<test module>/<test name>.pcapng and hands
+it to tshark to confirm what the suite saw (in batches, wirecheck.tshark_batch). With
+--server, only the tests marked `contract` run, against that command, and a table of
+the contract's properties ends the run.
 """
 
 import argparse
@@ -17,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import tshark
+from wirecheck import html_run, json_report, phases_plugin, tshark, tshark_batch
 from wirecheck.capture import can_capture
+from wirecheck.contract.levels import Levels, strict
+from wirecheck.contract.profiling import ProfileAndBaseline
 from wirecheck.contract.properties import BY_KEY
 from wirecheck.contract.summary import ContractSummary
 from wirecheck.privileges import ServerUser, choose_server_user
@@ -33,13 +36,11 @@ _WIRE = pytest.StashKey[Wire]()
 _RECORD = pytest.StashKey[TestRecord]()
 _DESELECTED = pytest.StashKey[int]()
 _SERVER_USER = pytest.StashKey[ServerUser]()
-# Modules with hooks of their own; named here (not registered in pytest_configure) because their options must
-# exist before pytest parses the command line.
-pytest_plugins = ["wirecheck.json_report"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("wirecheck", "packet-level checks on the loopback wire")
+    group = parser.getgroup("wirecheck", "packet-level checks on the loopback wire (pytest's --strict, or its ini "
+                                         "key strict, also makes an unmet SHOULD property of the contract fail)")
     for option in OPTIONS:
         group.addoption("--" + option.name.replace("_", "-"), type=option.check, default=None,
                         help=option.help % {"default": option.default or "none"})
@@ -63,24 +64,28 @@ def option_values(config: pytest.Config) -> dict[str, object]:
     return {option.name: _value(config, option) for option in OPTIONS}
 
 
-def settings_of(config: pytest.Config) -> Settings:
-    return config.stash[_SETTINGS]
-
-
 def pytest_configure(config: pytest.Config) -> None:
     become_subreaper()
     config.addinivalue_line("markers", "contract(property): a property of the contract of a well-behaved server; "
                                        "with --server, only these tests run")
-    settings = Settings.from_values(option_values(config), config.rootpath)
+    values = option_values(config)
+    values["strict"] = strict(config)
+    settings = Settings.from_values(values, config.rootpath)
     _check_writable(settings.pcap_dir)
     config.stash[_SETTINGS] = settings
     try:
         config.stash[_SERVER_USER] = choose_server_user(settings.server_user, REPO_ROOT)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
+    tshark_batch.register(config)
+    phases_plugin.register(config)
     config.pluginmanager.register(ContractSummary(f"--server {settings.server!r}" if settings.server
                                                   else f"the article's {DEFAULT_CONTRACT_SERVER}",
                                                   settings.server, lambda: config.stash.get(_DESELECTED, None)))
+    html_run.register(config, settings)
+    json_report.register(config, settings, values)
+    config.pluginmanager.register(Levels(settings.strict))
+    config.pluginmanager.register(ProfileAndBaseline(settings, values))
 
 
 def _check_writable(directory: Path) -> None:

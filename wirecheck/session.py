@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from wirecheck import pcapng
+from wirecheck import pcapng, phases
 from wirecheck.capture import CaptureResult, LoopbackCapture
 from wirecheck.flows import Connection, connections
 from wirecheck.frames import Segment, decode_all
@@ -83,10 +83,12 @@ class WireSession:
 
     def start(self) -> None:
         """Capture first, so the server's first frame is seen; then wait for its LISTEN socket."""
-        self.capture.start()
+        with phases.timed("capture start"):
+            self.capture.start()
         try:
-            self.server.start()
-            self.server.wait_listening(self.port, self.listen_timeout)
+            with phases.timed("server start"):
+                self.server.start()
+                self.server.wait_listening(self.port, self.listen_timeout)
         except BaseException:
             self.close()
             raise
@@ -94,9 +96,11 @@ class WireSession:
     def observe(self) -> Observation:
         """Stop the capture (draining it) and analyse it; later calls return the same observation."""
         if self.observation is None:
-            result = self.capture.stop()
-            segments = decode_all(result.frames)
-            self.observation = Observation(result, segments, connections(segments, self.port))
+            with phases.timed("capture stop (drain)"):
+                result = self.capture.stop()
+            with phases.timed("analysis"):
+                segments = decode_all(result.frames)
+                self.observation = Observation(result, segments, connections(segments, self.port))
         return self.observation
 
     def note(self, segment: Segment, text: str) -> None:
@@ -107,10 +111,13 @@ class WireSession:
     def close(self) -> None:
         """End the server and the capture, whatever state they are in."""
         try:
-            self.server.stop()
+            with phases.timed("server stop"):
+                self.server.stop()
         finally:
             if self.capture.running:
                 self.observe()
 
     def save(self, path: Path) -> None:
-        pcapng.write(path, self.observe().capture.frames, self.notes)
+        frames = self.observe().capture.frames
+        with phases.timed("pcapng writing"):
+            pcapng.write(path, frames, self.notes)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wirecheck.privileges import DEFAULT_SERVER_USER
+from wirecheck.profile import ProfileError, load
 from wirecheck.session import LISTEN_TIMEOUT_SECONDS, PORT_PLACEHOLDER
 from wirecheck.timing import DEFAULT_FLOOR_SECONDS, DEFAULT_FRACTION, Tolerance
 
@@ -48,6 +49,20 @@ def _path(text: str) -> str:
     return text
 
 
+def _output_file(text: str) -> str:
+    if not Path(text).parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: directory {Path(text).parent} does not exist")
+    return text
+
+
+def _profile_file(text: str) -> str:
+    try:
+        load(Path(text))
+    except ProfileError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 @dataclass(frozen=True)
 class Option:
     name: str
@@ -79,6 +94,15 @@ OPTIONS = (
            lambda text: _number(text, float, 0.001, 60, "seconds"), "1.0"),
     Option("burst_size", "connections the contract opens at once (default: %(default)s)",
            lambda text: _number(text, int, 1, 5000, "connections"), "50"),
+    Option("html_report", "write the run as one self-contained HTML page to this file: the settings, the summary "
+           "table and each test's connections drawn from its capture (default: %(default)s)", str, ""),
+    Option("profile_out", "write what this run measured, per contract property, to this JSON file: a profile "
+           "for --baseline (default: none)", _output_file, ""),
+    Option("baseline", "compare this run with a profile written by --profile-out; any change in behaviour fails "
+           "the property 'behaviour unchanged since the baseline' (default: none)", _profile_file, ""),
+    Option("json_report", "write the run's results as JSON to this file: each test's outcome, contract property "
+           "and level, problem kinds and messages, figures and capture, and the settings (default: none)",
+           _output_file, ""),
 )
 
 
@@ -93,17 +117,29 @@ class Settings:
     contract_status: int
     fin_within: float
     burst_size: int
+    html_report: Path | None
+    profile_out: Path | None = None
+    baseline: Path | None = None
+    strict: bool = False  # pytest's own --strict (ini key strict): an unmet SHOULD fails the run
+    json_report: Path | None = None
 
     @classmethod
     def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
         return cls(Tolerance(values["timing_tolerance"], values["timing_tolerance_percent"] / 100),
                    Path(values["pcap_dir"] or rootdir / "captures"), values["server"], values["listen_timeout"],
                    values["server_user"], values["contract_path"],
-                   values["contract_status"], values["fin_within"], values["burst_size"])
+                   values["contract_status"], values["fin_within"], values["burst_size"],
+                   Path(values["html_report"]) if values["html_report"] else None,
+                   Path(values["profile_out"]) if values["profile_out"] else None,
+                   Path(values["baseline"]) if values["baseline"] else None, values.get("strict", False),
+                   Path(values["json_report"]) if values.get("json_report") else None)
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
         server = f"--server {self.server!r}" if self.server else f"the article's {DEFAULT_CONTRACT_SERVER}"
-        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}",
+        page = f"HTML report {self.html_report}" if self.html_report else "no HTML report"
+        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}; {page}",
                 f"wirecheck contract: {server}; GET {self.contract_path} expecting {self.contract_status}; "
-                f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections"]
+                f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections",
+                f"wirecheck levels: an unmet SHOULD {'fails the run (--strict)' if self.strict else 'is a warning'}"
+                f"; profile {self.profile_out or 'not written'}; baseline {self.baseline or 'none'}"]

@@ -5,7 +5,7 @@ clients, then asks for the connections the capture saw and hands verdicts to
 `expect`. Each verdict's notes annotate the capture; its problems and figures go into
 the test's record (wirecheck.results), and problems fail the test with expected against
 actual and the ladder of every connection they are about. At teardown the server's
-whole tree is ended and the annotated capture is saved.
+whole tree is ended, the annotated capture is saved and handed to tshark's batch check.
 """
 
 import re
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import tshark
+from wirecheck import tshark, tshark_batch
 from wirecheck.capture import CaptureError
 from wirecheck.flows import Connection
 from wirecheck.privileges import ServerUser
@@ -36,6 +36,7 @@ class Wire:
         self.tolerance = settings.tolerance
         self.capture_path = settings.pcap_dir / _safe_name(node.path.stem) / f"{_safe_name(node.name)}.pcapng"
         self.record = record
+        self._node = node
         self._log_path = log_path
         self._invocation_dir = node.config.invocation_params.dir
         self.session: WireSession | None = None
@@ -112,8 +113,8 @@ class Wire:
         return self.capture_path
 
     def finish(self) -> None:
-        """End the server, save the capture, and fail if tshark reads it otherwise than the suite did."""
-        __tracebackhide__ = True
+        """End the server, save the capture, and hand it to tshark's batch check (which fails the run if
+        tshark reads it otherwise than the suite did)."""
         if self.session is None:
             return
         try:
@@ -122,10 +123,9 @@ class Wire:
             self.save()
         observation = self.session.observe()
         if tshark.available() and not observation.capture.loss:
-            found = tshark.disagreements(self.capture_path, observation, self.session.port, self.session.notes)
-            if found:
-                self._fail([Problem("tshark-disagrees", f"tshark disagrees with the suite about "
-                                                        f"{self.capture_path}: {reason}") for reason in found])
+            tshark_batch.check_later(self._node.config, self._node.nodeid,
+                                     tshark.expectations(self.capture_path, observation, self.session.port,
+                                                         self.session.notes))
 
 
 def _safe_name(name: str) -> str:

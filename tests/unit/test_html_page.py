@@ -38,7 +38,13 @@ def test_the_capture_is_linked_relative_to_the_page_with_the_commands_that_open_
     path = capture(tmp_path, "one.pcapng", exchange())
     html = render(page_of(Section("one", "passed", capture=path)), tmp_path)
     assert 'href="captures/one.pcapng"' in html
-    assert f"wireshark {path}" in html and f"python -m wirecheck.show {path}" in html
+    assert "wireshark captures/one.pcapng" in html and "python -m wirecheck.show captures/one.pcapng" in html
+
+
+def test_a_capture_elsewhere_than_beside_the_page_is_named_by_its_whole_path(tmp_path):
+    path = capture(tmp_path, "one.pcapng", exchange())
+    html = render(page_of(Section("one", "passed", capture=path)), tmp_path / "reports")
+    assert 'href="../captures/one.pcapng"' in html and f"wireshark {path}" in html
 
 
 def test_the_captures_comments_and_the_sections_marks_are_beside_their_frames_and_the_failed_frame_is_red(tmp_path):
@@ -47,7 +53,7 @@ def test_the_captures_comments_and_the_sections_marks_are_beside_their_frames_an
                       failed=frozenset({SERVER_FIN}))
     html = render(page_of(section), tmp_path)
     failed = re.findall(r'<g class="frame failed" data-frame="(\d+)".*?</g>', html)
-    assert failed == [str(SERVER_FIN)]
+    assert failed == [str(SERVER_FIN + 1)]
     assert "server FIN, 0.000 s after the response; !! expected it at +1.000 s" in html
 
 
@@ -59,8 +65,8 @@ def test_several_connections_share_a_timeline_and_the_failing_one_is_drawn_even_
                                   failed=frozenset({last_fin}))), tmp_path)
     assert html.count('class="timeline"') == 1 and html.count('class="connection"') == count
     assert html.count('class="ladder"') == MAX_LADDERS
-    assert f'class="frame failed" data-frame="{last_fin}"' in html
-    assert "3 more connections are on the timeline and in the capture" in html
+    assert f'class="frame failed" data-frame="{last_fin + 1}"' in html
+    assert "3 more connections are not drawn as ladders" in html
 
 
 def test_an_unreadable_capture_is_said_on_the_page(tmp_path):

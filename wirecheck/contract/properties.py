@@ -23,7 +23,12 @@ PROPERTIES = (
     Property("no-waiting", "no client waits for another", "MUST", "common practice: the iterative trap"),
     Property("no-leak", "no zombies, no descriptor leak", "MUST", "common practice: benoitc/gunicorn#2707"),
     Property("bad-input", "survives bad input", "MUST", "RFC 9112 §2.2 (robustness)"),
+    # Not a test: the run's profile against --baseline's (wirecheck.contract.profiling); stays last.
+    Property("baseline-unchanged", "behaviour unchanged since the baseline", "MUST",
+             "common practice: regressions that broke no rule, only a timing or an ending: golang/go#11745, "
+             "nodejs/node#27363"),
 )
+BASELINE = "baseline-unchanged"
 BY_KEY = {prop.key: prop for prop in PROPERTIES}
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from wirecheck.contract.levels import is_warning
 from wirecheck.contract.properties import PROPERTIES, numbered
 from wirecheck.results import record_of
 
@@ -27,9 +28,10 @@ class ContractSummary:
         prop = dict(report.user_properties).get("contract")
         if prop is None or (report.when != "call" and not (report.failed or report.skipped)):
             return
-        if report.failed:
-            if not self.results.get(prop, "").startswith("FAILED"):
-                self.results[prop] = "FAILED: " + _reason(report)
+        if report.failed:  # the first failure's reason; a failure outranks a warning
+            label = "warn" if is_warning(report) else "FAILED"
+            if self.results.get(prop, "passed").split(":")[0] not in ("FAILED", label):
+                self.results[prop] = f"{label}: " + _reason(report)
         else:
             self.results.setdefault(prop, "passed" if report.passed else "skipped")
 

@@ -1,0 +1,38 @@
+"""The gate with a profile and a baseline, run as a user runs it: the same server is green against its own
+profile, and the same server with another delay before its FIN fails property 7 on that figure alone."""
+
+from test_gate import PYTHON, failed_properties, gate
+
+from wirecheck.contract.properties import BASELINE
+from wirecheck.registry import server
+
+# The server's delay between its response and its FIN: the baseline's, then one twice as long,
+# far beyond the tolerance (max(50 ms, 12.5 %)) and still within --fin-within.
+DELAY = 0.2
+CHANGED_DELAY = 0.4
+# Only the test that measures the FIN delay, collected alone: each nested run stays a few seconds (issue 10).
+CONTRACT = "tests/test_contract.py"
+ONLY_FIN_IN_TIME = ("-k", "test_3_")
+
+
+def command(delay: float) -> str:
+    return f"{PYTHON} {server('forking_waitpid').path} --delay {delay} --port {{port}}"
+
+
+def test_a_profile_then_the_same_server_is_green_and_a_changed_delay_fails_on_the_fin_delay(tmp_path):
+    profile = tmp_path / "baseline.json"
+    written = gate(command(DELAY), tmp_path / "written", *ONLY_FIN_IN_TIME, "--profile-out", str(profile),
+                   tests=CONTRACT)
+    assert written.returncode == 0 and profile.exists(), written.stdout[-3000:]
+
+    same = gate(command(DELAY), tmp_path / "same", *ONLY_FIN_IN_TIME, "--baseline", str(profile), tests=CONTRACT)
+    properties, failed = failed_properties(tmp_path / "same" / "junit.xml")
+    assert (same.returncode, failed) == (0, {}), same.stdout[-3000:]
+    assert BASELINE in properties
+
+    changed = gate(command(CHANGED_DELAY), tmp_path / "changed", *ONLY_FIN_IN_TIME, "--baseline", str(profile),
+                   tests=CONTRACT)
+    _, failed = failed_properties(tmp_path / "changed" / "junit.xml")
+    assert (changed.returncode, failed) == (1, {BASELINE: {"timing-changed"}}), changed.stdout[-3000:]
+    changed_rows = [line.split()[:2] for line in changed.stdout.splitlines() if "!! changed" in line]
+    assert changed_rows == [["fin-in-time", "fin_delay"]], changed.stdout[-3000:]  # the table's property, figure

@@ -1,0 +1,54 @@
+"""A failing gate run's --html-report shows the failing frame in red: the gate, run as a user runs it (under
+pytest-xdist) against the iterative server, which fails property 4 (no-waiting), writes the page; headless
+Chromium renders it.
+
+The red frame is checked against the run's own evidence, not the page's: the frames the
+wire annotated as failed in the saved capture (each problem's frame, numbered from 1 as in
+the run model). The run goes to captures/test_gate_html/ with paths relative to the clone,
+so that the page and its screenshot (docs/html-report.png is a copy) show no machine's
+directories.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from page_checks import needs_chromium, rendered, without_spaces
+from test_gate import failed_properties, gate
+
+from wirecheck.capture import can_capture
+from wirecheck.capture_file import read
+from wirecheck.registry import server
+from wirecheck.session import REPO_ROOT
+
+pytestmark = [needs_chromium, pytest.mark.skipif(can_capture() is not None, reason=str(can_capture()))]
+
+RUN = Path("captures") / "test_gate_html"  # relative to the clone, where the gate runs
+WINDOW = (1200, 2000)  # the settings, the contract table and the failing test's first ladders
+FAILING = "test_4_a_silent_client_does_not_hold_up_overlapping_clients"
+FAILED_NOTE = "FAILED: "  # how the wire annotates a problem's frame in the capture
+
+
+def test_a_failing_gate_runs_report_shows_the_failing_frame_in_red_with_its_text():
+    shutil.rmtree(REPO_ROOT / RUN, ignore_errors=True)
+    command = f"{_relative(Path(sys.executable))} {_relative(server('iterative').path)} --port {{port}}"
+    done = gate(command, RUN, "--html-report", str(RUN / "report.html"), "-n", "2")
+    _, failed = failed_properties(REPO_ROOT / RUN / "junit.xml")
+    assert failed == {"no-waiting": {"late-response"}}, done.stdout[-3000:]
+    capture = read(REPO_ROOT / RUN / "captures" / "test_contract" / f"{FAILING}.pcapng")
+    notes = {index + 1: text.removeprefix(FAILED_NOTE) for index, texts in capture.comments.items()
+             for text in texts if text.startswith(FAILED_NOTE)}
+    assert notes, f"expected the wire to annotate the failing frame in {capture.path}"
+    page = REPO_ROOT / RUN / "report.html"
+    ladders = rendered(page, WINDOW)
+    assert sorted(frame for _, frame in ladders.failed) == sorted(notes), (
+        f"expected frames {sorted(notes)} in red, got {ladders.failed}")
+    for note in notes.values():
+        assert without_spaces(note) in without_spaces(ladders.failed_text), f"expected {note!r} beside its frame"
+
+
+def _relative(path: Path) -> str:
+    """`path` relative to the clone (the gate's and the server's working directory) when it lies inside it."""
+    return os.path.relpath(path, REPO_ROOT) if path.is_relative_to(REPO_ROOT) else str(path)

@@ -1,0 +1,66 @@
+"""tshark's batch check reads many crafted captures with one tshark each few captures and names exactly the
+captures it reads otherwise than the suite: frames doubled, comments lost, a file it cannot read."""
+
+import shutil
+
+import pytest
+from crafted import REQUEST_DATA, SERVER_FIN, exchange
+
+from wirecheck import pcapng
+from wirecheck.capture import CaptureResult
+from wirecheck.flows import connections
+from wirecheck.frames import decode_all
+from wirecheck.session import Observation
+from wirecheck.tshark import expectations
+from wirecheck.tshark_batch import TsharkBatch
+
+pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
+
+COMMENTS = {REQUEST_DATA: ["request: GET /hello HTTP/1.1"], SERVER_FIN: ["server FIN"]}
+PORTS = (8080, 8081, 8080, 8082, 8083)  # a port twice: those two captures cannot be read by the same tshark
+
+
+def saved(tmp_path, name: str, port: int, write=pcapng.write):
+    """A capture of one exchange on `port`, saved by `write`, and what the suite saw in it."""
+    frames = exchange(server_port=port)
+    segments = decode_all(frames)
+    observation = Observation(CaptureResult(frames, 2 * len(frames), 2 * len(frames), 0), segments,
+                              connections(segments, port))
+    path = tmp_path / f"{name}.pcapng"
+    write(path, frames, COMMENTS)
+    return expectations(path, observation, port, COMMENTS)
+
+
+def doubled(path, frames, comments):
+    pcapng.write(path, [copy for frame in frames for copy in (frame, frame)], {})
+
+
+def without_comments(path, frames, comments):
+    pcapng.write(path, frames, {})
+
+
+def check_all(tmp_path, writers: dict[int, object]) -> dict[str, list[str]]:
+    batch = TsharkBatch(size=2)
+    for number, port in enumerate(PORTS):
+        batch.add(f"test_{number}", saved(tmp_path, f"capture_{number}", port, writers.get(number, pcapng.write)))
+    return {finding["test"]: finding["problems"] for finding in batch.settle()}
+
+
+def test_captures_saved_as_the_suite_saw_them_all_agree(tmp_path):
+    assert check_all(tmp_path, {}) == {}
+
+
+def test_doubled_frames_and_lost_comments_are_named_by_their_test_and_no_other(tmp_path):
+    found = check_all(tmp_path, {2: doubled, 3: without_comments})
+    assert sorted(found) == ["test_2", "test_3"], found
+    assert "tshark read 16 frames, the suite wrote 8" in found["test_2"]
+    assert found["test_3"] == ["commented frames: tshark reads none, the suite wrote [4, 6]"]
+
+
+def test_a_capture_tshark_cannot_read_fails_alone(tmp_path):
+    def garbage(path, frames, comments):
+        path.write_bytes(b"\x0a\x0d\x0d\x0a" + b"\xff" * 60)
+
+    found = check_all(tmp_path, {1: garbage})
+    assert list(found) == ["test_1"], found
+    assert found["test_1"][0].startswith("tshark could not read"), found

@@ -1,0 +1,117 @@
+"""tshark checks every saved capture in batches beside the tests; any disagreement fails the run.
+
+A test's teardown hands its capture (read back from disk as saved) and what the suite
+saw in it to this process's batch. Every BATCH_SIZE captures, a helper thread has one
+tshark read them all (wirecheck.tshark.check) while the tests go on; the rest are read
+at the end of the session, so a test run alone is checked too. A capture that tshark
+reads otherwise than the suite makes the run fail (exit status 1) and is listed at the
+end under the test that saved it. Under pytest-xdist each worker checks its own
+captures and sends what it found to the controller, which lists them and fails the run.
+"""
+
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import pytest
+
+from wirecheck import phases, tshark
+from wirecheck.capture import leave_signals_to_the_main_thread
+from wirecheck.tshark import Expectations
+
+BATCH_SIZE = 10  # one tshark start (~0.3 s of CPU) per 10 captures (a run saves about 110); a short tail at the end
+WORKER_OUTPUT_KEY = "wirecheck_tshark_disagreements"
+PLUGIN_NAME = "wirecheck-tshark-batch"
+SETTLE_PHASE = "waiting for tshark at the end"
+
+Finding = dict[str, object]  # {"test": node id, "capture": path, "problems": [...]}: plain data, to cross xdist
+Pending = tuple[str, Expectations, bytes]
+
+
+class TsharkBatch:
+    """Captures waiting for tshark, and the checks under way in one helper thread."""
+
+    def __init__(self, size: int = BATCH_SIZE) -> None:
+        self.size = size
+        self._pending: list[Pending] = []
+        self._checks: list[Future] = []
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tshark-batch",
+                                            initializer=leave_signals_to_the_main_thread)
+
+    def add(self, test: str, expected: Expectations) -> None:
+        """Queue the capture saved at `expected.path` by `test`; start a check once a batch is full."""
+        self._pending.append((test, expected, expected.path.read_bytes()))
+        if len(self._pending) >= self.size:
+            self._submit()
+
+    def settle(self) -> list[Finding]:
+        """Check what is left, wait for every check, and return the captures tshark disagrees about."""
+        self._submit()
+        with phases.timed(SETTLE_PHASE):
+            self._executor.shutdown(wait=True)
+        return [finding for check in self._checks for finding in check.result()]
+
+    def _submit(self) -> None:
+        if self._pending:
+            self._checks.append(self._executor.submit(_check, self._pending))
+            self._pending = []
+
+
+def _check(pending: list[Pending]) -> list[Finding]:
+    with phases.timed("tshark"):
+        findings = []
+        for group in _distinct_ports(pending):
+            results = tshark.check([(expected, data) for _, expected, data in group])
+            findings += [{"test": test, "capture": str(expected.path), "problems": problems}
+                         for (test, expected, _), problems in zip(group, results, strict=True) if problems]
+        return findings
+
+
+def _distinct_ports(pending: list[Pending]) -> list[list[Pending]]:
+    """`pending` in as few groups as can be read together: no server port twice in a group."""
+    groups: list[list[Pending]] = []
+    for item in pending:
+        port = item[1].server_port
+        group = next((g for g in groups if all(other.server_port != port for _, other, _ in g)), None)
+        if group is None:
+            groups.append(group := [])
+        group.append(item)
+    return groups
+
+
+class TsharkCheck:
+    """This process's batch, and the end of the run: findings listed, exit status failed."""
+
+    def __init__(self) -> None:
+        self.batch = TsharkBatch()
+        self.findings: list[Finding] = []
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.findings += self.batch.settle()
+        if hasattr(session.config, "workerinput"):
+            session.config.workeroutput[WORKER_OUTPUT_KEY] = self.findings
+        elif self.findings and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error: object) -> None:
+        """On the xdist controller: what a worker's tshark found (nothing if the worker died first)."""
+        self.findings += getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY, [])
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.findings:
+            return
+        terminalreporter.section("wirecheck: tshark disagrees with the suite", red=True)
+        for finding in self.findings:
+            terminalreporter.write_line(f"{finding['test']}\n  capture: {finding['capture']}", red=True)
+            for problem in finding["problems"]:
+                terminalreporter.write_line(f"  - {problem}")
+        terminalreporter.write_line(f"{len(self.findings)} capture(s) read otherwise by tshark: the run fails",
+                                    red=True)
+
+
+def register(config: pytest.Config) -> None:
+    config.pluginmanager.register(TsharkCheck(), PLUGIN_NAME)
+
+
+def check_later(config: pytest.Config, test: str, expected: Expectations) -> None:
+    """Hand the capture `test` saved to this process's tshark batch."""
+    config.pluginmanager.get_plugin(PLUGIN_NAME).batch.add(test, expected)
