@@ -8,7 +8,7 @@
 against COMMAND, with the package's own pytest configuration (gate.ini), so that the
 project it is run from, its pytest.ini, pyproject.toml or conftest.py, plays no part. The
 command runs in the current directory, captures go to ./captures unless --pcap-dir says
-otherwise. Options that are not the contract's own (--json-report, --junitxml, -n, ...)
+otherwise. Options that are not the contract's own (--strict, --junitxml, -n, -k, ...)
 go to pytest as they are.
 
 Exit status (gate): 0 the contract holds, 1 it does not, 2 usage error (a bad option or
@@ -77,7 +77,7 @@ def gate_parser() -> argparse.ArgumentParser:
         prog="wirecheck gate", usage="wirecheck gate [options] -- COMMAND ARGS... {port}",
         description="Run the contract of a well-behaved HTTP server against COMMAND ({port} becomes a free port; "
                     "the server must listen on 127.0.0.1 there). Exit status: 0 the contract holds, 1 it does not, "
-                    "2 usage error, 3 the run broke. Other options (--json-report FILE, --junitxml FILE, -n N) "
+                    "2 usage error, 3 the run broke. Other options (--strict, --junitxml FILE, -n N, -k EXPR) "
                     "go to pytest.")
     for option in OPTIONS:
         if option.name != "server":  # the command after "--"
