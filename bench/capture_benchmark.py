@@ -1,15 +1,17 @@
-"""Benchmark the suite's capture against tcpdump on the same bursts, side by side in one run.
+"""Benchmark the suite's capture against tcpdump and scapy's own sniffer on the same bursts, side by side in one run.
 
     python bench/capture_benchmark.py                 # bursts of 200, 2,000 and 10,000 connections
     python bench/capture_benchmark.py --bursts 500 --repeat 3
     python bench/capture_benchmark.py --suite         # the test suite, serially and with xdist
 
-For each burst: the forking (waitpid) server on a free port, tcpdump and the suite's
-capture both listening to that port, then client3 opening the connections as fast as
-it can. Printed per burst: connections/s, frames kept by each capture and their
-ratio, kernel drops, how long our capture took to get ready and to drain, the
-analysis time (frames -> connections) and its rate, and the analysis's peak memory.
-Needs root (both captures sniff); tcpdump comes from bin/setup.
+For each burst: the forking (waitpid) server on a free port, tcpdump, scapy's AsyncSniffer
+(bench/scapy_sniffer.py, in its own process) and the suite's capture all listening to that
+port, then client3 opening the connections as fast as it can. Printed per burst:
+connections/s, frames kept by each capture, ours over tcpdump's, kernel drops (ours,
+tcpdump's, scapy's), how long our capture took to get ready and to drain, the
+analysis time (frames -> connections) and its rate, the analysis's peak memory, and the
+CPU time scapy's sniffer process took (its dissection of the same frames).
+Needs root (the captures sniff); tcpdump comes from bin/setup.
 """
 
 import argparse
@@ -42,6 +44,8 @@ DEFAULT_BURSTS = (200, 2000, 10000)
 CLIENT_PROCESSES = 20  # client3 children; each opens burst / 20 connections, one after another
 TCPDUMP_BUFFER_KIB = 262144  # as large as ours: the comparison is of completeness, not of buffer sizes
 TCPDUMP_SETTLE_SECONDS = 1.0  # tcpdump cannot drain on request: give it time to write what is queued
+SCAPY_SNIFFER = Path(__file__).resolve().parent / "scapy_sniffer.py"
+SCAPY_STOP_SECONDS = 60  # its sniffing thread ends at its next frame or poll, after the settle time
 
 
 def main() -> int:
@@ -53,17 +57,19 @@ def main() -> int:
     become_subreaper()
     if args.suite:
         return time_suite()
-    print(f"{'burst':>6} {'conn/s':>7} {'ours':>7} {'tcpdump':>7} {'ratio':>6} {'drops':>5} {'td drops':>8} "
-          f"{'ready ms':>8} {'drain ms':>8} {'analysis s':>10} {'frames/s':>9} {'peak MiB':>8}")
+    print(f"{'burst':>6} {'conn/s':>7} {'ours':>7} {'tcpdump':>7} {'scapy':>7} {'ratio':>6} {'drops':>5} "
+          f"{'td drops':>8} {'sc drops':>8} {'ready ms':>8} {'drain ms':>8} {'analysis s':>10} {'frames/s':>9} "
+          f"{'peak MiB':>8} {'scapy cpu s':>11}")
     complete = True
     for _ in range(args.repeat):
         for burst in args.bursts:
             row = run_burst(burst)
             complete &= row["ratio"] == 1 and row["drops"] == 0
-            print(f"{burst:>6} {row['rate']:>7.0f} {row['ours']:>7} {row['tcpdump']:>7} {row['ratio']:>6.3f} "
-                  f"{row['drops']:>5} {row['tcpdump_drops']:>8} {row['ready'] * 1000:>8.1f} "
+            print(f"{burst:>6} {row['rate']:>7.0f} {row['ours']:>7} {row['tcpdump']:>7} {row['scapy']:>7} "
+                  f"{row['ratio']:>6.3f} {row['drops']:>5} {row['tcpdump_drops']:>8} {row['scapy_drops']:>8} "
+                  f"{row['ready'] * 1000:>8.1f} "
                   f"{row['drain'] * 1000:>8.1f} {row['analysis']:>10.3f} {row['frames_per_second']:>9.0f} "
-                  f"{row['peak'] / 2**20:>8.1f}", flush=True)
+                  f"{row['peak'] / 2**20:>8.1f} {row['scapy_cpu']:>11.2f}", flush=True)
     return 0 if complete else 1
 
 
@@ -77,6 +83,7 @@ def run_burst(burst: int) -> dict:
             server.wait_listening(port, LISTEN_TIMEOUT_SECONDS)
             tcpdump_file = Path(scratch) / "tcpdump.pcap"
             tcpdump = start_tcpdump(port, tcpdump_file)
+            scapy = start_scapy(port)
             capture = LoopbackCapture(port)
             started = time.perf_counter()
             capture.start()
@@ -89,13 +96,17 @@ def run_burst(burst: int) -> dict:
             started = time.perf_counter()
             result = capture.stop()
             drain = time.perf_counter() - started
+            scapy.stdin.write("stop\n")  # it waits the same settle time as tcpdump, in parallel
+            scapy.stdin.flush()
             time.sleep(TCPDUMP_SETTLE_SECONDS)
             tcpdump_drops = stop_tcpdump(tcpdump)
+            scapy_frames, scapy_drops, scapy_cpu = scapy.communicate(timeout=SCAPY_STOP_SECONDS)[0].split()
             tcpdump_frames = sum(1 for _ in RawPcapReader(str(tcpdump_file)))
         finally:
             server.stop()
     analysis, peak = analyse(result.frames, port)
-    return {"rate": rate, "ours": len(result.frames), "tcpdump": tcpdump_frames,
+    return {"rate": rate, "ours": len(result.frames), "tcpdump": tcpdump_frames, "scapy": int(scapy_frames),
+            "scapy_drops": int(scapy_drops), "scapy_cpu": float(scapy_cpu),
             "ratio": len(result.frames) / tcpdump_frames if tcpdump_frames else 0.0,
             "drops": result.kernel_dropped, "tcpdump_drops": tcpdump_drops, "ready": ready, "drain": drain,
             "analysis": analysis, "frames_per_second": len(result.frames) / analysis, "peak": peak}
@@ -108,6 +119,16 @@ def start_tcpdump(port: int, path: Path) -> subprocess.Popen:
     if "listening" not in line:
         raise RuntimeError(f"tcpdump did not start: {line}{tcpdump.stderr.read()}")
     return tcpdump
+
+
+def start_scapy(port: int) -> subprocess.Popen:
+    """scapy's AsyncSniffer in a process of its own, once it is sniffing."""
+    scapy = subprocess.Popen([sys.executable, str(SCAPY_SNIFFER), str(port)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    line = scapy.stdout.readline()
+    if line.strip() != "ready":
+        raise RuntimeError(f"scapy's sniffer did not start: {line}")
+    return scapy
 
 
 def stop_tcpdump(tcpdump: subprocess.Popen) -> int:

@@ -26,13 +26,13 @@ def test_a_profile_then_the_same_server_is_green_and_a_changed_delay_fails_on_th
     assert written.returncode == 0 and profile.exists(), written.stdout[-3000:]
 
     same = gate(command(DELAY), tmp_path / "same", *ONLY_FIN_IN_TIME, "--baseline", str(profile), tests=CONTRACT)
-    properties, failed = failed_properties(tmp_path / "same" / "junit.xml")
+    properties, failed, _ = failed_properties(tmp_path / "same" / "junit.xml")
     assert (same.returncode, failed) == (0, {}), same.stdout[-3000:]
     assert BASELINE in properties
 
     changed = gate(command(CHANGED_DELAY), tmp_path / "changed", *ONLY_FIN_IN_TIME, "--baseline", str(profile),
                    tests=CONTRACT)
-    _, failed = failed_properties(tmp_path / "changed" / "junit.xml")
+    _, failed, _ = failed_properties(tmp_path / "changed" / "junit.xml")
     assert (changed.returncode, failed) == (1, {BASELINE: {"timing-changed"}}), changed.stdout[-3000:]
     changed_rows = [line.split()[:2] for line in changed.stdout.splitlines() if "!! changed" in line]
     assert changed_rows == [["fin-in-time", "fin_delay"]], changed.stdout[-3000:]  # the table's property, figure

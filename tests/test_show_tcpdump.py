@@ -1,4 +1,5 @@
-"""`python -m wirecheck.show` draws a capture that tcpdump wrote exactly as the suite saw the same wire.
+"""`python -m wirecheck.show` (and the `wirecheck show` command, the same through wirecheck.cli) draws a capture that
+tcpdump wrote exactly as the suite saw the same wire.
 
 tcpdump and the suite capture one curl exchange with the iterative server side by side;
 the ladder drawn from tcpdump's pcap (no server port given: the SYN's sender is the client)
@@ -43,9 +44,11 @@ def test_show_draws_a_tcpdump_pcap_frame_for_frame_as_the_suite_saw_it(wire, tmp
         tcpdump.send_signal(signal.SIGINT)
         tcpdump.communicate(timeout=TCPDUMP_STOP_SECONDS)
     connection, = wire.connections(1)
-    shown = subprocess.run([sys.executable, "-m", "wirecheck.show", str(path)], cwd=REPO_ROOT,
-                           capture_output=True, text=True, timeout=30)
+    shown, command = (subprocess.run([sys.executable, "-m", *module, str(path)], cwd=REPO_ROOT,
+                                     capture_output=True, text=True, timeout=30)
+                      for module in (["wirecheck.show"], ["wirecheck.cli", "show"]))
     assert shown.returncode == 0, f"wirecheck show failed: {shown.stderr}"
+    assert (command.returncode, command.stdout) == (0, shown.stdout), f"`wirecheck show` differs:\n{command.stdout}"
     heading, drawn = shown.stdout.rstrip("\n").split("\n\n")  # one connection: a heading and one ladder
     assert heading.endswith(f"{len(connection.segments)} frames, 1 TCP connection"), heading
     assert _TIME_COLUMN.sub("  ", drawn) == _TIME_COLUMN.sub("  ", ladder(connection)), (

@@ -16,14 +16,14 @@ import pytest
 from wirecheck.session import REPO_ROOT
 
 INNER_TEST = '''
-from wirecheck import pcapng, verdicts
+from wirecheck import checks, pcapng
 from wirecheck.clients import curl
 
 def exchange(wire):
     session = wire.serve("forking")
     curl(session.url(), max_time=5)
     connection, = wire.connections(1)
-    wire.expect(verdicts.handshake(connection), connection)  # comments on three frames
+    wire.expect(checks.handshake(connection))  # comments on three frames
 
 def test_saved_as_seen(wire):
     exchange(wire)

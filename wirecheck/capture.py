@@ -3,7 +3,7 @@
 Theory of operation. A raw AF_PACKET socket sees every loopback frame twice: the
 kernel's outgoing copy and the incoming one. We keep the incoming copy only, which
 is what tcpdump shows. The socket is created deaf (protocol 0), gets its BPF filter
-(compiled by scapy through libpcap), and only then is bound to ``lo`` for all
+("tcp port P", wirecheck.bpf: no libpcap needed), and only then is bound to ``lo`` for all
 protocols, so no unfiltered frame slips in; it is ready when ``start()`` returns.
 A reader thread empties it into a list of raw frames, timestamped by the kernel
 (SO_TIMESTAMPNS). A large receive buffer (SO_RCVBUFFORCE, root only) absorbs bursts.
@@ -15,7 +15,6 @@ every frame the kernel delivered must have been read, and none may have been
 dropped. ``CaptureResult.loss`` says in words when that is not so.
 """
 
-import ctypes
 import select
 import signal
 import socket
@@ -24,9 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from scapy.arch.linux import attach_filter
-from scapy.libs.structures import bpf_insn, sock_fprog
-
+from wirecheck.bpf import RET_K, attach, tcp_port_program
 from wirecheck.frames import Frame
 
 INTERFACE = "lo"
@@ -39,7 +36,6 @@ ETH_P_ALL = 0x0003
 SOL_PACKET = 263
 PACKET_STATISTICS = 6
 PACKET_OUTGOING = 4
-SO_ATTACH_FILTER = 26
 SO_TIMESTAMPNS = 35
 SO_RCVBUFFORCE = 33
 _TIMESPEC = struct.Struct("@qq")
@@ -103,7 +99,7 @@ class LoopbackCapture:
         except PermissionError as error:
             raise CaptureError(can_capture()) from error
         try:
-            attach_filter(sock, f"tcp port {self.port}", self.interface)
+            attach(sock, tcp_port_program(self.port))
             sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
             _enlarge_receive_buffer(sock)
             sock.bind((self.interface, ETH_P_ALL))
@@ -180,8 +176,7 @@ def _enlarge_receive_buffer(sock: socket.socket) -> None:
 
 def _reject_all(sock: socket.socket) -> None:
     """Replace the filter by one that accepts nothing, so the queue can only shrink."""
-    instruction = bpf_insn(0x06, 0, 0, 0)  # BPF_RET | BPF_K with 0: keep 0 bytes, drop the frame
-    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, sock_fprog(1, ctypes.pointer(instruction)))
+    attach(sock, [(RET_K, 0, 0, 0)])  # keep 0 bytes: drop the frame
 
 
 def _read_statistics(sock: socket.socket) -> tuple[int, int]:

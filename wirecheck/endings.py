@@ -85,8 +85,8 @@ def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) ->
     client = connection.sent_by_client
     first, close, how = client.first_data, server_close(connection), ending(connection)
     left = min((s for s in (client.fin, client.rst) if s), key=lambda s: s.index, default=None)
-    if close is not None and left is not None and left.index < close.index:
-        close, how = None, "open"  # the client gave up first: the server's close only answered it
+    if close is None or left is not None and left.index < close.index:
+        close, how = None, "open"  # the client gave up first: whatever the server did then only answered it
     verdict.figure("header_cut_off", how)
     if first is None:
         verdict.problem("no-request", "expected the first bytes of a request head, the client sent none",
@@ -114,13 +114,13 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     client reset ends "client RST", with no time: how the server would have ended it is lost in a race."""
     verdict = Verdict(connection)
     how, close, client = ending(connection), server_close(connection), connection.sent_by_client
-    if client.rst is not None:  # the client ended it: whether the server's close came first is a race
+    client_close = min((s for s in (client.fin, client.rst) if s), key=lambda s: s.index, default=None)
+    if gave_up and (close is None or client_close is not None and client_close.index < close.index):
+        how, close = "open", None
+    elif client.rst is not None:  # the client ended it: whether the server's close came first is a race
         verdict.figure("rude_ending", "client RST")
         verdict.note(client.rst, "the client resets the connection")
         return verdict
-    client_close = client.fin
-    if gave_up and (close is None or client_close is not None and client_close.index < close.index):
-        how, close = "open", None
     verdict.figure("rude_ending", how)
     last_client = client.last_data or connection.handshake_ack or connection.segments[0]
     if close is None:

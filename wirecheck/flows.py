@@ -14,8 +14,13 @@ for the client.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from wirecheck.frames import ACK, FIN, RST, SYN, Segment
+
+if TYPE_CHECKING:
+    from scapy.packet import Packet
 
 # Zeek's conn_state vocabulary; "client" is Zeek's originator, "server" its responder.
 STATES = {
@@ -108,6 +113,20 @@ class Connection:
         client, server = self.sent_by_client, self.sent_by_server
         return min((s for s in (client.fin, client.rst, server.fin, server.rst) if s), key=lambda s: s.index,
                    default=None)
+
+    @cached_property
+    def packets(self) -> list["Packet"]:
+        """The connection's frames as scapy packets (`Ether` and up), one per segment, in capture order, each with
+        its capture time as `.time`. Dissected on first use only: scapy dissects a few thousand frames a second,
+        the suite's own analysis never needs it."""
+        from scapy.layers.l2 import Ether  # imported here: the analysis path does without scapy's dissectors
+
+        packets = []
+        for segment in self.segments:
+            packet = Ether(segment.frame)
+            packet.time = segment.time
+            packets.append(packet)
+        return packets
 
 
 def _first_sender(by_client: Segment | None, by_server: Segment | None) -> str | None:

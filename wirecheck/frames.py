@@ -7,7 +7,7 @@ dissection manages a few thousand; scapy still crafts the frames the unit tests 
 
 import socket
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 FIN, SYN, RST, PSH, ACK, URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
 _FLAG_LETTERS = ((FIN, "F"), (SYN, "S"), (RST, "R"), (PSH, "P"), (ACK, "A"), (URG, "U"))
@@ -41,6 +41,7 @@ class Segment:
     flags: int
     window: int
     payload: bytes
+    frame: bytes = field(repr=False, compare=False)  # the whole frame, Ethernet and up (shared, not copied)
 
     def has(self, flags: int) -> bool:
         return self.flags & flags == flags
@@ -78,7 +79,7 @@ def decode(index: int, frame: Frame) -> Segment | None:
         return None
     sport, dport, seq, ack, offset, flags, window = _TCP.unpack_from(data, tcp_start)
     payload = data[tcp_start + (offset >> 4) * 4 : ip_end]
-    return Segment(index, frame.time, src, sport, dst, dport, seq, ack, flags, window, payload)
+    return Segment(index, frame.time, src, sport, dst, dport, seq, ack, flags, window, payload, data)
 
 
 def decode_all(frames: list[Frame]) -> list[Segment]:

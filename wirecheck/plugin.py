@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import html_run, phases_plugin, tshark, tshark_batch
+from wirecheck import html_run, json_report, phases_plugin, tshark, tshark_batch
 from wirecheck.capture import can_capture
 from wirecheck.clients import trial_get
 from wirecheck.contract.levels import Levels, strict
@@ -60,11 +60,16 @@ def _value(config: pytest.Config, option) -> object:
         raise pytest.UsageError(f"ini option {option.name}: {error}") from None
 
 
+def option_values(config: pytest.Config) -> dict[str, object]:
+    """Every wirecheck option's value in force, by name: the command line's, else the ini file's."""
+    return {option.name: _value(config, option) for option in OPTIONS}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     become_subreaper()
     config.addinivalue_line("markers", "contract(property): a property of the contract of a well-behaved server; "
                                        "with --server, only these tests run")
-    values = {option.name: _value(config, option) for option in OPTIONS}
+    values = option_values(config)
     values["strict"] = strict(config)
     settings = Settings.from_values(values, config.rootpath)
     _check_writable(settings.pcap_dir)
@@ -79,14 +84,17 @@ def pytest_configure(config: pytest.Config) -> None:
                                                   else f"the reference server {DEFAULT_CONTRACT_SERVER}",
                                                   settings.server, lambda: config.stash.get(_DESELECTED, None)))
     html_run.register(config, settings)
+    json_report.register(config, settings, values)
     config.pluginmanager.register(Levels(settings.strict))
     config.pluginmanager.register(ProfileAndBaseline(settings, values))
 
 
 def _check_writable(directory: Path) -> None:
+    """Checked on the directory or, until a capture makes it, on its nearest existing parent: a pytest run in
+    any project where wirecheck is installed (the entry point loads the plugin) leaves no captures/ behind."""
+    existing = next(path for path in (directory, *directory.parents) if path.exists())
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=directory).close()
+        tempfile.TemporaryFile(dir=existing).close()
     except OSError as error:
         raise pytest.UsageError(f"--pcap-dir {directory}: cannot write captures there ({error.strerror})") from None
 
@@ -97,10 +105,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     settings = session.config.stash[_SETTINGS]
     if not settings.server or hasattr(session.config, "workerinput"):  # xdist workers: the controller checked
         return
+    if can_capture():  # every contract test would be skipped, and a gate that skipped everything would pass
+        raise pytest.UsageError(f"--server: {can_capture()}")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="wirecheck-preflight-") as scratch:
         server = ServerProcess(with_port(shlex.split(settings.server), port), Path(scratch) / "server.log",
-                               cwd=REPO_ROOT, user=session.config.stash[_SERVER_USER].name)
+                               cwd=session.config.invocation_params.dir, user=session.config.stash[_SERVER_USER].name)
         try:
             server.start()
             server.wait_listening(port, settings.listen_timeout)

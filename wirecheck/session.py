@@ -68,10 +68,11 @@ class WireSession:
     """A server under observation; `argv` may contain "{port}", replaced by the chosen port."""
 
     def __init__(self, argv: list[str], log_path: Path, open_files_limit: int | None = None,
-                 listen_timeout: float = LISTEN_TIMEOUT_SECONDS, user: str | None = None) -> None:
+                 listen_timeout: float = LISTEN_TIMEOUT_SECONDS, user: str | None = None,
+                 cwd: Path = REPO_ROOT) -> None:
         self.port = free_port()
         self.capture = LoopbackCapture(self.port)
-        self.server = ServerProcess(with_port(argv, self.port), log_path, cwd=REPO_ROOT,
+        self.server = ServerProcess(with_port(argv, self.port), log_path, cwd=cwd,
                                     open_files_limit=open_files_limit, user=user)
         self.listen_timeout = listen_timeout
         self.observation: Observation | None = None

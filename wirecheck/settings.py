@@ -116,6 +116,9 @@ OPTIONS = (
     Option("idle_window", "seconds the contract waits for a server to close an idle keep-alive connection, "
            "measuring its idle timeout; one still open then is recorded as open for more than this "
            "(default: %(default)s)", lambda text: _number(text, float, 0.1, 60, "seconds"), "5.0"),
+    Option("json_report", "write the run's results as JSON to this file: each test's outcome, contract property "
+           "and level, problem kinds and messages, figures and capture, and the settings (default: none)",
+           _output_file, ""),
     Option("header_timeout", "seconds within which the server should cut off a client that trickles its request "
            "head one byte at a time (default: %(default)s)",
            lambda text: _number(text, float, 0.5, 120, "seconds"), "5.0"),
@@ -145,6 +148,7 @@ class Settings:
     profile_out: Path | None = None
     baseline: Path | None = None
     strict: bool = False  # pytest's own --strict (ini key strict): an unmet SHOULD fails the run
+    json_report: Path | None = None
 
     @classmethod
     def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
@@ -155,13 +159,15 @@ class Settings:
                    Path(values["html_report"]) if values["html_report"] else None, values["header_timeout"],
                    values["stop_signal"], values["stop_grace"],
                    Path(values["profile_out"]) if values["profile_out"] else None,
-                   Path(values["baseline"]) if values["baseline"] else None, values.get("strict", False))
+                   Path(values["baseline"]) if values["baseline"] else None, values.get("strict", False),
+                   Path(values["json_report"]) if values.get("json_report") else None)
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
         server = f"--server {self.server!r}" if self.server else f"the reference server {DEFAULT_CONTRACT_SERVER}"
         page = f"HTML report {self.html_report}" if self.html_report else "no HTML report"
-        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}; {page}",
+        results = f"JSON report {self.json_report}" if self.json_report else "no JSON report"
+        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}; {page}; {results}",
                 f"wirecheck contract: {server}; GET {self.contract_path} expecting {self.contract_status}; "
                 f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections; "
                 f"idle keep-alive window {self.idle_window:g} s",

@@ -123,7 +123,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--window", type=float, default=1.0,
                         help="seconds curl waits for the end of the response (default: %(default)s)")
     parser.add_argument("--variant", action="append", choices=registry.NAMES, help="only this variant (repeatable)")
-    parser.add_argument("--pcap-dir", type=Path, default=REPO_ROOT / "captures" / "verify",
+    # Relative to where it runs: bin/verify runs in the clone, an installed `wirecheck verify` anywhere.
+    parser.add_argument("--pcap-dir", type=Path, default=Path("captures", "verify"),
                         help="where the captures go (default: %(default)s)")
     parser.add_argument("--html", type=Path, metavar="FILE",
                         help="also write the article's story as one HTML page: every server's ladder")

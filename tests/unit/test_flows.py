@@ -20,6 +20,7 @@ from crafted import (
     exchange,
     only_connection,
 )
+from scapy.layers.inet import TCP
 
 TALK = Talk()
 
@@ -231,3 +232,14 @@ def test_retransmission_filling_a_hole_completes_the_data():
     client = only_connection(frames).sent_by_client
     assert client.data == REQUEST
     assert not client.gap
+
+
+def test_packets_are_dissected_by_scapy_on_first_use_only_one_per_segment_with_its_flags_payload_and_time():
+    connection = only_connection(exchange())
+    assert "packets" not in vars(connection), "dissected before anyone asked"
+    packets = connection.packets
+    assert [str(packet[TCP].flags) for packet in packets] == [s.flag_text for s in connection.segments]
+    assert packets[SERVER_FIN][TCP].flags == "FA" and packets[SERVER_FIN][TCP].sport == SERVER_PORT
+    assert bytes(packets[REQUEST_DATA][TCP].payload) == REQUEST
+    assert [float(packet.time) for packet in packets] == [s.time for s in connection.segments]
+    assert connection.packets is packets, "dissected twice"

@@ -1,0 +1,121 @@
+"""wirecheck installed the way a new user installs it, used from a directory outside the clone.
+
+A fresh virtual environment in a new directory under /tmp, `pip install <clone>` (no -e; pip
+uses the machine's pip configuration as it is), then, from that directory: `wirecheck gate`
+against http.server holds (exit 0, the table printed, a --json-report that the installed
+schema accepts), against a server that leaves zombies fails (exit 1, property 5), and
+a bad command is a usage error (exit 2); the example custom check (examples/) passes with a
+plain `pytest` against http.server and fails against a server whose FIN comes late; and
+`wirecheck show` draws a capture the gate saved. One test, so that pip runs once a suite run
+(20-50 s of the test's 60-150 s here, depending on the load); deselect it with `-m "not install"`.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wirecheck.capture import can_capture
+from wirecheck.contract.properties import BY_KEY, numbered
+from wirecheck.session import REPO_ROOT
+
+PIP_SECONDS = 300  # a cold pip cache downloads every dependency
+pytestmark = [pytest.mark.install, pytest.mark.timeout(2 * PIP_SECONDS),  # the suite's 60 s is for one test
+              pytest.mark.skipif(bool(can_capture()), reason=can_capture() or "")]
+
+GATE_SECONDS = 120
+EXAMPLE_SECONDS = 60
+# The faulty server's run: property 5 alone (tests/test_gate.py runs them all), a burst that still leaves zombies.
+FAULTY_BURST = "10"
+LATE_FIN_DELAY = "0.2"  # the example allows 50 ms
+BASICS = 6  # the properties of wirecheck/contract/test_basics.py: the gate runs at least these
+
+
+class Installed:
+    """A virtual environment with wirecheck installed from the clone, and a working directory beside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.venv = root / "venv"
+        self.workdir = root / "project"
+        self.env = {**os.environ, "PATH": f"{self.venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+                    "PYTHONPATH": "", "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def run(self, *argv: str, timeout: float, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(argv, cwd=self.workdir, env=self.env | env, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def article_server(self, name: str) -> str:
+        """The path of the article's server `name` inside the installed package."""
+        done = self.run("python", "-c", f"from wirecheck.registry import server; print(server({name!r}).path)",
+                        timeout=EXAMPLE_SECONDS)
+        return done.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def installed() -> Iterator[Installed]:
+    # Readable by all (mkdtemp makes it 700): the servers run as nobody, and http.server lists this directory.
+    root = Path(tempfile.mkdtemp(prefix="wirecheck-install-"))
+    root.chmod(0o755)
+    try:
+        installed = Installed(root)
+        installed.workdir.mkdir()
+        installed.workdir.chmod(0o755)
+        subprocess.run([sys.executable, "-m", "venv", str(installed.venv)], check=True, timeout=PIP_SECONDS)
+        pip = installed.run("python", "-m", "pip", "install", "--quiet", str(REPO_ROOT), timeout=PIP_SECONDS)
+        assert pip.returncode == 0, pip.stderr[-3000:]
+        shutil.copytree(REPO_ROOT / "examples", installed.workdir / "examples")
+        yield installed
+    finally:
+        shutil.rmtree(root)
+
+
+def test_installed_gate_holds_fails_and_refuses_the_example_check_runs_and_show_draws(installed):
+    good = installed.run("wirecheck", "gate", "--json-report", "good.json", "--",
+                         "python3", "-m", "http.server", "--bind", "127.0.0.1", "{port}", timeout=GATE_SECONDS)
+    assert good.returncode == 0, good.stdout[-3000:] + good.stderr[-3000:]
+    held = _validates(installed, "good.json")
+    run = {BY_KEY[test["property"]] for test in held["tests"]}
+    assert len(run) >= BASICS, f"the contract's tests did not all run: {sorted(p.key for p in run)}"
+    assert all(f"{numbered(p.key):<44} {p.level:<6} passed" in good.stdout for p in run), good.stdout[-3000:]
+
+    zombies = installed.run("wirecheck", "gate", "--burst-size", FAULTY_BURST, "-k", "test_5", "--json-report",
+                            "faulty.json", "--",
+                            "python3", installed.article_server("forking"), "--delay", "0", "--port", "{port}",
+                            timeout=GATE_SECONDS)
+    assert zombies.returncode == 1, zombies.stdout[-3000:] + zombies.stderr[-3000:]
+    report = _validates(installed, "faulty.json")
+    failed = {(test["property"], kind) for test in report["tests"] if test["outcome"] != "passed"
+              for kind in test["problem_kinds"]}
+    assert failed == {("no-leak", "zombie-children")}, failed
+
+    no_port = installed.run("wirecheck", "gate", "--", "python3", "-m", "http.server", timeout=GATE_SECONDS)
+    bad_option = installed.run("wirecheck", "gate", "--fin-within", "soon", "--", "python3", "-m", "http.server",
+                               "{port}", timeout=GATE_SECONDS)
+    assert (no_port.returncode, bad_option.returncode) == (2, 2), no_port.stderr + bad_option.stderr
+    assert "has no {port}" in no_port.stderr and "--fin-within" in bad_option.stderr
+
+    example = installed.run("pytest", "examples", "-p", "no:cacheprovider", timeout=EXAMPLE_SECONDS)
+    assert example.returncode == 0, example.stdout[-3000:]
+    late = installed.run("pytest", "examples", "-p", "no:cacheprovider", timeout=EXAMPLE_SECONDS,
+                         EXAMPLE_SERVER=f"python3 {installed.article_server('iterative')} --delay {LATE_FIN_DELAY} "
+                                        "--port {port}")
+    assert late.returncode == 1 and "2 failed" in late.stdout, late.stdout[-3000:]
+
+    capture = next(test["capture"] for test in held["tests"] if test["property"] == "complete-response")
+    shown = installed.run("wirecheck", "show", capture, timeout=EXAMPLE_SECONDS)
+    assert shown.returncode == 0 and "1 TCP connection" in shown.stdout, shown.stdout + shown.stderr
+
+
+def _validates(installed: Installed, name: str) -> dict:
+    """The report `name`, once the installed package's schema and jsonschema have accepted it."""
+    validate = ("import json, sys, jsonschema, wirecheck.json_report as r; "
+                "jsonschema.validate(json.load(open(sys.argv[1])), r.schema())")
+    done = installed.run("python", "-c", validate, name, timeout=EXAMPLE_SECONDS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads((installed.workdir / name).read_text())

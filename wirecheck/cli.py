@@ -1,0 +1,90 @@
+"""The `wirecheck` command: the contract gate, the article's behaviour table, and a capture drawn as ladders.
+
+    wirecheck gate [gate options] -- COMMAND ARGS... {port}
+    wirecheck verify [--html FILE]
+    wirecheck show CAPTURE
+
+`gate` runs the contract's tests (wirecheck/contract/, inside the package) through pytest
+against COMMAND, with the package's own pytest configuration (gate.ini), so that the
+project it is run from, its pytest.ini, pyproject.toml or conftest.py, plays no part. The
+command runs in the current directory, captures go to ./captures unless --pcap-dir says
+otherwise. Options that are not the contract's own (--strict, --junitxml, -n, -k, ...)
+go to pytest as they are.
+
+Exit status (gate): 0 the contract holds, 1 it does not, 2 usage error (a bad option or
+a server command that does not start and listen), 3 the run itself broke (interrupted,
+an internal error, no test collected).
+"""
+
+import argparse
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wirecheck import show, verify
+from wirecheck.session import PORT_PLACEHOLDER
+from wirecheck.settings import OPTIONS
+
+CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
+GATE_INI = CONTRACT_DIR / "gate.ini"
+GATE_HOLDS, GATE_FAILS, GATE_USAGE, GATE_BROKEN = 0, 1, 2, 3
+_EXIT = {pytest.ExitCode.OK: GATE_HOLDS, pytest.ExitCode.TESTS_FAILED: GATE_FAILS,
+         pytest.ExitCode.USAGE_ERROR: GATE_USAGE}
+OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    commands = {"gate": gate, "verify": verify.main, "show": show.main}
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
+    if not argv or argv[0] not in commands:
+        print(f"usage: wirecheck {{{','.join(commands)}}} ... (wirecheck --help)", file=sys.stderr)
+        return GATE_USAGE
+    return commands[argv[0]](argv[1:])
+
+
+def gate(argv: list[str]) -> int:
+    """Run the contract against the command after "--"; the exit status says whether it holds."""
+    parser = gate_parser()
+    options, command = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    known, _ = parser.parse_known_args(options)  # the contract's options are checked here, the rest by pytest
+    if not command:
+        parser.error("give the server's command after --, with {port} where its port goes")
+    try:
+        server = OPTIONS_BY_NAME["server"].check(_joined(command))
+    except argparse.ArgumentTypeError as error:
+        parser.error(f"the command after --: {error}")
+    pcap_dir = [] if known.pcap_dir else ["--pcap-dir", str(Path.cwd() / "captures")]
+    done = subprocess.run([sys.executable, "-m", "pytest", str(CONTRACT_DIR), "-c", str(GATE_INI),
+                           "-p", "no:cacheprovider", "-p", "wirecheck.plugin", *pcap_dir, *options,
+                           "--server", server])
+    return _EXIT.get(done.returncode, GATE_BROKEN)
+
+
+def _joined(command: list[str]) -> str:
+    """The command as one line that splits back into the same words, {port} left readable."""
+    return " ".join(word if word == PORT_PLACEHOLDER else shlex.quote(word) for word in command)
+
+
+def gate_parser() -> argparse.ArgumentParser:
+    """`wirecheck gate`'s options: the plugin's own (wirecheck.settings.OPTIONS), one help text each."""
+    parser = argparse.ArgumentParser(
+        prog="wirecheck gate", usage="wirecheck gate [options] -- COMMAND ARGS... {port}",
+        description="Run the contract of a well-behaved HTTP server against COMMAND ({port} becomes a free port; "
+                    "the server must listen on 127.0.0.1 there). Exit status: 0 the contract holds, 1 it does not, "
+                    "2 usage error, 3 the run broke. Other options (--strict, --junitxml FILE, -n N, -k EXPR) "
+                    "go to pytest.")
+    for option in OPTIONS:
+        if option.name != "server":  # the command after "--"
+            parser.add_argument("--" + option.name.replace("_", "-"), type=option.check,
+                                help=option.help % {"default": option.default or "none"})
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
