@@ -27,7 +27,9 @@ pytestmark = [needs_chromium, pytest.mark.skipif(can_capture() is not None, reas
 
 RUN = Path("captures") / "test_gate_html"  # relative to the clone, where the gate runs
 WINDOW = (1200, 2000)  # the settings, the contract table and the failing test's first ladders
-FAILING = "test_4_a_silent_client_does_not_hold_up_overlapping_clients"
+FAILING = "test_4_clients_that_hold_a_connection_do_not_hold_up_overlapping_clients_silent"  # its capture's name
+# A client that waits behind the silent ones is answered late, or, past the listen backlog, never connected.
+WAITED = {"late-response", "no-response", "handshake-broken", "no-request"}
 FAILED_NOTE = "FAILED: "  # how the wire annotates a problem's frame in the capture
 
 
@@ -36,10 +38,10 @@ def test_a_failing_gate_runs_report_shows_the_failing_frame_in_red_with_its_text
     command = f"{_relative(Path(sys.executable))} {_relative(server('iterative').path)} --port {{port}}"
     # Property 4 alone (the one the iterative server fails), through xdist: its captures are written
     # by a worker, the page by the controller once the run is over.
-    done = gate(command, RUN, "--html-report", str(RUN / "report.html"), "-n", "2", "-k", "test_4",
+    done = gate(command, RUN, "--html-report", str(RUN / "report.html"), "-n", "2", "-k", "test_4 and silent",
                 tests="tests/test_contract.py")
     _, failed, _ = failed_properties(REPO_ROOT / RUN / "junit.xml")
-    assert failed == {"no-waiting": {"late-response"}}, done.stdout[-3000:]
+    assert failed.keys() == {"no-waiting"} and failed["no-waiting"] <= WAITED, done.stdout[-3000:]
     capture = read(REPO_ROOT / RUN / "captures" / "test_contract" / f"{FAILING}.pcapng")
     notes = {index + 1: text.removeprefix(FAILED_NOTE) for index, texts in capture.comments.items()
              for text in texts if text.startswith(FAILED_NOTE)}
