@@ -82,7 +82,10 @@ def test_installed_gate_holds_fails_and_refuses_the_example_check_runs_and_show_
     held = _validates(installed, "good.json")
     run = {BY_KEY[test["property"]] for test in held["tests"]}
     assert len(run) >= BASICS, f"the contract's tests did not all run: {sorted(p.key for p in run)}"
-    assert all(f"{numbered(p.key):<44} {p.level:<6} passed" in good.stdout for p in run), good.stdout[-3000:]
+    outcomes = ("passed", "warn")  # http.server holds: it meets every MUST; it has no header timeout (a SHOULD)
+    assert all(any(f"{numbered(p.key):<44} {p.level:<6} {outcome}" in good.stdout
+                   for outcome in (outcomes if p.level == "SHOULD" else outcomes[:1])) for p in run), \
+        good.stdout[-3000:]
 
     zombies = installed.run("wirecheck", "gate", "--burst-size", FAULTY_BURST, "-k", "test_5", "--json-report",
                             "faulty.json", "--",
