@@ -10,6 +10,8 @@ from wirecheck.clients import curl
 from wirecheck.session import REPO_ROOT
 
 RUN_SECONDS = 60
+pytest_plugins = ["pytester"]
+NOT_A_PROFILE = REPO_ROOT / "pyproject.toml"
 
 
 @pytest.mark.parametrize("options, message", [
@@ -21,17 +23,20 @@ RUN_SECONDS = 60
     (["--stop-signal", "STOPP"], "argument --stop-signal: not a signal: 'STOPP'"),
     (["--header-timeout", "0"], "argument --header-timeout: must be 0.5 to 120 seconds, not 0"),
     (["--html-report", "/dev/null/report.html"], "--html-report /dev/null/report.html: cannot write there"),
-    (["--baseline", "pyproject.toml"], "argument --baseline: pyproject.toml is not JSON"),
+    (["--baseline", str(NOT_A_PROFILE)], f"argument --baseline: {NOT_A_PROFILE} is not JSON"),
     (["--profile-out", "/no/such/dir/p.json"], "argument --profile-out: /no/such/dir/p.json: directory /no/such/dir "
                                                "does not exist"),
 ], ids=["negative-tolerance", "tolerance-not-a-number", "unwritable-capture-dir", "unknown-user", "empty-burst",
         "unknown-signal", "no-header-timeout", "unwritable-html-report", "foreign-baseline", "profile-in-no-directory"])
-def test_a_bad_pytest_option_is_a_usage_error_in_one_line(options, message):
-    done = subprocess.run([sys.executable, "-m", "pytest", "tests/unit/test_timing.py", "-p", "no:cacheprovider",
-                           *options], cwd=REPO_ROOT, capture_output=True, text=True, timeout=RUN_SECONDS)
-    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
-    assert message in done.stderr, done.stderr
-    assert "Traceback" not in done.stdout + done.stderr
+def test_a_bad_pytest_option_is_a_usage_error_in_one_line(pytester, options, message):
+    # In this process (pytester): a usage error comes before any test runs, and a new interpreter per case
+    # would cost a second of CPU each.
+    pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
+    done = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:xdist", *options)
+    output = "\n".join(done.outlines + done.errlines)
+    assert done.ret == pytest.ExitCode.USAGE_ERROR, output
+    assert message in "\n".join(done.errlines), output
+    assert "Traceback" not in output
 
 
 @pytest.mark.parametrize("argv, message", [

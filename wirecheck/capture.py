@@ -15,6 +15,7 @@ every frame the kernel delivered must have been read, and none may have been
 dropped. ``CaptureResult.loss`` says in words when that is not so.
 """
 
+import functools
 import select
 import signal
 import socket
@@ -68,6 +69,7 @@ class CaptureResult:
         return None
 
 
+@functools.cache  # a process's right to sniff does not change while it runs; every test asks
 def can_capture() -> str | None:
     """None when this process may sniff; otherwise the reason, naming the fix."""
     try:

@@ -12,9 +12,6 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from scapy.error import Scapy_Exception
-from scapy.utils import RawPcapNgReader, RawPcapReader
-
 from wirecheck.frames import ETHERTYPE_IPV4, ETHERTYPE_IPV6, Frame
 
 LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LOOP = 0, 1, 101, 108
@@ -51,6 +48,10 @@ def read(path: Path) -> SavedCapture:
     """Every frame of the pcap or pcapng file at `path`, as Ethernet frames, with their comments."""
     if not path.is_file():
         raise CaptureFileError(f"{path}: no such file")
+    # scapy.utils takes a tenth of a second to import: every pytest process loads this module, few read a file.
+    from scapy.error import Scapy_Exception
+    from scapy.utils import RawPcapNgReader, RawPcapReader
+
     try:
         reader = RawPcapReader(str(path))  # becomes a RawPcapNgReader when the file is pcapng
     except (Scapy_Exception, OSError, EOFError, struct.error) as error:

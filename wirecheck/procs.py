@@ -28,7 +28,7 @@ from pathlib import Path
 import psutil
 
 from wirecheck.privileges import process_identity
-from wirecheck.process_view import ProcessView, listeners
+from wirecheck.process_view import ProcessView, kernel_listeners, listeners
 from wirecheck.waiting import wait_until
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -117,8 +117,8 @@ class ServerProcess:
     def wait_listening(self, port: int, timeout: float) -> None:
         """Return once the server's process tree has a LISTEN socket on `port` that 127.0.0.1 reaches; else say
         why not: it exited, went to the background (that daemon is ended), or listens on another address."""
-        if not wait_until(lambda: self.view.listens_on(port) or self.popen.poll() is not None
-                          or self.view.listening_addresses(port), timeout):
+        # Polled on the kernel's table, cheap; whose socket it is, is asked of the process tree once it is there.
+        if not wait_until(lambda: kernel_listeners(port) or self.popen.poll() is not None, timeout):
             raise ServerFailed(f"server did not listen on 127.0.0.1:{port} within {timeout:g} s\n"
                                f"{self._output_section()}")
         if self.popen.poll() is not None:
@@ -127,6 +127,9 @@ class ServerProcess:
                                f"port {port}\n{self._output_section()}")
         if not wait_until(lambda: self.view.listens_on(port), OTHER_ADDRESS_GRACE_SECONDS):
             addresses = ", ".join(self.view.listening_addresses(port))
+            if not addresses:
+                raise ServerFailed(f"another process listens on port {port}, not the server's\n"
+                                   f"{self._output_section()}")
             raise ServerFailed(f"server listens on port {port} only at {addresses}, which 127.0.0.1 does not reach: "
                                "bind it to 127.0.0.1 (or a wildcard, 0.0.0.0 or ::)\n"
                                f"{self._output_section()}")

@@ -30,8 +30,6 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-import jsonschema
-
 FORMAT = "wirecheck-profile"
 VERSION = 1
 OUTCOMES = ("passed", "failed", "skipped")
@@ -151,6 +149,8 @@ def validate(data: object, name: str) -> None:
     if data.get("version") != VERSION:
         raise ProfileError(f"{name} is a wirecheck profile of version {data.get('version')!r}; this wirecheck "
                            f"reads version {VERSION}: write the baseline again with --profile-out")
+    import jsonschema  # a tenth of a second to import: only a run given --baseline needs it
+
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(PROFILE_SCHEMA).iter_errors(data))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "the top level"
