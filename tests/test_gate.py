@@ -28,13 +28,16 @@ GATE_HEADER_TIMEOUT = "1"
 # RST while the client still sends is wrong; the article's answers end at the close, which the RST cuts short.
 RESETS_UNREAD_UPLOAD = {"no-reset-while-sending": {"reset-while-sending"}}
 CUTS_UPLOAD_ANSWER = {"early-response-whole": {"incomplete-response"}}
+# What the nested runs collect: the contract's tests alone (collecting the whole suite costs seconds a run);
+# one run collects everything, to show that --server leaves the article's tests out and says so.
+CONTRACT = "tests/test_contract.py"
 # A server that never listens is given up on after this long (--listen-timeout).
 SHORT_LISTEN_TIMEOUT = "1"
 
 
-def gate(command: str, tmp_path, *options: str, tests: str = "tests") -> subprocess.CompletedProcess:
-    """`pytest tests/ --server COMMAND` in a subprocess, as a user would type it, writing JUnit XML; `tests` may
-    name the contract's module alone, which saves collecting the whole suite."""
+def gate(command: str, tmp_path, *options: str, tests: str = CONTRACT) -> subprocess.CompletedProcess:
+    """`pytest TESTS --server COMMAND` in a subprocess, as a user would type it, writing JUnit XML; TESTS is the
+    contract's module unless `tests` names more."""
     return subprocess.run([PYTHON, "-m", "pytest", tests, "-p", "no:cacheprovider",
                            "--pcap-dir", str(tmp_path / "captures"), "--burst-size", GATE_BURST,
                            "--header-timeout", GATE_HEADER_TIMEOUT,
@@ -72,7 +75,7 @@ def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]], dict[
      {"no-leak": {"zombie-children"}, **CUTS_UPLOAD_ANSWER}, RESETS_UNREAD_UPLOAD),
 ], ids=["http.server", "iterative", "forking"])
 def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, warning, tmp_path):
-    done = gate(command, tmp_path, tests="tests" if not failing else "tests/test_contract.py")
+    done = gate(command, tmp_path, tests="tests" if not failing else CONTRACT)
     properties, failed, warned = failed_properties(tmp_path / "junit.xml")
     assert properties == set(BY_KEY) - {BASELINE}, \
         f"expected every property but the baseline's, ran {sorted(properties)}:\n{done.stdout[-3000:]}"
