@@ -6,13 +6,13 @@ them hold a given connection or a socket in CLOSE_WAIT, the system call the serv
 waits in, and the length of a listening socket's accept queue.
 """
 
-import ipaddress
 import os
 import platform
-import sys
 from pathlib import Path
 
 import psutil
+
+from wirecheck import sock_diag
 
 # Listening addresses that a client connecting to 127.0.0.1 reaches (the wildcards included).
 REACHES_LOOPBACK = {"127.0.0.1", "0.0.0.0", "::", "::ffff:127.0.0.1"}
@@ -86,13 +86,31 @@ class ProcessView:
 
     def listens_on(self, port: int) -> bool:
         """Whether the tree has a LISTEN socket on `port` that a client of 127.0.0.1 reaches."""
-        return any(s.status == psutil.CONN_LISTEN and s.laddr.port == port and s.laddr.ip in REACHES_LOOPBACK
-                   for _, s in self.sockets())
+        return any(address in REACHES_LOOPBACK for address in self.listening_addresses(port))
 
     def listening_addresses(self, port: int) -> list[str]:
-        """The addresses the tree listens on at `port`, reachable from 127.0.0.1 or not ("::1", say)."""
-        return sorted({s.laddr.ip for _, s in self.sockets()
-                       if s.status == psutil.CONN_LISTEN and s.laddr.port == port})
+        """The addresses the tree listens on at `port`, reachable from 127.0.0.1 or not ("::1", say): the kernel's
+        listening sockets on the port whose inode one of the tree's descriptors links to."""
+        held = self._socket_inodes()
+        return sorted({listener.address for listener in sock_diag.listeners(port) if listener.inode in held})
+
+    def _socket_inodes(self) -> set[int]:
+        """The inodes of every socket a process of the tree has open ("socket:[inode]" descriptors)."""
+        inodes = set()
+        for process in self.tree():
+            directory = f"/proc/{process.pid}/fd"
+            try:
+                descriptors = os.listdir(directory)
+            except OSError:
+                continue  # exited meanwhile, or a zombie
+            for descriptor in descriptors:
+                try:
+                    link = os.readlink(f"{directory}/{descriptor}")
+                except OSError:
+                    continue  # closed meanwhile
+                if link.startswith("socket:["):
+                    inodes.add(int(link[8:-1]))
+        return inodes
 
     def holders(self, server_port: int, client_port: int) -> list[tuple[int, int]]:
         """(pid, descriptor) of every copy, in the tree, of its connection with `client_port`."""
@@ -137,33 +155,13 @@ def listeners(port: int) -> list[int]:
 def accept_queue(port: int) -> int | None:
     """Connections waiting in the accept queue of the socket listening on `port` (None: nothing listens).
 
-    The kernel's socket table (/proc/net/tcp, what `ss -lt` shows as Recv-Q) counts, for a
-    listening socket, the established connections that no accept() has taken yet.
+    For a listening socket the kernel counts (what `ss -lt` shows as Recv-Q) the established
+    connections that no accept() has taken yet.
     """
-    return next((queued for _, queued in _listening(port)), None)
+    return next((listener.accept_queue for listener in sock_diag.listeners(port)), None)
 
 
 def kernel_listeners(port: int) -> list[str]:
-    """The addresses any process listens on at `port`, from the kernel's socket table: one read of a small
-    file, cheap enough to poll (a process tree's sockets through psutil cost milliseconds a look)."""
-    return [address for address, _ in _listening(port)]
-
-
-def _listening(port: int) -> list[tuple[str, int]]:
-    """(address, accept queue length) of each LISTEN socket on `port`, in /proc/net/tcp and tcp6."""
-    listen_state = "0A"
-    found = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as rows:
-            for row in list(rows)[1:]:
-                fields = row.split()
-                address, local_port = fields[1].rsplit(":", 1)
-                if int(local_port, 16) == port and fields[3] == listen_state:
-                    found.append((_address(address), int(fields[4].split(":")[1], 16)))
-    return found
-
-
-def _address(hexadecimal: str) -> str:
-    """An address as /proc/net/tcp writes it (32-bit words in host order) in the usual notation."""
-    packed = b"".join(int(hexadecimal[i:i + 8], 16).to_bytes(4, sys.byteorder) for i in range(0, len(hexadecimal), 8))
-    return str(ipaddress.ip_address(packed))
+    """The addresses any process listens on at `port`, as the kernel tells (cheap enough to poll, unlike a
+    process tree's sockets through psutil)."""
+    return [listener.address for listener in sock_diag.listeners(port)]
