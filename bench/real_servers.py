@@ -12,33 +12,42 @@ config) is world-readable and everything it writes (pid, logs, temp files) lives
 per-port scratch directory that anyone may create (mode 1777, like /tmp).
 
 Each server answers GET / with 200 and a short body, bound to 127.0.0.1 and started in the
-foreground (nginx `daemon off`, apache `-DFOREGROUND`, lighttpd `-D`). The gate's verdicts
-are read from its JUnit XML: every contract test carries a `contract` property, and
-`read_results` is the one place that knows that; a later gate's own report can replace it.
+foreground (nginx `daemon off`, apache `-DFOREGROUND`, lighttpd `-D`). Servers run one after
+another (`-n 2` inside each run), each stopped by its own graceful signal (--stop-signal). The
+verdicts and figures are read from each run's --json-report (wirecheck/json_report.schema.json):
+a property passes, warns (a SHOULD unmet) or fails; its captures stay under
+--cache-dir/reports/SERVER/, one pcapng per test (`python -m wirecheck.show CAPTURE` draws one).
 """
 
 import argparse
 import datetime
-import functools
+import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))  # the property table is the gate's own, so that the columns follow it
+from wirecheck.contract.properties import BASELINE, PROPERTIES, numbered  # noqa: E402
+
 DEFAULT_CACHE = Path("/var/cache/wirecheck-servers")
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's: `nobody` can run it (pyenv's under /root it cannot)
 APT_PACKAGES = ("nginx-light", "apache2", "lighttpd", "nodejs")
 README_START = "<!-- real-servers:start -->"
 README_END = "<!-- real-servers:end -->"
+README_NOTES = "<!-- real-servers:notes -->"  # hand-written notes follow; a rerun keeps them
 BODY = "Hello from {name}\n"
-GATE_TIMEOUT_SECONDS = 900  # one gate run takes about a minute here; a hung one must not hang the table
+GATE_TIMEOUT_SECONDS = 900  # one gate run takes under a minute here; a hung one must not hang the table
+GATE_WORKERS = 2  # the machine has 2 cores: one server at a time, two tests at a time
+# Failures that are the gate's wrong assumption, not the server's behaviour: (server, property key) -> why.
+GATE_ISSUES: dict[tuple[str, str], str] = {}
 
 # The apps, one per kind of server; each answers every GET with 200 and BODY.
 WSGI_APP = '''\
@@ -148,12 +157,14 @@ class Server:
 
 @dataclass(frozen=True)
 class Row:
-    """One server's line of the table: property name to "pass", "FAIL", "skip", or "error" when the gate did not run."""
+    """One server's gate run: its contract tests as the JSON report has them, and where their captures are."""
 
     server: Server
     version: str
-    verdicts: dict[str, str]
+    tests: list[dict]
     note: str = ""
+    seconds: float = 0.0
+    captures: Path = Path()
 
 
 def main() -> int:
@@ -171,18 +182,20 @@ def main() -> int:
     for server in servers:
         print(f"real_servers: {server.name}: {server.command}", file=sys.stderr, flush=True)
         rows.append(run_gate(server, args.clone, cache / "reports"))
-    table = render_table(rows)
-    print(table)
+    tables = render_tables(rows)
+    print(tables)
     if args.readme:
-        rewrite_readme(REPO_ROOT / "README.md", table)
-    return 0 if all(verdict == "pass" for row in rows for verdict in row.verdicts.values()) and rows else 1
+        rewrite_readme(REPO_ROOT / "README.md", tables)
+    verdicts = [verdict_of(tests) for row in rows for tests in by_property(row.tests).values()]
+    return 0 if rows and all(row.tests for row in rows) and "FAIL" not in verdicts and "error" not in verdicts else 1
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
                         help=f"where the venvs, apps and configs go (default {DEFAULT_CACHE})")
-    parser.add_argument("--clone", type=Path, default=REPO_ROOT, help="the wirecheck clone whose bin/test is run")
+    parser.add_argument("--clone", type=Path, default=REPO_ROOT,
+                        help="the wirecheck clone whose .venv/bin/wirecheck gate is run")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these servers")
     parser.add_argument("--skip-install", action="store_true", help="assume everything is installed already")
     parser.add_argument("--list", action="store_true", help="print each server's command and version, run nothing")
@@ -321,40 +334,55 @@ def _search(pattern: str, text: str) -> str:
 # -- running the gate and reading its verdicts -------------------------------------------------------------------
 
 def run_gate(server: Server, clone: Path, reports: Path) -> Row:
+    """One gate run: its JSON report, captures and log under `reports`, named after the server."""
+    slug = re.sub(r"\W+", "_", server.name)
+    report, captures, log = reports / f"{slug}.json", reports / slug, reports / f"{slug}.log"
+    report.unlink(missing_ok=True)
+    shutil.rmtree(captures, ignore_errors=True)  # a capture of an earlier run must not be read as this one's
     reports.mkdir(parents=True, exist_ok=True)
-    junit = reports / (re.sub(r"\W+", "_", server.name) + ".xml")
-    junit.unlink(missing_ok=True)
-    argv = ["bin/test", "--server", server.command, "-p", "no:cacheprovider", f"--junitxml={junit}"]
-    if gate_has_option(clone, "--stop-signal"):
-        argv += ["--stop-signal", server.stop_signal]
+    argv = [str(clone / ".venv" / "bin" / "wirecheck"), "gate", "-n", str(GATE_WORKERS), "-p", "no:cacheprovider",
+            "--json-report", str(report), "--pcap-dir", str(captures), "--stop-signal", server.stop_signal,
+            "--", *server.argv]
+    started = time.monotonic()
     try:
         done = subprocess.run(argv, cwd=clone, capture_output=True, text=True, timeout=GATE_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
-        return Row(server, server.version(), {}, f"gate run exceeded {GATE_TIMEOUT_SECONDS} s")
-    log = reports / junit.with_suffix(".log").name
+        return Row(server, server.version(), [], f"gate run exceeded {GATE_TIMEOUT_SECONDS} s")
     log.write_text(done.stdout + done.stderr)
-    verdicts = read_results(junit) if junit.exists() else {}
-    note = "" if verdicts else f"no verdicts (exit {done.returncode}): {_last_error(done.stdout + done.stderr)}"
-    return Row(server, server.version(), verdicts, note)
+    tests = json.loads(report.read_text())["tests"] if report.exists() else []
+    tests = [test for test in tests if test["property"]]
+    note = "" if tests else f"no results (exit {done.returncode}): {_last_error(done.stdout + done.stderr)}"
+    return Row(server, server.version(), tests, note, time.monotonic() - started, captures)
 
 
-def read_results(junit: Path) -> dict[str, str]:
-    """Each contract property's verdict from pytest's JUnit XML: FAIL if any of its tests failed, skip if all did."""
-    outcomes: dict[str, list[str]] = {}
-    for case in ElementTree.parse(junit).iter("testcase"):
-        prop = next((p.get("value") for p in case.iter("property") if p.get("name") == "contract"), None)
-        if prop is None:
-            continue
-        failed = case.find("failure") is not None or case.find("error") is not None
-        outcome = "FAIL" if failed else "skip" if case.find("skipped") is not None else "pass"
-        outcomes.setdefault(prop, []).append(outcome)
-    return {prop: "FAIL" if "FAIL" in seen else "pass" if "pass" in seen else "skip"
-            for prop, seen in sorted(outcomes.items(), key=lambda item: _property_number(item[0]))}
+def verdict_of(tests: list[dict]) -> str:
+    """A property's verdict from its tests: FAIL if a MUST failed, warn if only SHOULDs did, error if a test's
+    setup or teardown broke, skip if all were skipped, else pass. A test's level is the one the gate gave its
+    failure (a problem kind may lower it)."""
+    outcomes = [test["outcome"] for test in tests]
+    if any(test["outcome"] == "failed" and test["level"] == "MUST" for test in tests):
+        return "FAIL"
+    if "error" in outcomes:
+        return "error"
+    if "failed" in outcomes:
+        return "warn"
+    return "skip" if all(outcome == "skipped" for outcome in outcomes) else "pass"
 
 
-def _property_number(prop: str) -> int:
-    number = re.match(r"\d+", prop)
-    return int(number.group()) if number else 0
+def by_property(tests: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for test in tests:
+        grouped.setdefault(test["property"], []).append(test)
+    return grouped
+
+
+def figures_of(tests: list[dict], prop: str, case: str = "") -> dict:
+    """The figures of property `prop`'s tests (of its parametrized case `case`, e.g. "sends_random_bytes")."""
+    figures: dict = {}
+    for test in tests:
+        if test["property"] == prop and (not case or test["nodeid"].endswith(f"[{case}]")):
+            figures.update(test["figures"])
+    return figures
 
 
 def _last_error(output: str) -> str:
@@ -362,39 +390,123 @@ def _last_error(output: str) -> str:
     return lines[-1][:200] if lines else "no output"
 
 
-@functools.cache
-def gate_has_option(clone: Path, option: str) -> bool:
-    """Whether this clone's gate lists `option` in its --help (later gates take --stop-signal)."""
-    done = subprocess.run(["bin/test", "--help", "-p", "no:cacheprovider"], cwd=clone, capture_output=True,
-                          text=True, timeout=300)
-    return option in done.stdout
+# -- the tables --------------------------------------------------------------------------------------------------
+
+def render_tables(rows: list[Row]) -> str:
+    """Markdown: the verdicts (server, version, graceful stop, each property by number), the key figures, each
+    warn or fail with its problem kind and blamed frame, and the commands."""
+    return "\n".join([*verdict_table(rows), "", "Properties: " + "; ".join(numbered(prop.key) for prop in PROPERTIES
+                                                                          if prop.key != BASELINE) + ".",
+                      "", "What the gate measured (ms or s; \"never\": still open when the gate stopped waiting):",
+                      "", *figure_table(rows), "", "Each warn and fail, with its first problem's kind and the frame "
+                      "the gate blames (captures under `--pcap-dir`, one per test):", "", *failure_lines(rows),
+                      "", "Commands (`{port}` is the gate's):", "",
+                      *(f"- {row.server.name}: `{row.server.command}`" for row in rows)])
 
 
-# -- the table ---------------------------------------------------------------------------------------------------
-
-def render_table(rows: list[Row]) -> str:
-    """A markdown table: server, version, graceful stop signal, then each contract property by number."""
-    properties = sorted({prop for row in rows for prop in row.verdicts}, key=_property_number)
-    header = ["server", "version", "graceful stop", *(str(_property_number(prop)) for prop in properties)]
+def verdict_table(rows: list[Row]) -> list[str]:
+    keys = [prop.key for prop in PROPERTIES if prop.key != BASELINE]
+    header = ["server", "version", "graceful stop", *(str(number(key)) for key in keys), "gate run"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
+        grouped = by_property(row.tests)
         cells = [row.server.name, row.version, f"SIG{row.server.stop_signal}"]
-        cells += [row.verdicts.get(prop, "-") for prop in properties]
+        for key in keys:
+            cell = verdict_of(grouped[key]) if key in grouped else "-"
+            if (row.server.name, key) in GATE_ISSUES:
+                cell += " (gate issue, see note)"
+            cells.append(cell)
+        cells.append(f"{row.seconds:.0f} s" if row.seconds else "-")
         if row.note:
             cells[-1] += f" ({row.note})"
         lines.append("| " + " | ".join(cells) + " |")
-    legend = "Properties: " + "; ".join(properties) + "."
-    commands = [f"- {row.server.name}: `{row.server.command}`" for row in rows]
-    return "\n".join([*lines, "", legend, "", "Commands (`{port}` is the gate's):", "", *commands])
+    return lines
 
 
-def rewrite_readme(readme: Path, table: str) -> None:
-    """Replace what is between the markers with the dated table; the markers must be there already."""
+# The figures table: column -> how to read it off a run's tests.
+FIGURE_COLUMNS: dict[str, Callable[[list[dict]], str]] = {
+    "keep-alive (7)": lambda tests: figures_of(tests, "keep-alive").get("keep_alive", "-"),
+    "idle timeout (8)": lambda tests: _idle(figures_of(tests, "idle-close")),
+    "header timeout (16)": lambda tests: _timed(figures_of(tests, "header-timeout"), "header_cut_off",
+                                                "header_timeout"),
+    "unwanted upload (11)": lambda tests: _timed(figures_of(tests, "no-reset-while-sending"), "upload_end", "linger"),
+    "random bytes (6)": lambda tests: _rude(figures_of(tests, "bad-input", "sends_random_bytes")),
+    "no request (6)": lambda tests: _rude(figures_of(tests, "bad-input", "closes_without_a_request")),
+    "oversized head (6)": lambda tests: _rude(figures_of(tests, "bad-input", "sends_an_oversized_request")),
+    "100-continue (14)": lambda tests: _timed(figures_of(tests, "expect-continue"), "continue_answer",
+                                              "continue_delay"),
+    "drain (17)": lambda tests: _seconds(figures_of(tests, "graceful-stop").get("drain_time")),
+    "after the stop (17)": lambda tests: figures_of(tests, "graceful-stop").get("late_connection", "-"),
+}
+
+
+def figure_table(rows: list[Row]) -> list[str]:
+    header = ["server", *FIGURE_COLUMNS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        lines.append("| " + " | ".join([row.server.name, *(read(row.tests) for read in FIGURE_COLUMNS.values())])
+                     + " |")
+    return lines
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.1f} s"
+
+
+def _timed(figures: dict, category: str, timing: str) -> str:
+    """"FIN 5.0 s": a category and its timing; "never" for a connection still open."""
+    how = figures.get(category)
+    if how is None:
+        return "-"
+    if how == "open":
+        return "never"
+    return f"{how} {_seconds(figures.get(timing))}".removesuffix(" -")
+
+
+def _idle(figures: dict) -> str:
+    if figures.get("keep_alive") == "no keep-alive":
+        return "no keep-alive"
+    if figures.get("idle_close") == "open":
+        return f"> {_seconds(figures.get('idle_timeout'))}"
+    return _timed(figures, "idle_close", "idle_timeout")
+
+
+def _rude(figures: dict) -> str:
+    return "never" if figures.get("rude_ending") == "open" else _timed(figures, "rude_ending", "rude_ending_after")
+
+
+def failure_lines(rows: list[Row]) -> list[str]:
+    """One line per failed test: server, property, level, first problem's kind, frame and capture."""
+    lines = []
+    for row in rows:
+        for test in sorted(row.tests, key=lambda test: number(test["property"])):
+            if test["outcome"] not in ("failed", "error"):
+                continue
+            problem = test["problems"][0] if test["problems"] else {"kind": test["message"], "frame": None}
+            where = f"frame {problem['frame']}" if problem["frame"] else "no frame"
+            capture = Path(test["capture"]).relative_to(row.captures) if test["capture"] else "no capture"
+            verdict = "warn" if test["level"] == "SHOULD" and test["outcome"] == "failed" else "FAIL"
+            lines.append(f"- {row.server.name}, {number(test['property'])} ({verdict}): `{problem['kind']}`, "
+                         f"{where} of `{capture}`")
+    return lines or ["- none"]
+
+
+def number(key: str) -> int:
+    return [prop.key for prop in PROPERTIES].index(key) + 1
+
+
+def rewrite_readme(readme: Path, tables: str) -> None:
+    """Replace what is between the start marker and the notes marker (else the end marker) with the dated tables;
+    the hand-written notes that explain each warn and fail from the frames, after the notes marker, stay."""
     text = readme.read_text()
-    start, end = text.index(README_START) + len(README_START), text.index(README_END)
+    start = text.index(README_START) + len(README_START)
+    end = text.index(README_NOTES) if README_NOTES in text else text.index(README_END)
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    section = (f"\n\nFrom `python3 bench/real_servers.py --readme` on {today}, the gate with its default options, "
-               f"servers run as nobody:\n\n{table}\n\n")
+    section = (f"\n\nFrom `python3 bench/real_servers.py --readme` on {today}, the gate with its default options "
+               f"(`-n {GATE_WORKERS}`, each server's graceful stop signal), servers run as nobody, one after "
+               f"another:\n\n{tables}\n\n")
     readme.write_text(text[:start] + section + text[end:])
 
 

@@ -1,6 +1,6 @@
 # -----------------------------------------------------------------------------
 # forking_lingering.py, article 3g+: diff it with forking_waitpid.py.
-# A lingering close: FIN first, then it reads what the client still sends: no RST over unread bytes.
+# A lingering close (FIN, then read what the client still sends: no RST); on SIGTERM children finish.
 # -----------------------------------------------------------------------------
 """Forking server that closes without destroying its answer (past the article): the contract's reference.
 
@@ -9,6 +9,10 @@ closes; when the client is still sending (a large upload), closing a socket with
 makes Linux send RST instead of FIN, and the answer, which ends at the close, never ends
 properly (RFC 9112 section 9.6). This child shuts its sending side first (FIN), then reads and
 drops what the client still sends until the client closes or LINGER_SECONDS pass, then closes.
+And a graceful stop: SIGTERM (sent to the whole process group, as systemd and Ctrl-C do) ends
+the parent, which stops accepting; a child still waiting for its request closes (FIN), one that
+has its request finishes it. The signal is blocked across fork(), so that no child can die of
+it before its own handler is in place.
 
     python server/forking_lingering.py --port 8888
 """
@@ -74,6 +78,7 @@ def handle_request(client_connection, delay):
     """
     try:
         request = client_connection.recv(REQUEST_BUFFER)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a request in hand is finished, stop or not
         print(request.split(b"\r\n", 1)[0].decode("latin-1"), flush=True)
         client_connection.sendall(RESPONSE)
     except ConnectionError as error:
@@ -90,10 +95,21 @@ def serve_child(listen_socket, client_connection, delay):
         handle_request(client_connection, delay)
         lingering_close(client_connection)
         status = 0
+    except Stopped:
+        client_connection.close()  # told to stop before a request came: FIN, nothing to finish
+        status = 0
     except Exception:
         traceback.print_exc()
     finally:
         os._exit(status)
+
+
+class Stopped(Exception):
+    """SIGTERM came while the child waited for its request."""
+
+
+def stop_waiting(signum, frame):
+    raise Stopped
 
 
 def lingering_close(client_connection):
@@ -132,8 +148,12 @@ def serve_forever(args):
                 print("accept() interrupted by a signal (EINTR): accepting again", flush=True)
                 continue  # interrupted by SIGCHLD: accept again
             raise
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         if os.fork() == 0:
+            signal.signal(signal.SIGTERM, stop_waiting)  # a stop ends the parent; see handle_request for the child
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
             serve_child(listen_socket, client_connection, args.delay)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # a stop that came meanwhile ends us here
         client_connection.close()  # the parent's duplicate; the child holds the other
 
 

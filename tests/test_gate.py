@@ -28,6 +28,9 @@ GATE_HEADER_TIMEOUT = "1"
 # RST while the client still sends is wrong; the article's answers end at the close, which the RST cuts short.
 RESETS_UNREAD_UPLOAD = {"no-reset-while-sending": {"reset-while-sending"}}
 CUTS_UPLOAD_ANSWER = {"early-response-whole": {"incomplete-response"}}
+# One client at a time: clients that close first get the iterative server's FIN only when it comes to them,
+# within --fin-within on a quiet machine, past it on a busy one. Either is the truth of that server.
+SOMETIMES_LATE_TO_CLOSE = {"no-close-wait": {"no-server-fin", "server-fin-late", "close-wait"}}
 # What the nested runs collect: the contract's tests alone (collecting the whole suite costs seconds a run);
 # one run collects everything, to show that --server leaves the article's tests out and says so.
 CONTRACT = "tests/test_contract.py"
@@ -68,7 +71,8 @@ def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]], dict[
     (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", {},
      {**RESETS_UNREAD_UPLOAD, "header-timeout": {"head-not-cut-off"}}),  # it waits for a head forever
     (f"{PYTHON} {server('iterative').path} --port {{port}}",
-     {"no-waiting": {"late-response", "no-response", "handshake-broken", "no-request"}, **CUTS_UPLOAD_ANSWER},
+     {"no-waiting": {"late-response", "no-response", "handshake-broken", "no-request"}, **CUTS_UPLOAD_ANSWER,
+      **SOMETIMES_LATE_TO_CLOSE},
      {**RESETS_UNREAD_UPLOAD,
       "graceful-stop": {"no-response", "rst-instead-of-fin"}}),  # SIGTERM resets what waits in the accept queue
     (f"{PYTHON} {server('forking').path} --delay 0 --port {{port}}",
@@ -79,7 +83,8 @@ def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(co
     properties, failed, warned = failed_properties(tmp_path / "junit.xml")
     assert properties == set(BY_KEY) - {BASELINE}, \
         f"expected every property but the baseline's, ran {sorted(properties)}:\n{done.stdout[-3000:]}"
-    assert failed.keys() == failing.keys() and all(failed[key] <= failing[key] for key in failed), \
+    required = failing.keys() - SOMETIMES_LATE_TO_CLOSE.keys()
+    assert required <= failed.keys() <= failing.keys() and all(failed[key] <= failing[key] for key in failed), \
         f"expected failures {failing or 'none'}, got {failed or 'none'}:\n{done.stdout[-3000:]}"
     assert warned.keys() == warning.keys() and all(warned[key] <= warning[key] for key in warned), \
         f"expected warnings {warning}, got {warned}"
