@@ -35,7 +35,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # the property table is the gate's own, so that the columns follow it
-from wirecheck.contract.properties import BASELINE, PROPERTIES, numbered  # noqa: E402
+from wirecheck.contract.properties import BASELINE, PROPERTIES, level_of, numbered  # noqa: E402
 
 DEFAULT_CACHE = Path("/var/cache/wirecheck-servers")
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's: `nobody` can run it (pyenv's under /root it cannot)
@@ -357,16 +357,22 @@ def run_gate(server: Server, clone: Path, reports: Path) -> Row:
 
 def verdict_of(tests: list[dict]) -> str:
     """A property's verdict from its tests: FAIL if a MUST failed, warn if only SHOULDs did, error if a test's
-    setup or teardown broke, skip if all were skipped, else pass. A test's level is the one the gate gave its
-    failure (a problem kind may lower it)."""
+    setup or teardown broke, skip if all were skipped, else pass."""
     outcomes = [test["outcome"] for test in tests]
-    if any(test["outcome"] == "failed" and test["level"] == "MUST" for test in tests):
+    if any(test["outcome"] == "failed" and failure_level(test) == "MUST" for test in tests):
         return "FAIL"
     if "error" in outcomes:
         return "error"
     if "failed" in outcomes:
         return "warn"
     return "skip" if all(outcome == "skipped" for outcome in outcomes) else "pass"
+
+
+def failure_level(test: dict) -> str:
+    """The level of a test's failure as the gate's summary gives it: a problem kind may lower its property's
+    (left-open is a SHOULD within bad-input). Not the report's "level": that is the property's, read before the
+    test ran."""
+    return level_of(test["property"], test["problem_kinds"])
 
 
 def by_property(tests: list[dict]) -> dict[str, list[dict]]:
@@ -487,7 +493,7 @@ def failure_lines(rows: list[Row]) -> list[str]:
             problem = test["problems"][0] if test["problems"] else {"kind": test["message"], "frame": None}
             where = f"frame {problem['frame']}" if problem["frame"] else "no frame"
             capture = Path(test["capture"]).relative_to(row.captures) if test["capture"] else "no capture"
-            verdict = "warn" if test["level"] == "SHOULD" and test["outcome"] == "failed" else "FAIL"
+            verdict = "warn" if failure_level(test) == "SHOULD" and test["outcome"] == "failed" else "FAIL"
             lines.append(f"- {row.server.name}, {number(test['property'])} ({verdict}): `{problem['kind']}`, "
                          f"{where} of `{capture}`")
     return lines or ["- none"]
