@@ -401,13 +401,16 @@ def _last_error(output: str) -> str:
 def render_tables(rows: list[Row]) -> str:
     """Markdown: the verdicts (server, version, graceful stop, each property by number), the key figures, each
     warn or fail with its problem kind and blamed frame, and the commands."""
-    return "\n".join([*verdict_table(rows), "", "Properties: " + "; ".join(numbered(prop.key) for prop in PROPERTIES
-                                                                          if prop.key != BASELINE) + ".",
-                      "", "What the gate measured (ms or s; \"never\": still open when the gate stopped waiting):",
-                      "", *figure_table(rows), "", "Each warn and fail, with its first problem's kind and the frame "
-                      "the gate blames (captures under `--pcap-dir`, one per test):", "", *failure_lines(rows),
-                      "", "Commands (`{port}` is the gate's):", "",
-                      *(f"- {row.server.name}: `{row.server.command}`" for row in rows)])
+    legend = "; ".join(numbered(prop.key) for prop in PROPERTIES if prop.key != BASELINE)
+    return "\n".join([
+        *verdict_table(rows), "", f"Properties: {legend}.", "",
+        'What the gate measured (ms or s; "never": still open when the gate stopped waiting):', "",
+        *figure_table(rows), "",
+        "Each warn and fail: the first problem's kind and the frame the gate blames in the test's capture "
+        "(--cache-dir/reports/SERVER/, one pcapng per test):", "",
+        *failure_lines(rows), "",
+        "Commands (`{port}` is the gate's):", "",
+        *(f"- {row.server.name}: `{row.server.command}`" for row in rows)])
 
 
 def verdict_table(rows: list[Row]) -> list[str]:
@@ -484,19 +487,22 @@ def _rude(figures: dict) -> str:
 
 
 def failure_lines(rows: list[Row]) -> list[str]:
-    """One line per failed test: server, property, level, first problem's kind, frame and capture."""
+    """Per server, each failed test's property, verdict, first problem's kind and the frame the gate blames."""
     lines = []
     for row in rows:
-        for test in sorted(row.tests, key=lambda test: number(test["property"])):
-            if test["outcome"] not in ("failed", "error"):
-                continue
-            problem = test["problems"][0] if test["problems"] else {"kind": test["message"], "frame": None}
-            where = f"frame {problem['frame']}" if problem["frame"] else "no frame"
-            capture = Path(test["capture"]).relative_to(row.captures) if test["capture"] else "no capture"
-            verdict = "warn" if failure_level(test) == "SHOULD" and test["outcome"] == "failed" else "FAIL"
-            lines.append(f"- {row.server.name}, {number(test['property'])} ({verdict}): `{problem['kind']}`, "
-                         f"{where} of `{capture}`")
+        failed = [test for test in sorted(row.tests, key=lambda test: number(test["property"]))
+                  if test["outcome"] in ("failed", "error")]
+        if failed:
+            lines.append(f"- {row.server.name}: " + "; ".join(_failure(test) for test in failed))
     return lines or ["- none"]
+
+
+def _failure(test: dict) -> str:
+    verdict = "warn" if failure_level(test) == "SHOULD" and test["outcome"] == "failed" else "FAIL"
+    case = re.search(r"\[(.+)\]$", test["nodeid"])
+    problem = test["problems"][0] if test["problems"] else None
+    where = f"`{problem['kind']}` at frame {problem['frame']}" if problem else test["message"]
+    return f"{number(test['property'])}{f' [{case.group(1)}]' if case else ''} {verdict}: {where}"
 
 
 def number(key: str) -> int:

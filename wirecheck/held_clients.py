@@ -11,6 +11,7 @@ import select
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 from wirecheck.clients import request_bytes
 from wirecheck.http import HttpParseError, parse_response
@@ -38,27 +39,16 @@ def keep_alive_request(path: str, port: int) -> bytes:
 
 def read_response(client: socket.socket, timeout: float) -> bytes:
     """Read until one whole response has arrived, the server closes, or `timeout` passes; return what came."""
-    received = bytearray()
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        client.settimeout(left)
-        try:
-            chunk = client.recv(65536)
-        except (TimeoutError, ConnectionError):
-            break
-        if not chunk:
-            break
-        received += chunk
-        try:
-            if parse_response(bytes(received), closed=False).complete:
-                break
-        except HttpParseError:
-            continue  # the head is not whole yet
-    return bytes(received)
+    return _read(client, timeout, until=_whole_response)
 
 
 def read_until_closed_within(client: socket.socket, timeout: float) -> bytes:
     """Read until the server closes (FIN or RST) or `timeout` passes; return what came."""
+    return _read(client, timeout, until=lambda received: False)
+
+
+def _read(client: socket.socket, timeout: float, until: Callable[[bytes], bool]) -> bytes:
+    """Read until `until(what came)` holds, the server closes, or `timeout` passes; return what came."""
     received = bytearray()
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
@@ -70,7 +60,16 @@ def read_until_closed_within(client: socket.socket, timeout: float) -> bytes:
         if not chunk:
             break
         received += chunk
+        if until(bytes(received)):
+            break
     return bytes(received)
+
+
+def _whole_response(received: bytes) -> bool:
+    try:
+        return parse_response(received, closed=False).complete
+    except HttpParseError:
+        return False  # the head is not whole yet
 
 
 def idle_keep_alive(port: int, path: str, timeout: float, count: int = 1) -> list[socket.socket]:
