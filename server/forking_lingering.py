@@ -10,9 +10,8 @@ makes Linux send RST instead of FIN, and the answer, which ends at the close, ne
 properly (RFC 9112 section 9.6). This child shuts its sending side first (FIN), then reads and
 drops what the client still sends until the client closes or LINGER_SECONDS pass, then closes.
 And a graceful stop: SIGTERM (sent to the whole process group, as systemd and Ctrl-C do) ends
-the parent, which stops accepting; a child still waiting for its request closes (FIN), one that
-has its request finishes it. The signal is blocked across fork(), so that no child can die of
-it before its own handler is in place.
+the parent at the top of its loop, where it stops accepting; a child still waiting for its
+request closes (FIN), one that has its request finishes it.
 
     python server/forking_lingering.py --port 8888
 """
@@ -20,6 +19,7 @@ it before its own handler is in place.
 import argparse
 import errno
 import os
+import select
 import signal
 import socket
 import time
@@ -140,7 +140,13 @@ def grim_reaper(signum, frame):
 def serve_forever(args):
     listen_socket = listen(args)
     signal.signal(signal.SIGCHLD, grim_reaper)
+    signals, wakeup = signal_numbers()  # both ends stay open while the loop runs
     while True:
+        readable, _, _ = select.select([listen_socket, signals], [], [])
+        if signals in readable and signal.SIGTERM in signals.recv(64):
+            return  # told to stop: accept nobody more; each child finishes its client
+        if listen_socket not in readable:
+            continue
         try:
             client_connection, _ = listen_socket.accept()
         except OSError as error:
@@ -148,13 +154,23 @@ def serve_forever(args):
                 print("accept() interrupted by a signal (EINTR): accepting again", flush=True)
                 continue  # interrupted by SIGCHLD: accept again
             raise
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         if os.fork() == 0:
-            signal.signal(signal.SIGTERM, stop_waiting)  # a stop ends the parent; see handle_request for the child
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+            signal.set_wakeup_fd(-1)
+            signals.close(), wakeup.close()  # the parent's
+            signal.signal(signal.SIGTERM, stop_waiting)  # see handle_request: only a child still waiting stops
             serve_child(listen_socket, client_connection, args.delay)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # a stop that came meanwhile ends us here
         client_connection.close()  # the parent's duplicate; the child holds the other
+
+
+def signal_numbers():
+    """A socket that the loop waits on beside the listening one: each signal that arrives writes its number
+    there. SIGTERM's own handler does nothing, so a stop ends the parent only at the top of its loop, never
+    between accepting a client and handing it to a child (which would reset that client)."""
+    receiver, sender = socket.socketpair()
+    sender.setblocking(False)
+    signal.set_wakeup_fd(sender.fileno())
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    return receiver, sender
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ CUTS_UPLOAD_ANSWER = {"early-response-whole": {"incomplete-response"}}
 # One client at a time: clients that close first get the iterative server's FIN only when it comes to them,
 # within --fin-within on a quiet machine, past it on a busy one. Either is the truth of that server.
 SOMETIMES_LATE_TO_CLOSE = {"no-close-wait": {"no-server-fin", "server-fin-late", "close-wait"}}
+# http.server dies of SIGTERM at once: the upload in flight is answered if its thread got there first (a quiet
+# machine), cut off if not (a busy one).
+SOMETIMES_CUT_BY_STOP = {"graceful-stop": {"no-response", "rst-instead-of-fin"}}
 # What the nested runs collect: the contract's tests alone (collecting the whole suite costs seconds a run);
 # one run collects everything, to show that --server leaves the article's tests out and says so.
 CONTRACT = "tests/test_contract.py"
@@ -69,7 +72,8 @@ def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]], dict[
 @pytest.mark.timeout(GATE_SECONDS)
 @pytest.mark.parametrize("command, failing, warning", [
     (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", {},
-     {**RESETS_UNREAD_UPLOAD, "header-timeout": {"head-not-cut-off"}}),  # it waits for a head forever
+     {**RESETS_UNREAD_UPLOAD, "header-timeout": {"head-not-cut-off"},  # it waits for a head forever
+      **SOMETIMES_CUT_BY_STOP}),
     (f"{PYTHON} {server('iterative').path} --port {{port}}",
      {"no-waiting": {"late-response", "no-response", "handshake-broken", "no-request"}, **CUTS_UPLOAD_ANSWER,
       **SOMETIMES_LATE_TO_CLOSE},
@@ -83,14 +87,19 @@ def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(co
     properties, failed, warned = failed_properties(tmp_path / "junit.xml")
     assert properties == set(BY_KEY) - {BASELINE}, \
         f"expected every property but the baseline's, ran {sorted(properties)}:\n{done.stdout[-3000:]}"
-    required = failing.keys() - SOMETIMES_LATE_TO_CLOSE.keys()
-    assert required <= failed.keys() <= failing.keys() and all(failed[key] <= failing[key] for key in failed), \
-        f"expected failures {failing or 'none'}, got {failed or 'none'}:\n{done.stdout[-3000:]}"
-    assert warned.keys() == warning.keys() and all(warned[key] <= warning[key] for key in warned), \
-        f"expected warnings {warning}, got {warned}"
+    assert _as_expected(failed, failing), f"expected failures {failing or 'none'}, got {failed or 'none'}:\n" \
+                                          f"{done.stdout[-3000:]}"
+    assert _as_expected(warned, warning), f"expected warnings {warning}, got {warned}"
     assert done.returncode == (1 if failing else 0), done.stdout[-3000:]
     if not failing:  # the run that collected the whole suite says what it left out
         assert "tests about the article's servers were not run" in done.stdout
+
+
+def _as_expected(found: dict[str, set[str]], expected: dict[str, set[str]]) -> bool:
+    """Every expected property found (but those whose outcome depends on timing), no other, each with some of
+    its expected kinds."""
+    required = expected.keys() - SOMETIMES_LATE_TO_CLOSE.keys() - SOMETIMES_CUT_BY_STOP.keys()
+    return required <= found.keys() <= expected.keys() and all(found[key] <= expected[key] for key in found)
 
 
 @pytest.mark.parametrize("command, message", [
