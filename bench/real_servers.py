@@ -47,7 +47,10 @@ BODY = "Hello from {name}\n"
 GATE_TIMEOUT_SECONDS = 900  # one gate run takes under a minute here; a hung one must not hang the table
 GATE_WORKERS = 2  # the machine has 2 cores: one server at a time, two tests at a time
 # Failures that are the gate's wrong assumption, not the server's behaviour: (server, property key) -> why.
-GATE_ISSUES: dict[tuple[str, str], str] = {}
+GATE_ISSUES: dict[tuple[str, str], str] = {
+    ("waitress", "bad-input"): "the 70,000-byte head is under waitress's limit (256 KiB): it answers 200 and keeps the "
+                               "connection alive, which the gate counts as a rude connection left open",
+}
 
 # The apps, one per kind of server; each answers every GET with 200 and BODY.
 WSGI_APP = '''\
@@ -404,11 +407,14 @@ def render_tables(rows: list[Row]) -> str:
     legend = "; ".join(numbered(prop.key) for prop in PROPERTIES if prop.key != BASELINE)
     return "\n".join([
         *verdict_table(rows), "", f"Properties: {legend}.", "",
-        'What the gate measured (ms or s; "never": still open when the gate stopped waiting):', "",
+        'What the gate measured ("never": still open when the gate stopped waiting; a rude client\'s ending is '
+        "timed from its last byte, the upload's from the client's ACK of the answer):", "",
         *figure_table(rows), "",
         "Each warn and fail: the first problem's kind and the frame the gate blames in the test's capture "
         "(--cache-dir/reports/SERVER/, one pcapng per test):", "",
-        *failure_lines(rows), "",
+        *failure_lines(rows), "", "Gate issues (a failure that is the gate's wrong assumption, not the server's "
+        "behaviour):", "", *(f"- {server}, {number(key)}: {why}" for (server, key), why in GATE_ISSUES.items()
+                             if any(row.server.name == server for row in rows)), "",
         "Commands (`{port}` is the gate's):", "",
         *(f"- {row.server.name}: `{row.server.command}`" for row in rows)])
 
