@@ -115,6 +115,13 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     verdict = Verdict(connection)
     how, close, client = ending(connection), server_close(connection), connection.sent_by_client
     client_close = min((s for s in (client.fin, client.rst) if s), key=lambda s: s.index, default=None)
+    if gave_up and close is None and _answered_whole(connection):
+        # A request the server took as one (a large head under its limit, say), answered and kept alive: an
+        # idle keep-alive connection, which property 8 judges, not a socket held for nobody.
+        verdict.figure("rude_ending", "answered, kept alive")
+        verdict.note(connection.sent_by_server.last_data, "the server answers the rude request whole and keeps "
+                                                          "the connection alive")
+        return verdict
     if gave_up and (close is None or client_close is not None and client_close.index < close.index):
         how, close = "open", None
     elif client.rst is not None:  # the client ended it: whether the server's close came first is a race
@@ -135,6 +142,13 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     verdict.note(close, f"the server ends the rude connection: {how}, {seconds(close.time - last_client.time)} "
                         "after the client last sent")
     return verdict
+
+
+def _answered_whole(connection: Connection) -> bool:
+    try:
+        return parse_response(connection.sent_by_server.data, closed=False).complete
+    except HttpParseError:
+        return False
 
 
 def closed_with_fin(connection: Connection, what: str, figure: str) -> Verdict:

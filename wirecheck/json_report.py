@@ -46,6 +46,9 @@ class JsonReport:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         test = self.tests.setdefault(report.nodeid, _new_entry(report))
+        # A property's level can depend on the kinds found (left-open is a SHOULD in a MUST property): each
+        # phase's report says it with the kinds known so far, the last one with all of them.
+        test["level"] = dict(report.user_properties).get("level", test["level"])
         record = record_of(report)
         if record is not None:  # each phase carries the record so far; the last one is the whole of it
             test.update(problems=[vars(problem) for problem in record.problems], figures=record.figures,

@@ -19,7 +19,7 @@ from wirecheck.abuse import ABUSES
 from wirecheck.clients import burst, request_bytes
 from wirecheck.held_clients import Trickler, idle_keep_alive, wait_accepted
 from wirecheck.verdict import Verdict
-from wirecheck.waiting import settle
+from wirecheck.waiting import settle, wait_until
 
 HANDSHAKE_CONNECTIONS = 3
 OVERLAPPING_CLIENTS = 5
@@ -170,6 +170,9 @@ def _settled(view) -> tuple[tuple[int, int], bool]:
 def test_6_the_server_survives_bad_input_and_serves_the_next_client_normally(wire, abuse):
     session = wire.serve_contract()
     gave_up = ABUSES[abuse](session.port, wire.settings.contract_path, _reply_timeout(wire))
+    # How the rude connection ended is judged once the server had --fin-within to answer the client's close.
+    wait_accepted(session.port, wire.settings.fin_within)
+    wait_until(lambda: not session.server.view.close_wait(session.port), wire.settings.fin_within)
     burst(session.port, _requests(wire, 1), _reply_timeout(wire))
     rude, last = wire.connections(2)
     wire.expect(claims.server_running(session.server.running(), session.server.output(), last.segments[-1], last))

@@ -6,7 +6,7 @@ import pytest
 from wirecheck import claims, endings
 from wirecheck.clients import burst
 from wirecheck.contract.test_basics import DESCRIPTOR_SLACK, _reply_timeout, _requests, _settled
-from wirecheck.held_clients import connect, idle_keep_alive, keep_alive_request
+from wirecheck.held_clients import connect, idle_keep_alive, keep_alive_request, wait_accepted
 from wirecheck.verdict import Verdict
 from wirecheck.waiting import wait_until
 
@@ -27,6 +27,9 @@ def clients_close_first(wire) -> Verdict:
     for _ in range(MID_REQUEST_CLOSERS):
         with connect(port, settings.fin_within) as client:
             client.sendall(keep_alive_request(settings.contract_path, port)[:-2])  # the head's last line missing
+    # A client may close while its connection still waits in the accept queue, where no process holds it:
+    # CLOSE_WAIT is looked for in the server's hands once it has accepted them all.
+    wait_accepted(port, settings.fin_within)
     wait_until(lambda: not view.close_wait(port), settings.fin_within)
     stuck = view.close_wait(port)
     (_, after), _ = _settled(view)
