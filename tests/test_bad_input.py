@@ -7,7 +7,7 @@ import threading
 import pytest
 from expectations import ARTICLE_VARIANTS, BODY, STATUS, TARGET
 
-from wirecheck import checks, claims, registry
+from wirecheck import checks, claims, process_claims, registry
 from wirecheck.abuse import ABUSES
 from wirecheck.clients import burst, request_bytes
 
@@ -48,7 +48,8 @@ def test_a_rude_client_then_an_ordinary_one_is_served(wire, variant, abuse):
     ABUSES[abuse](session.port, TARGET, ABUSE_TIMEOUT_SECONDS)
     _ordinary_request(session.port)
     rude, ordinary = wire.connections(2)
-    wire.expect(claims.server_running(session.server.running(), session.server.output(), rude.segments[-1], rude))
+    server = session.server
+    wire.expect(process_claims.server_running(server.running(), server.output(), rude.segments[-1], rude))
     ending = ENDINGS[abuse][not registry.server(variant).closes]
     wire.expect(checks.ends_in_state(rude, LINGERING_ENDINGS.get(abuse, ending) if variant == LINGERING else ending))
     wire.expect(checks.response(ordinary, STATUS, within=ANSWER_LIMIT_SECONDS, complete=False))

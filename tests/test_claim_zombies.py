@@ -26,7 +26,7 @@ import pytest
 from claim_helpers import client3, note_process
 from expectations import BODY, STATUS, TARGET
 
-from wirecheck import checks, claims
+from wirecheck import checks, process_claims
 from wirecheck.report import ladder
 from wirecheck.waiting import settle, wait_until
 
@@ -71,7 +71,7 @@ def burst_then_zombies(wire, variant: str) -> tuple:
 
 def zombie_claim(wire, zombies: list, expected: range):
     """The claim about the zombies left after the burst, anchored to the capture's last frame."""
-    return claims.zombies(len(zombies), expected, f"after the burst of {BURST}", wire.observe().segments[-1])
+    return process_claims.zombies(len(zombies), expected, f"after the burst of {BURST}", wire.observe().segments[-1])
 
 
 @pytest.mark.parametrize("variant", ZOMBIES_LEFT)

@@ -11,7 +11,15 @@ over the process table are claims (wirecheck.claims).
 
 from wirecheck.flows import STATES, Connection
 from wirecheck.frames import ACK, SYN, Segment
-from wirecheck.http import HttpHeadCutShort, HttpParseError, HttpRequest, HttpResponse, parse_request, parse_response
+from wirecheck.http import (
+    HttpHeadCutShort,
+    HttpParseError,
+    HttpRequest,
+    HttpResponse,
+    is_complete_response,
+    parse_request,
+    parse_response,
+)
 from wirecheck.timing import Tolerance, seconds
 from wirecheck.verdict import Verdict
 
@@ -150,7 +158,7 @@ def server_closes(connection: Connection, delay: float | None = None, within: fl
     if closes_first and connection.first_closer != "server":
         verdict.problem("client-closed-first", "expected the server to close first, the client closed first",
                         connection.sent_by_client.fin or connection.sent_by_client.rst)
-    if not _complete(connection):
+    if not is_complete_response(connection.sent_by_server.data, closed=True):
         verdict.problem("server-fin-early", "expected the server FIN after a complete response, it closed before "
                                             "the response was complete", server.fin)
     if delay is not None:
@@ -169,13 +177,6 @@ def server_closes(connection: Connection, delay: float | None = None, within: fl
         verdict.note(server.fin, f"server FIN, {seconds(gap)} after the last response byte "
                                  f"(allowed: {seconds(within)})")
     return verdict
-
-
-def _complete(connection: Connection) -> bool:
-    try:
-        return parse_response(connection.sent_by_server.data, closed=True).complete
-    except HttpParseError:
-        return False
 
 
 def ends_in_state(connection: Connection, state: str) -> Verdict:

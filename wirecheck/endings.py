@@ -9,7 +9,7 @@ server never closed), "client RST" (the client reset it first).
 
 from wirecheck.flows import Connection
 from wirecheck.frames import Segment
-from wirecheck.http import HttpParseError, parse_response
+from wirecheck.http import HttpParseError, is_complete_response, parse_response
 from wirecheck.timing import Tolerance, seconds
 from wirecheck.verdict import Verdict
 
@@ -115,7 +115,7 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     verdict = Verdict(connection)
     how, close, client = ending(connection), server_close(connection), connection.sent_by_client
     client_close = min((s for s in (client.fin, client.rst) if s), key=lambda s: s.index, default=None)
-    if gave_up and close is None and _answered_whole(connection):
+    if gave_up and close is None and is_complete_response(connection.sent_by_server.data, closed=False):
         # A request the server took as one (a large head under its limit, say), answered and kept alive: an
         # idle keep-alive connection, which property 8 judges, not a socket held for nobody.
         verdict.figure("rude_ending", "answered, kept alive")
@@ -142,13 +142,6 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     verdict.note(close, f"the server ends the rude connection: {how}, {seconds(close.time - last_client.time)} "
                         "after the client last sent")
     return verdict
-
-
-def _answered_whole(connection: Connection) -> bool:
-    try:
-        return parse_response(connection.sent_by_server.data, closed=False).complete
-    except HttpParseError:
-        return False
 
 
 def closed_with_fin(connection: Connection, what: str, figure: str) -> Verdict:

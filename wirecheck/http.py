@@ -221,3 +221,11 @@ def _framing(head: _Head, request_method: str | None) -> str:
 
 def _headers(head: _Head) -> tuple[tuple[str, str], ...]:
     return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in head.headers.raw_items())
+
+
+def is_complete_response(data: bytes, closed: bool) -> bool:
+    """Whether `data` begins with a whole final response (False for bytes that are no HTTP at all)."""
+    try:
+        return parse_response(data, closed=closed).complete
+    except HttpParseError:
+        return False

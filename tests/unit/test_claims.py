@@ -3,7 +3,7 @@ the kind of problem, the connection and the frame to blame (never the words of a
 
 from crafted import RESPONSE, SERVER_FIN, T0, Talk, analyse
 
-from wirecheck import claims
+from wirecheck import claims, process_claims
 from wirecheck.timing import Tolerance
 from wirecheck.verdict import Problem, Verdict
 
@@ -299,45 +299,45 @@ def last_frame_of_a_burst():
 
 def test_zombies_passes_a_count_in_the_expected_range_counts_them_and_notes_the_anchor():
     connection, anchor = last_frame_of_a_burst()
-    verdict = claims.zombies(3, range(1, 4), "after the burst", anchor=anchor, connection=connection)
+    verdict = process_claims.zombies(3, range(1, 4), "after the burst", anchor=anchor, connection=connection)
     assert verdict.ok
     assert (verdict.figures["zombies"], noted(verdict)) == (3, [anchor])
 
 
 def test_zombies_blames_the_anchor_for_one_more_than_expected():
     connection, anchor = last_frame_of_a_burst()
-    verdict = claims.zombies(1, range(0, 1), "after the burst", anchor=anchor, connection=connection)
+    verdict = process_claims.zombies(1, range(0, 1), "after the burst", anchor=anchor, connection=connection)
     assert blamed(verdict) == [("zombie-children", connection, anchor)]
     assert verdict.figures["zombies"] == 1
 
 
 def test_zombies_blames_the_anchor_for_one_fewer_than_expected():
     connection, anchor = last_frame_of_a_burst()
-    verdict = claims.zombies(0, range(1, 4), "after the burst", anchor=anchor, connection=connection)
+    verdict = process_claims.zombies(0, range(1, 4), "after the burst", anchor=anchor, connection=connection)
     assert blamed(verdict) == [("fewer-zombies", connection, anchor)]
     assert verdict.figures["zombies"] == 0
 
 
 def test_descriptors_not_grown_passes_growth_within_the_slack_and_counts_both_ends():
     connection, anchor = last_frame_of_a_burst()
-    verdict = claims.descriptors_not_grown(4, 6, slack=2, what="the burst", anchor=anchor, connection=connection)
+    verdict = process_claims.descriptors_not_grown(4, 6, 2, "the burst", anchor, connection)
     assert verdict.ok
     assert (verdict.figures, noted(verdict)) == ({"descriptors_before": 4, "descriptors_after": 6}, [anchor])
 
 
 def test_descriptors_not_grown_blames_the_anchor_for_growth_past_the_slack():
     connection, anchor = last_frame_of_a_burst()
-    verdict = claims.descriptors_not_grown(4, 7, slack=2, what="the burst", anchor=anchor, connection=connection)
+    verdict = process_claims.descriptors_not_grown(4, 7, 2, "the burst", anchor, connection)
     assert blamed(verdict) == [("descriptor-growth", connection, anchor)]
     assert verdict.figures == {"descriptors_before": 4, "descriptors_after": 7}
 
 
 def test_server_running_passes_a_server_that_still_runs():
     connection, anchor = last_frame_of_a_burst()
-    assert claims.server_running(True, "", anchor=anchor, connection=connection).ok
+    assert process_claims.server_running(True, "", anchor=anchor, connection=connection).ok
 
 
 def test_server_running_blames_the_anchor_when_the_server_exited():
     connection, anchor = last_frame_of_a_burst()
-    verdict = claims.server_running(False, "OSError: [Errno 24]", anchor=anchor, connection=connection)
+    verdict = process_claims.server_running(False, "OSError: [Errno 24]", anchor=anchor, connection=connection)
     assert blamed(verdict) == [("server-died", connection, anchor)]

@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 
 import pytest
 
-from wirecheck import checks, claims, endings
+from wirecheck import checks, endings, process_claims
 from wirecheck.abuse import ABUSES
 from wirecheck.clients import burst, request_bytes
 from wirecheck.held_clients import Trickler, idle_keep_alive, wait_accepted
@@ -154,8 +154,8 @@ def test_5_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wire):
     (zombies, after), _ = _settled(session.server.view)
     last_frame = wire.observe().segments[-1]
     what = f"a burst of {len(replies)} connections"
-    wire.expect(claims.zombies(zombies, range(0, 1), f"after {what}", last_frame)
-                .extend(claims.descriptors_not_grown(before, after, DESCRIPTOR_SLACK, what, last_frame)))
+    wire.expect(process_claims.zombies(zombies, range(0, 1), f"after {what}", last_frame)
+                .extend(process_claims.descriptors_not_grown(before, after, DESCRIPTOR_SLACK, what, last_frame)))
 
 
 def _settled(view) -> tuple[tuple[int, int], bool]:
@@ -175,6 +175,7 @@ def test_6_the_server_survives_bad_input_and_serves_the_next_client_normally(wir
     wait_until(lambda: not session.server.view.close_wait(session.port), wire.settings.fin_within)
     burst(session.port, _requests(wire, 1), _reply_timeout(wire))
     rude, last = wire.connections(2)
-    wire.expect(claims.server_running(session.server.running(), session.server.output(), last.segments[-1], last))
+    server = session.server
+    wire.expect(process_claims.server_running(server.running(), server.output(), last.segments[-1], last))
     _answered(wire, last)
     wire.expect(endings.rude_ending(rude, gave_up))

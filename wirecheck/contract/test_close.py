@@ -3,7 +3,7 @@ no socket in CLOSE_WAIT and no descriptor for a client that has left (Kludex/uvi
 
 import pytest
 
-from wirecheck import claims, endings
+from wirecheck import endings, process_claims
 from wirecheck.clients import burst
 from wirecheck.contract.test_basics import DESCRIPTOR_SLACK, _reply_timeout, _requests, _settled
 from wirecheck.held_clients import connect, idle_keep_alive, keep_alive_request, wait_accepted
@@ -38,8 +38,9 @@ def clients_close_first(wire) -> Verdict:
     for connection in connections[1:]:
         verdict.extend(endings.closes_after_the_client(connection, settings.fin_within))
     what = f"{len(connections) - 1} clients that closed first"
-    return (verdict.extend(claims.no_close_wait(stuck, connections))
-            .extend(claims.descriptors_not_grown(before, after, DESCRIPTOR_SLACK, what, connections[-1].segments[-1])))
+    return (verdict.extend(process_claims.no_close_wait(stuck, connections))
+            .extend(process_claims.descriptors_not_grown(before, after, DESCRIPTOR_SLACK, what,
+                                                         connections[-1].segments[-1])))
 
 
 @pytest.mark.contract("no-close-wait")

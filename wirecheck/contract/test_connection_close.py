@@ -4,18 +4,16 @@ server's FIN; the second request is never answered (RFC 9112 §9.6)."""
 
 import pytest
 
-from wirecheck import checks, checks_http
+from wirecheck import checks_http
 from wirecheck.connection_clients import pipelined_after_close
-from wirecheck.contract.exchange import only_connection, reply_timeout
+from wirecheck.contract.exchange import answered_then_fin
 from wirecheck.verdict import Verdict
 
 
 def request_after_close(wire) -> Verdict:
     """A closing GET and a second GET in one segment, to the server the wire serves."""
-    pipelined_after_close(wire.session.port, wire.settings.contract_path, reply_timeout(wire))
-    connection = only_connection(wire)
-    return (checks_http.exchanges(connection, wire.settings.contract_status)
-            .extend(checks.server_closes(connection, within=wire.settings.fin_within)))
+    return answered_then_fin(wire, pipelined_after_close,
+                             lambda connection: checks_http.exchanges(connection, wire.settings.contract_status))
 
 
 @pytest.mark.contract("close-ends-connection")

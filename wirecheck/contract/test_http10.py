@@ -5,16 +5,13 @@ import pytest
 
 from wirecheck import checks
 from wirecheck.connection_clients import http10
-from wirecheck.contract.exchange import only_connection, reply_timeout
+from wirecheck.contract.exchange import answered_then_fin
 from wirecheck.verdict import Verdict
 
 
 def http10_request(wire) -> Verdict:
     """An HTTP/1.0 GET to the server the wire serves."""
-    http10(wire.session.port, wire.settings.contract_path, reply_timeout(wire))
-    connection = only_connection(wire)
-    return (checks.response(connection, wire.settings.contract_status)
-            .extend(checks.server_closes(connection, within=wire.settings.fin_within)))
+    return answered_then_fin(wire, http10, lambda c: checks.response(c, wire.settings.contract_status))
 
 
 @pytest.mark.contract("http-1.0")

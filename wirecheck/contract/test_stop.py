@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from wirecheck import claims, endings, held_clients
+from wirecheck import endings, held_clients, process_claims
 from wirecheck.clients import request_bytes
 from wirecheck.process_view import listeners
 from wirecheck.verdict import Verdict
@@ -49,7 +49,7 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
             .extend(endings.closed_with_fin(idle_c, "the idle keep-alive connection", "idle_ending"))
             .extend(endings.closed_with_fin(silent_c, "the silent connection", "silent_ending"))
             .extend(endings.refused_or_served(late_c, "a connection made after the signal", "late_connection"))
-            .extend(claims.tree_exited(alive + listeners(port), drain, grace, stop_signal.name,
+            .extend(process_claims.tree_exited(alive + listeners(port), drain, grace, stop_signal.name,
                                        wire.observe().segments[-1])))
 
 
