@@ -10,8 +10,8 @@ makes Linux send RST instead of FIN, and the answer, which ends at the close, ne
 properly (RFC 9112 section 9.6). This child shuts its sending side first (FIN), then reads and
 drops what the client still sends until the client closes or LINGER_SECONDS pass, then closes.
 And a graceful stop: SIGTERM (sent to the whole process group, as systemd and Ctrl-C do) ends
-the parent at the top of its loop, where it stops accepting; a child still waiting for its
-request closes (FIN), one that has its request finishes it.
+the parent at the top of its loop, where it stops accepting; a child whose client has sent nothing
+yet closes (FIN), one whose client has begun its request finishes it.
 
     python server/forking_lingering.py --port 8888
 """
@@ -78,7 +78,6 @@ def handle_request(client_connection, delay):
     """
     try:
         request = client_connection.recv(REQUEST_BUFFER)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a request in hand is finished, stop or not
         print(request.split(b"\r\n", 1)[0].decode("latin-1"), flush=True)
         client_connection.sendall(RESPONSE)
     except ConnectionError as error:
@@ -92,11 +91,12 @@ def serve_child(listen_socket, client_connection, delay):
     status = 1
     try:
         listen_socket.close()  # the child's copy
-        handle_request(client_connection, delay)
-        lingering_close(client_connection)
-        status = 0
-    except Stopped:
-        client_connection.close()  # told to stop before a request came: FIN, nothing to finish
+        signals, wakeup = signal_numbers()  # the child's own; both ends stay open until it exits
+        if request_begun(client_connection, signals):
+            handle_request(client_connection, delay)
+            lingering_close(client_connection)
+        else:
+            client_connection.close()  # told to stop before the client sent a byte: FIN, nothing to finish
         status = 0
     except Exception:
         traceback.print_exc()
@@ -104,12 +104,16 @@ def serve_child(listen_socket, client_connection, delay):
         os._exit(status)
 
 
-class Stopped(Exception):
-    """SIGTERM came while the child waited for its request."""
-
-
-def stop_waiting(signum, frame):
-    raise Stopped
+def request_begun(client_connection, signals):
+    """Wait until the client sends (or closes), or a stop comes. True if the client's bytes came, stop or not:
+    closing over bytes already received would reset the client (RST), and its request is in hand anyway."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # a stop since the fork is written to signals now
+    while True:
+        readable, _, _ = select.select([client_connection, signals], [], [])
+        if client_connection in readable:
+            return True
+        if signal.SIGTERM in signals.recv(64):
+            return False
 
 
 def lingering_close(client_connection):
@@ -154,11 +158,12 @@ def serve_forever(args):
                 print("accept() interrupted by a signal (EINTR): accepting again", flush=True)
                 continue  # interrupted by SIGCHLD: accept again
             raise
+        # A stop that comes between the fork and the child's own signal socket waits, blocked, for that socket.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         if os.fork() == 0:
-            signal.set_wakeup_fd(-1)
             signals.close(), wakeup.close()  # the parent's
-            signal.signal(signal.SIGTERM, stop_waiting)  # see handle_request: only a child still waiting stops
             serve_child(listen_socket, client_connection, args.delay)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         client_connection.close()  # the parent's duplicate; the child holds the other
 
 
