@@ -17,7 +17,7 @@ from wirecheck import phases, tshark
 from wirecheck.capture import leave_signals_to_the_main_thread
 from wirecheck.tshark import Expectations
 
-BATCH_SIZE = 10  # one tshark start (~0.3 s of CPU) per 10 captures (a run saves about 110); a short tail at the end
+BATCH_SIZE = 40  # one tshark start (~0.45 s of CPU) per 40 captures: a nested contract run (~25) needs one
 WORKER_OUTPUT_KEY = "wirecheck_tshark_disagreements"
 PLUGIN_NAME = "wirecheck-tshark-batch"
 SETTLE_PHASE = "waiting for tshark at the end"
