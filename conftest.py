@@ -5,4 +5,16 @@ same name (wirecheck.plugin), and pytest skips a plugin registered under the nam
 another name pytest would refuse it ("Plugin already registered under a different name").
 """
 
+import os
+
 pytest_plugins = ["wirecheck.plugin"]
+
+# The suite's tests mostly wait (for a server, a timeout, the wire), so one worker per core leaves the cores
+# half idle: `-n auto` (bin/test's) starts three per core. PYTEST_XDIST_AUTO_NUM_WORKERS still overrides it.
+WORKERS_PER_CORE = 3
+
+
+def pytest_xdist_auto_num_workers(config) -> int | None:
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist's own hook reads it
+    return WORKERS_PER_CORE * len(os.sched_getaffinity(0))
