@@ -7,6 +7,8 @@ another name pytest would refuse it ("Plugin already registered under a differen
 
 import os
 
+import pytest
+
 pytest_plugins = ["wirecheck.plugin"]
 
 # The suite's tests mostly wait (for a server, a timeout, the wire), so one worker per core leaves the cores
@@ -14,6 +16,7 @@ pytest_plugins = ["wirecheck.plugin"]
 WORKERS_PER_CORE = 3
 
 
+@pytest.hookimpl(optionalhook=True)  # -p no:xdist leaves the hook undefined
 def pytest_xdist_auto_num_workers(config) -> int | None:
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # pytest-xdist's own hook reads it

@@ -34,8 +34,7 @@ SOMETIMES_LATE_TO_CLOSE = {"no-close-wait": {"no-server-fin", "server-fin-late",
 # http.server and the article's 3c die of SIGTERM at once: the upload in flight is answered if its thread or
 # child got there first (a quiet machine), cut off if not (a busy one): unanswered, cut short or reset.
 SOMETIMES_CUT_BY_STOP = {"graceful-stop": {"no-response", "incomplete-response", "rst-instead-of-fin"}}
-# What the nested runs collect: the contract's tests alone (collecting the whole suite costs seconds a run);
-# one run collects everything, to show that --server leaves the article's tests out and says so.
+# What the nested runs collect: the contract's tests alone (collecting the whole suite costs a second a run).
 CONTRACT = "tests/test_contract.py"
 # A server that never listens is given up on after this long (--listen-timeout).
 SHORT_LISTEN_TIMEOUT = "1"
@@ -96,7 +95,7 @@ def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]], dict[
      {"no-leak": {"zombie-children"}, **CUTS_UPLOAD_ANSWER}, {**RESETS_UNREAD_UPLOAD, **SOMETIMES_CUT_BY_STOP}),
 ], ids=["http.server", "iterative", "forking"])
 def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, warning, tmp_path):
-    done = gate(command, tmp_path, tests="tests" if not failing else CONTRACT)
+    done = gate(command, tmp_path)
     properties, failed, warned = failed_properties(tmp_path / "junit.xml")
     assert properties == set(BY_KEY) - {BASELINE}, \
         f"expected every property but the baseline's, ran {sorted(properties)}:\n{done.stdout[-3000:]}"
@@ -104,8 +103,6 @@ def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(co
                                           f"{done.stdout[-3000:]}"
     assert _as_expected(warned, warning), f"expected warnings {warning}, got {warned}"
     assert done.returncode == (1 if failing else 0), done.stdout[-3000:]
-    if not failing:  # the run that collected the whole suite says what it left out
-        assert "tests about the article's servers were not run" in done.stdout
 
 
 def _as_expected(found: dict[str, set[str]], expected: dict[str, set[str]]) -> bool:
@@ -113,6 +110,15 @@ def _as_expected(found: dict[str, set[str]], expected: dict[str, set[str]]) -> b
     its expected kinds."""
     required = expected.keys() - SOMETIMES_LATE_TO_CLOSE.keys() - SOMETIMES_CUT_BY_STOP.keys()
     return required <= found.keys() <= expected.keys() and all(found[key] <= expected[key] for key in found)
+
+
+def test_the_gate_collects_the_whole_suite_runs_only_the_contract_and_says_so(pytester, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    done = pytester.runpytest_inprocess("tests", "--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                                        "--server", f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1")
+    collected = {line.split("::")[0] for line in done.outlines if "::" in line}
+    assert collected == {CONTRACT}, f"expected only the contract's tests, collected from {sorted(collected)}"
+    assert "tests about the article's servers were not run" in done.stdout.str(), done.stdout.str()
 
 
 @pytest.mark.parametrize("command, message", [
