@@ -1,7 +1,7 @@
 """`--json-report` from a real run: it validates against the schema that ships in the package, and says the same
 as the run's JUnit XML: each test's property and level, outcome, problem kinds, figures and capture.
 
-A nested pytest run (with xdist, so that the records travel from the workers to the controller, which writes
+A nested pytest run (with one xdist worker, so that the records travel from it to the controller, which writes
 the file) of two contract properties against the iterative server closing 0.3 s after its response, with
 --fin-within 0.1: property 2 holds, property 3 fails with a late FIN.
 """
@@ -31,7 +31,7 @@ def test_the_json_report_of_a_failing_run_validates_and_holds_each_tests_propert
     command = f"{sys.executable} {server('iterative').path} --delay {CLOSE_DELAY} --port {{port}}"
     report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
     done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_contract.py", "-p", "no:cacheprovider",
-                           "-n", "2", "-k", "test_2 or test_3", "--server", command, "--fin-within", FIN_WITHIN,
+                           "-n", "1", "-k", "test_2 or test_3", "--server", command, "--fin-within", FIN_WITHIN,
                            "--pcap-dir", str(tmp_path / "captures"), "--json-report", str(report),
                            "--junitxml", str(junit)],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=RUN_SECONDS)
