@@ -31,9 +31,10 @@ PORT_TRIES = 100
 
 def variant_command(variant: str, delay: float = 0.0, backlog: int | None = None) -> list[str]:
     """The command line that runs the article's server `variant` on the port the session picks (any cwd)."""
-    # -I -S: the servers need the standard library alone, and skipping site (the venv's import hooks) saves
-    # a sixth of each start's CPU, of some 550 starts a run.
-    command = [sys.executable, "-I", "-S", str(server(variant).path), "--port", PORT_PLACEHOLDER,
+    # -u, whatever the environment says: the servers print from their SIGCHLD handlers, and a handler that prints
+    # while the loop prints to a buffered stdout crashes the server ("reentrant call inside BufferedWriter").
+    # -I -S: they need the standard library alone; skipping site saves a sixth of each start's CPU.
+    command = [sys.executable, "-u", "-I", "-S", str(server(variant).path), "--port", PORT_PLACEHOLDER,
                "--delay", f"{delay:g}"]
     return command + (["--backlog", str(backlog)] if backlog is not None else [])
 
