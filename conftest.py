@@ -21,3 +21,9 @@ def pytest_xdist_auto_num_workers(config) -> int | None:
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # pytest-xdist's own hook reads it
     return WORKERS_PER_CORE * len(os.sched_getaffinity(0))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: handed out one or two at a time (bin/test's --dist load --maxschedchunk 2), they
+    spread over the workers and overlap the short tests, instead of running last, side by side, on idle cores."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: otherwise in collection order

@@ -27,7 +27,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO_ROOT = BENCH.parent
 PHASE_MODULES = ("phases.py", "phases_plugin.py")
-MODES = {"serial": ["-n", "0"], "parallel": ["-n", "auto", "--dist", "worksteal"]}  # parallel: bin/test's
+MODES = {"serial": ["-n", "0"], "parallel": ["-n", "auto", "--dist", "load", "--maxschedchunk", "2"]}  # bin/test's
 OTHER = "other (pytest, fixtures, teardown)"
 
 

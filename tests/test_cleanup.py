@@ -19,6 +19,8 @@ import pytest
 from wirecheck.session import REPO_ROOT
 from wirecheck.waiting import wait_until
 
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["pytester"]
 
 INNER_TEST = '''

@@ -19,6 +19,8 @@ from wirecheck.contract.test_header_timeout import trickling_head
 from wirecheck.contract.test_stop import stop_while_busy
 from wirecheck.settings import DEFAULT_CONTRACT_SERVER
 
+pytestmark = pytest.mark.slow
+
 # Shorter than the options' defaults: the broken servers never act, so the tests wait these out whole.
 HEADER_TIMEOUT_SECONDS = 1.0
 STOP_GRACE_SECONDS = 0.5

@@ -16,6 +16,8 @@ from wirecheck.contract.test_http10 import http10_request
 from wirecheck.contract.test_keep_alive import idle_connection, two_requests
 from wirecheck.contract.test_lingering_close import LINGER_SECONDS, upload_answered_early
 
+pytestmark = pytest.mark.slow
+
 # resets_idle_keep_alive's idle timeout, as the capture must measure it (its server's IDLE_SECONDS)
 RESETTING_IDLE_SECONDS = 0.3
 # its timer and the capture's clock differ by scheduling only: milliseconds, more on a machine under load

@@ -81,6 +81,7 @@ def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]], dict[
 # answered late).
 # A nested run of the whole contract takes 35-45 s on this machine under other agents' load: past
 # pytest-timeout's 60 s default would be one busy moment away; GATE_SECONDS already bounds it.
+@pytest.mark.slow
 @pytest.mark.timeout(GATE_SECONDS)
 @pytest.mark.parametrize("command, failing, warning", [
     (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}", {},
@@ -163,6 +164,7 @@ def test_a_server_the_unprivileged_user_may_not_execute_is_one_clear_error(tmp_p
     assert "nobody may not execute" in "\n".join(done.errlines), done.errlines
 
 
+@pytest.mark.slow
 def test_a_rude_connection_left_open_is_a_warning_of_the_must_property_bad_input(tmp_path):
     """left-open is a SHOULD-level kind: the server survived (bad-input is a MUST), it only held a socket for
     nobody until the client gave up, as hypercorn, uvicorn, waitress and lighttpd do."""

@@ -1,10 +1,13 @@
 """The gate with a profile and a baseline, run as a user runs it: the same server is green against its own
 profile, and the same server with another delay before its FIN fails property 7 on that figure alone."""
 
+import pytest
 from test_gate import PYTHON, failed_properties, gate
 
 from wirecheck.contract.properties import BASELINE
 from wirecheck.registry import server
+
+pytestmark = pytest.mark.slow
 
 # The server's delay between its response and its FIN: the baseline's, then one twice as long,
 # far beyond the tolerance (max(50 ms, 12.5 %)) and still within --fin-within.

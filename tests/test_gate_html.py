@@ -23,7 +23,8 @@ from wirecheck.capture_file import read
 from wirecheck.registry import server
 from wirecheck.session import REPO_ROOT
 
-pytestmark = [needs_chromium, pytest.mark.skipif(can_capture() is not None, reason=str(can_capture()))]
+pytestmark = [pytest.mark.slow, needs_chromium,
+              pytest.mark.skipif(can_capture() is not None, reason=str(can_capture()))]
 
 RUN = Path("captures") / "test_gate_html"  # relative to the clone, where the gate runs
 WINDOW = (1200, 2000)  # the settings, the contract table and the failing test's first ladders

@@ -21,7 +21,7 @@ from wirecheck.flows import Connection
 from wirecheck.html_report import Page, Section, write
 from wirecheck.verdict import Problem
 
-pytestmark = needs_chromium
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 DELAY = 0.3  # long enough to be drawn as a quiet gap
 WRONG_DELAY = 1.0  # the expectation the server breaks on purpose

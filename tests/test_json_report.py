@@ -24,7 +24,7 @@ CLOSE_DELAY = 0.3
 FIN_WITHIN = "0.1"
 RUN_SECONDS = 120
 
-pytestmark = pytest.mark.skipif(bool(can_capture()), reason=can_capture() or "")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(can_capture()), reason=can_capture() or "")]
 
 
 def test_the_json_report_of_a_failing_run_validates_and_holds_each_tests_property_kinds_and_figures(tmp_path):

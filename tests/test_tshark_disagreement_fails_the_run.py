@@ -42,8 +42,8 @@ def test_saved_without_comments(monkeypatch, wire):
 RUN_SECONDS = 120
 HEADING = "wirecheck: tshark disagrees with the suite"
 
-pytestmark = pytest.mark.skipif(shutil.which("tshark") is None,
-                                reason="tshark is not installed (bin/setup installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tshark") is None,
+                                                   reason="tshark is not installed (bin/setup installs it)")]
 
 
 @pytest.mark.parametrize("distribution", [["-p", "no:xdist"], ["-n", "2"]], ids=["serial", "xdist"])

@@ -13,7 +13,7 @@ from wirecheck.capture_file import read
 from wirecheck.session import REPO_ROOT
 from wirecheck.verify_page import STORY
 
-pytestmark = pytest.mark.skipif(can_capture() is not None, reason=str(can_capture()))
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(can_capture() is not None, reason=str(can_capture()))]
 
 VARIANTS = ("forking_unclosed", "iterative")  # given out of order: the page follows the article's
 

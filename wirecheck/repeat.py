@@ -2,7 +2,7 @@
 
     python -m wirecheck.repeat 20 [pytest arguments...]
 
-Each run is `pytest -n auto --dist worksteal` (as bin/test runs it) with a JUnit XML
+Each run is `pytest -n auto --dist load --maxschedchunk 2` (as bin/test runs it) with a JUnit XML
 report, read back to count each test's outcome across the runs.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from wirecheck.session import REPO_ROOT
 
-SUITE = ["-m", "pytest", "-n", "auto", "--dist", "worksteal", "-p", "no:cacheprovider", "-q"]
+SUITE = ["-m", "pytest", "-n", "auto", "--dist", "load", "--maxschedchunk", "2", "-p", "no:cacheprovider", "-q"]
 
 
 def outcomes(report: Path) -> dict[str, str]:
