@@ -6,10 +6,17 @@ another name pytest would refuse it ("Plugin already registered under a differen
 """
 
 import os
+import sys
 
 import pytest
 
 pytest_plugins = ["wirecheck.plugin"]
+
+# A run starts some forty Python processes (xdist workers, nested gate runs) that import wirecheck and rewrite the
+# test modules' asserts; cached bytecode spares each about 1 s of CPU. Some machines turn caching off (these
+# export PYTHONDONTWRITEBYTECODE=1): not for this suite, whether it runs through bin/test, bin/repeat or pytest.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # for the processes it starts
 
 # The suite's tests mostly wait (for a server, a timeout, the wire), so one worker per core leaves the cores
 # half idle: `-n auto` (bin/test's) starts three per core. PYTEST_XDIST_AUTO_NUM_WORKERS still overrides it.
