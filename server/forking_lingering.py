@@ -4,14 +4,15 @@
 # -----------------------------------------------------------------------------
 """Forking server that closes without destroying its answer (past the article): the contract's reference.
 
-Only the child's close changes from forking_waitpid.py. The article's child reads 1 KiB and
+The child's close changes from forking_waitpid.py, and a stop is added. The article's child reads 1 KiB and
 closes; when the client is still sending (a large upload), closing a socket with unread bytes
 makes Linux send RST instead of FIN, and the answer, which ends at the close, never ends
 properly (RFC 9112 section 9.6). This child shuts its sending side first (FIN), then reads and
 drops what the client still sends until the client closes or LINGER_SECONDS pass, then closes.
-And a graceful stop: SIGTERM (sent to the whole process group, as systemd and Ctrl-C do) ends
-the parent at the top of its loop, where it stops accepting; a child whose client has sent nothing
-yet closes (FIN), one whose client has begun its request finishes it.
+And a graceful stop: SIGTERM (sent to the whole process group, as systemd does) ends the parent at
+the top of its loop, where it stops accepting and passes the stop on to its children (one forked just
+after the signal was sent missed it); a child whose client has sent nothing yet closes (FIN), one whose
+client has begun its request finishes it.
 
     python server/forking_lingering.py --port 8888
 """
@@ -130,6 +131,9 @@ def lingering_close(client_connection):
     client_connection.close()
 
 
+children = set()  # the live children's pids, to pass a stop on to
+
+
 def grim_reaper(signum, frame):
     while True:
         try:
@@ -138,6 +142,7 @@ def grim_reaper(signum, frame):
             return  # no children at all
         if pid == 0:
             return  # children remain, none finished
+        children.discard(pid)
         print(f"Child {pid} terminated with status {status}", flush=True)
 
 
@@ -148,6 +153,7 @@ def serve_forever(args):
     while True:
         readable, _, _ = select.select([listen_socket, signals], [], [])
         if signals in readable and signal.SIGTERM in signals.recv(64):
+            pass_on_the_stop()
             return  # told to stop: accept nobody more; each child finishes its client
         if listen_socket not in readable:
             continue
@@ -160,11 +166,24 @@ def serve_forever(args):
             raise
         # A stop that comes between the fork and the child's own signal socket waits, blocked, for that socket.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-        if os.fork() == 0:
-            signals.close(), wakeup.close()  # the parent's
-            serve_child(listen_socket, client_connection, args.delay)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        try:
+            pid = os.fork()
+            if pid == 0:
+                signals.close(), wakeup.close()  # the parent's
+                serve_child(listen_socket, client_connection, args.delay)
+            children.add(pid)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         client_connection.close()  # the parent's duplicate; the child holds the other
+
+
+def pass_on_the_stop():
+    """SIGTERM to every child: a child forked after the stop was sent to the group never got it."""
+    for pid in list(children):  # grim_reaper may shrink the set meanwhile
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass  # exited meanwhile
 
 
 def signal_numbers():
