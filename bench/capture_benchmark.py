@@ -36,6 +36,7 @@ from wirecheck.session import (  # noqa: E402
     LISTEN_TIMEOUT_SECONDS,
     REPO_ROOT,
     free_port,
+    release_port,
     variant_command,
     with_port,
 )
@@ -104,6 +105,7 @@ def run_burst(burst: int) -> dict:
             tcpdump_frames = sum(1 for _ in RawPcapReader(str(tcpdump_file)))
         finally:
             server.stop()
+            release_port(port)
     analysis, peak = analyse(result.frames, port)
     return {"rate": rate, "ours": len(result.frames), "tcpdump": tcpdump_frames, "scapy": int(scapy_frames),
             "scapy_drops": int(scapy_drops), "scapy_cpu": float(scapy_cpu),
@@ -156,7 +158,7 @@ def analyse(frames: list, port: int) -> tuple[float, int]:
 def time_suite() -> int:
     """Wall time of the whole test suite, serially and with pytest-xdist, one after the other."""
     status = 0
-    for label, extra in (("serial", []), ("xdist -n auto", ["-n", "auto", "--dist", "worksteal"])):
+    for label, extra in (("serial", []), ("xdist -n auto", ["-n", "auto", "--dist", "load", "--maxschedchunk", "2"])):
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", *extra],
                               cwd=REPO_ROOT, capture_output=True, text=True)

@@ -19,7 +19,7 @@ from wirecheck.capture import LoopbackCapture
 from wirecheck.clients import curl, read_until_closed, request_bytes
 from wirecheck.flows import connections
 from wirecheck.frames import decode_all
-from wirecheck.session import free_port, variant_command
+from wirecheck.session import free_port, release_port, variant_command
 from wirecheck.timing import Tolerance
 
 LATE_DELAY = 0.3
@@ -35,6 +35,7 @@ def test_handshake_check_fails_when_nothing_listens(wire):
             client.connect(("127.0.0.1", port))
     finally:
         frames = capture.stop().frames
+        release_port(port)
     connection, = connections(decode_all(frames), port)
     verdict = checks.handshake(connection)
     assert verdict.kinds == ["handshake-broken"] and verdict.problems[0].segment.flag_text == "RA", verdict.problems

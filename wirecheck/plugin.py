@@ -28,7 +28,7 @@ from wirecheck.contract.summary import ContractSummary
 from wirecheck.privileges import ServerUser, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
 from wirecheck.results import REPORT_ATTRIBUTE, TestRecord
-from wirecheck.session import REPO_ROOT, free_port, with_port
+from wirecheck.session import REPO_ROOT, free_port, release_port, with_port
 from wirecheck.settings import DEFAULT_CONTRACT_SERVER, OPTIONS, Settings
 from wirecheck.wire import Wire
 
@@ -119,6 +119,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             raise pytest.UsageError(f"--server {settings.server!r}: {error}") from None
         finally:
             server.stop()
+            release_port(port)
     if status != settings.contract_status:  # else every property would fail for it, none saying why
         raise pytest.UsageError(f"--contract-path {settings.contract_path}: a trial GET got {answer}, expected status "
                                 f"{settings.contract_status} (--contract-status): give a path the server serves")

@@ -144,9 +144,11 @@ class WireSession:
             with phases.timed("server stop"):
                 self.server.stop()
         finally:
-            if self.capture.running:
-                self.observe()
-            release_port(self.port)
+            try:
+                if self.capture.running:
+                    self.observe()
+            finally:
+                release_port(self.port)
 
     def save(self, path: Path) -> None:
         frames = self.observe().capture.frames
