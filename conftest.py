@@ -19,14 +19,15 @@ sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # for the processes it starts
 
 # The suite's tests mostly wait (for a server, a timeout, the wire), so one worker per core leaves the cores
-# half idle: `-n auto` (bin/test's) starts three per core. PYTEST_XDIST_AUTO_NUM_WORKERS still overrides it.
+# half idle: `-n auto` (bin/test's) starts three per core. Not for a --server gate run: its properties time the
+# server under test, which gets the cores to itself as before. PYTEST_XDIST_AUTO_NUM_WORKERS still overrides it.
 WORKERS_PER_CORE = 3
 
 
 @pytest.hookimpl(optionalhook=True)  # -p no:xdist leaves the hook undefined
-def pytest_xdist_auto_num_workers(config) -> int | None:
-    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
-        return None  # pytest-xdist's own hook reads it
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.getoption("server", None):
+        return None  # pytest-xdist's own: the variable, else one worker per core
     return WORKERS_PER_CORE * len(os.sched_getaffinity(0))
 
 
