@@ -41,10 +41,10 @@ SHORT_LISTEN_TIMEOUT = "1"
 pytest_plugins = ["pytester"]
 
 
-def gate(command: str, tmp_path, *options: str, tests: str = CONTRACT) -> subprocess.CompletedProcess:
-    """`pytest TESTS --server COMMAND` in a subprocess, as a user would type it, writing JUnit XML; TESTS is the
-    contract's module unless `tests` names more."""
-    return subprocess.run([PYTHON, "-m", "pytest", tests, "-p", "no:cacheprovider",
+def gate(command: str, tmp_path, *options: str) -> subprocess.CompletedProcess:
+    """`pytest tests/test_contract.py --server COMMAND` in a subprocess, as a user would type it, writing JUnit
+    XML."""
+    return subprocess.run([PYTHON, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider",
                            "--pcap-dir", str(tmp_path / "captures"), "--burst-size", GATE_BURST,
                            "--header-timeout", GATE_HEADER_TIMEOUT,
                            "--junitxml", str(tmp_path / "junit.xml"), "--server", command, *options],
@@ -56,8 +56,9 @@ def refused(pytester, monkeypatch, command: str, *options: str) -> pytest.RunRes
     still starts (or fails to) as it would for a user, from the clone, and a new interpreter per case would cost
     a second of CPU each."""
     monkeypatch.chdir(REPO_ROOT)  # where a user runs the gate, and where `python -m tests.broken...` resolves
-    done = pytester.runpytest_inprocess(CONTRACT, "-p", "no:cacheprovider", "-p", "no:xdist", "--server", command,
-                                        *options)
+    # --collect-only: were a command ever not refused, the contract would not run in this process.
+    done = pytester.runpytest_inprocess(CONTRACT, "--collect-only", "-p", "no:cacheprovider", "-p", "no:xdist",
+                                        "--server", command, *options)
     assert done.ret == pytest.ExitCode.USAGE_ERROR, "\n".join(done.outlines + done.errlines)
     assert "Traceback" not in "\n".join(done.outlines + done.errlines)
     return done
