@@ -65,7 +65,7 @@ def _time_phases_of(tree: Path) -> list[str]:
 def run(label: str, tree: Path, mode: str, arguments: list[str], phase_dir: Path) -> dict:
     """One pytest run of `tree`'s suite; its wall and CPU time, its summary line and its phase files."""
     env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{BENCH}", "WIRECHECK_PHASES": str(phase_dir / mode)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as bin/test runs: bytecode cached, for both trees alike
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as this tree's conftest.py has it, in both trees
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     pytest = subprocess.Popen([sys.executable, "-m", "pytest", *arguments, "-q", "-p", "no:cacheprovider",
