@@ -21,7 +21,7 @@ import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from wirecheck.frames import FIN, RST
@@ -48,6 +48,18 @@ class Expectations:
     requests: int  # complete HTTP requests
     responses: tuple[tuple[str, int], ...]  # complete HTTP responses: (status, count), sorted
     commented: frozenset[int]
+
+    def to_dict(self) -> dict:
+        """Plain data (lists, not sets), to travel on a test report from an xdist worker to the controller."""
+        return {**asdict(self), "path": str(self.path), "server_fins": sorted(self.server_fins),
+                "server_rsts": sorted(self.server_rsts), "responses": [list(pair) for pair in self.responses],
+                "commented": sorted(self.commented)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Expectations":
+        return cls(Path(data["path"]), data["server_port"], data["frames"], data["duplicate_frames"],
+                   frozenset(data["server_fins"]), frozenset(data["server_rsts"]), data["requests"],
+                   tuple((status, count) for status, count in data["responses"]), frozenset(data["commented"]))
 
 
 def available() -> bool:

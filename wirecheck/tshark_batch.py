@@ -1,12 +1,15 @@
 """tshark checks every saved capture in batches beside the tests; any disagreement fails the run.
 
-A test's teardown hands its capture (read back from disk as saved) and what the suite
-saw in it to this process's batch. Every BATCH_SIZE captures, a helper thread has one
-tshark read them all (wirecheck.tshark.check) while the tests go on; the rest are read
-at the end of the session, so a test run alone is checked too. A capture that tshark
-reads otherwise than the suite makes the run fail (exit status 1) and is listed at the
-end under the test that saved it. Under pytest-xdist each worker checks its own
-captures and sends what it found to the controller, which lists them and fails the run.
+A test's teardown names its saved capture, and what the suite saw in it, on the test's
+teardown report. The process that receives the reports (the only one, or pytest-xdist's
+controller, which has little else to do) adds each capture, read back from disk as saved,
+to its batch. Every BATCH_SIZE captures, a helper thread has one tshark read them all
+(wirecheck.tshark.check) while the tests go on; the rest are read at the end of the
+session, so a test run alone is checked too. A capture that tshark reads otherwise than
+the suite makes the run fail (exit status 1) and is listed at the end under the test
+that saved it. One batch for the whole run, not one per worker: each tshark start costs
+~0.45 s of CPU, and six workers' last batches, started together at the end, kept the
+run waiting.
 """
 
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,9 +20,10 @@ from wirecheck import phases, tshark
 from wirecheck.capture import leave_signals_to_the_main_thread
 from wirecheck.tshark import Expectations
 
-BATCH_SIZE = 40  # one tshark start (~0.45 s of CPU) per 40 captures: a nested contract run (~25) needs one
-WORKER_OUTPUT_KEY = "wirecheck_tshark_disagreements"
+BATCH_SIZE = 50  # one tshark start (~0.45 s of CPU) per 50 captures: a nested contract run (~25) needs one
+REPORT_ATTRIBUTE = "wirecheck_tshark"  # on a teardown report: the capture's Expectations, as plain data
 PLUGIN_NAME = "wirecheck-tshark-batch"
+_EXPECTED = pytest.StashKey[Expectations]()
 SETTLE_PHASE = "waiting for tshark at the end"
 
 Finding = dict[str, object]  # {"test": node id, "capture": path, "problems": [...]}: plain data, to cross xdist
@@ -78,23 +82,32 @@ def _distinct_ports(pending: list[Pending]) -> list[list[Pending]]:
 
 
 class TsharkCheck:
-    """This process's batch, and the end of the run: findings listed, exit status failed."""
+    """The run's batch, fed from the test reports this process receives, and the end of the run: findings listed,
+    exit status failed."""
 
-    def __init__(self) -> None:
-        self.batch = TsharkBatch()
+    def __init__(self, config: pytest.Config) -> None:
+        self.receives_reports = not hasattr(config, "workerinput")  # an xdist worker sends its reports on
+        self.batch = TsharkBatch() if self.receives_reports else None
         self.findings: list[Finding] = []
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self.findings += self.batch.settle()
-        if hasattr(session.config, "workerinput"):
-            session.config.workeroutput[WORKER_OUTPUT_KEY] = self.findings
-        elif self.findings and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if call.when == "teardown" and _EXPECTED in item.stash:
+            setattr(report, REPORT_ATTRIBUTE, item.stash[_EXPECTED].to_dict())
+        return report
 
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node, error: object) -> None:
-        """On the xdist controller: what a worker's tshark found (nothing if the worker died first)."""
-        self.findings += getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY, [])
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        expected = getattr(report, REPORT_ATTRIBUTE, None)
+        if self.batch is not None and expected is not None:
+            self.batch.add(report.nodeid, Expectations.from_dict(expected))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.batch is None:
+            return
+        self.findings += self.batch.settle()
+        if self.findings and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.findings:
@@ -109,9 +122,9 @@ class TsharkCheck:
 
 
 def register(config: pytest.Config) -> None:
-    config.pluginmanager.register(TsharkCheck(), PLUGIN_NAME)
+    config.pluginmanager.register(TsharkCheck(config), PLUGIN_NAME)
 
 
-def check_later(config: pytest.Config, test: str, expected: Expectations) -> None:
-    """Hand the capture `test` saved to this process's tshark batch."""
-    config.pluginmanager.get_plugin(PLUGIN_NAME).batch.add(test, expected)
+def check_later(item: pytest.Item, expected: Expectations) -> None:
+    """Have tshark check the capture `item` saved: its teardown report carries `expected` to the batch."""
+    item.stash[_EXPECTED] = expected

@@ -123,9 +123,8 @@ class Wire:
             self.save()
         observation = self.session.observe()
         if tshark.available() and not observation.capture.loss:
-            tshark_batch.check_later(self._node.config, self._node.nodeid,
-                                     tshark.expectations(self.capture_path, observation, self.session.port,
-                                                         self.session.notes))
+            tshark_batch.check_later(self._node, tshark.expectations(self.capture_path, observation,
+                                                                     self.session.port, self.session.notes))
 
 
 def _safe_name(name: str) -> str:

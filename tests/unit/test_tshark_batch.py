@@ -2,6 +2,7 @@
 captures it reads otherwise than the suite: frames doubled, comments lost, a file it cannot read."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 from crafted import REQUEST_DATA, SERVER_FIN, exchange
@@ -11,7 +12,7 @@ from wirecheck.capture import CaptureResult
 from wirecheck.flows import connections
 from wirecheck.frames import decode_all
 from wirecheck.session import Observation
-from wirecheck.tshark import expectations
+from wirecheck.tshark import Expectations, expectations
 from wirecheck.tshark_batch import TsharkBatch
 
 pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
@@ -64,3 +65,10 @@ def test_a_capture_tshark_cannot_read_fails_alone(tmp_path):
     found = check_all(tmp_path, {1: garbage})
     assert list(found) == ["test_1"], found
     assert found["test_1"][0].startswith("tshark could not read"), found
+
+
+def test_expectations_travel_as_plain_data_and_come_back_equal(tmp_path):
+    expected = saved(tmp_path, "travels", 8080)
+    data = expected.to_dict()
+    assert all(not isinstance(value, (set, frozenset, Path)) for value in data.values()), data
+    assert Expectations.from_dict(data) == expected
