@@ -29,6 +29,7 @@ REPO_ROOT = BENCH.parent
 PHASE_MODULES = ("phases.py", "phases_plugin.py")
 MODES = {"serial": ["-n", "0"], "parallel": ["-n", "auto", "--dist", "load", "--maxschedchunk", "2"]}  # bin/test's
 OTHER = "other (pytest, fixtures, teardown)"
+CONTROLLER = "controller"  # wirecheck.phases_plugin's name for the xdist controller's phase file
 
 
 def main() -> int:
@@ -86,15 +87,17 @@ def run(label: str, tree: Path, mode: str, arguments: list[str], phase_dir: Path
 
 
 def _phase_files(directory: Path, pid: int) -> list[dict]:
-    """The phase files of the run's own test processes (pytest, or its xdist workers, named gw0, gw1, ...),
-    not of the pytest runs that some tests start inside it (their time is those tests' own)."""
+    """The phase files of the run's own processes (pytest, or its xdist controller and workers, named gw0, gw1,
+    ...), not of the pytest runs that some tests start inside it (their time is those tests' own)."""
     records = [json.loads(path.read_text()) for path in directory.glob("*.json")] if directory.is_dir() else []
     return [record for record in records
             if record["pid"] == pid or (record["parent"] == pid and record["name"].startswith("gw"))]
 
 
 def print_phases(result: dict) -> None:
-    processes = result["processes"]
+    """The test processes' phases as shares of their wall time; the xdist controller's (tshark's batch) apart: it
+    runs no test, so its wall time is no test process's."""
+    processes = [process for process in result["processes"] if process["name"] != CONTROLLER]
     heading = f"{result['label']}, {result['mode']}"
     if not processes:
         print(f"{heading}: no phase files were written\n")
@@ -112,6 +115,9 @@ def print_phases(result: dict) -> None:
     for phase, value in sorted(seconds.items(), key=lambda item: -item[1]):
         where = "  (beside the tests, on a helper thread)" if phase in beside else ""
         print(f"  {phase:<36} {value:7.1f} s  {100 * value / wall:5.1f} %{where}")
+    for controller in (process for process in result["processes"] if process["name"] == CONTROLLER):
+        spent = ", ".join(f"{phase} {value:.1f} s" for phase, value in sorted(controller["phases"].items()))
+        print(f"  the xdist controller, beside the workers: {spent or 'nothing timed'}")
     print()
 
 

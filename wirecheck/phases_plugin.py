@@ -2,7 +2,8 @@
 
 A test's call time minus the phases the main thread timed during it is the test's own
 work and waits (clients, sleeps, polling). Under pytest-xdist every worker writes its
-own file, named after the worker; the controller runs no test and writes none.
+own file, named after the worker, and the controller, which runs no test but checks the
+run's captures with tshark, writes one named "controller".
 """
 
 import resource
@@ -30,12 +31,11 @@ class PhaseTiming:
 
     @pytest.hookimpl(trylast=True)  # after tshark's batch has settled
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if hasattr(session.config, "workerinput") or not session.config.pluginmanager.hasplugin("dsession"):
-            own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-            worker = getattr(session.config, "workerinput", {}).get("workerid", "serial")
-            phases.write(worker, {"wall": time.perf_counter() - self._started,
-                                  "cpu": own.ru_utime + own.ru_stime,
-                                  "children_cpu": children.ru_utime + children.ru_stime})
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        controller = session.config.pluginmanager.hasplugin("dsession") and not hasattr(session.config, "workerinput")
+        name = "controller" if controller else getattr(session.config, "workerinput", {}).get("workerid", "serial")
+        phases.write(name, {"wall": time.perf_counter() - self._started, "cpu": own.ru_utime + own.ru_stime,
+                            "children_cpu": children.ru_utime + children.ru_stime})
 
 
 def register(config: pytest.Config) -> None:

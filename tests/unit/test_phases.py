@@ -4,21 +4,10 @@ main thread's, and writes one JSON file per process."""
 import json
 import threading
 import time
-from collections import defaultdict
-
-import pytest
 
 from wirecheck import phases
 
 NAP_SECONDS = 0.02
-
-
-@pytest.fixture(autouse=True)
-def totals_of_its_own(monkeypatch):
-    """Each test's phases in totals of their own: the process's (bench/suite_speed.py reads them) stay the suite's."""
-    monkeypatch.setattr(phases, "_seconds", defaultdict(float))
-    monkeypatch.setattr(phases, "_counts", defaultdict(int))
-    monkeypatch.setattr(phases, "_main_thread", defaultdict(float))
 
 
 def nap(phase: str) -> None:
