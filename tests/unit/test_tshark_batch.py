@@ -17,6 +17,8 @@ from wirecheck.tshark_batch import TsharkBatch
 
 pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
 
+
+
 COMMENTS = {REQUEST_DATA: ["request: GET /hello HTTP/1.1"], SERVER_FIN: ["server FIN"]}
 PORTS = (8080, 8081, 8080, 8082, 8083)  # a port twice: those two captures cannot be read by the same tshark
 
@@ -41,7 +43,7 @@ def without_comments(path, frames, comments):
 
 
 def check_all(tmp_path, writers: dict[int, object]) -> dict[str, list[str]]:
-    batch = TsharkBatch(size=2)
+    batch = TsharkBatch(size=2, timed=False)  # the test's own batches, not the suite's: not in its phases
     for number, port in enumerate(PORTS):
         batch.add(f"test_{number}", saved(tmp_path, f"capture_{number}", port, writers.get(number, pcapng.write)))
     return {finding["test"]: finding["problems"] for finding in batch.settle()}
