@@ -23,7 +23,7 @@ import time
 
 import psutil
 import pytest
-from claim_helpers import client3, note_process
+from claim_helpers import client3, closed_normally, note_process
 from expectations import BODY, STATUS, TARGET
 
 from wirecheck import checks, process_claims
@@ -65,7 +65,8 @@ def burst_then_zombies(wire, variant: str) -> tuple:
     found = wire.connections(BURST)  # fails if the capture lost a frame
     for connection in found:
         wire.expect(checks.http_exchange(connection, TARGET, STATUS, BODY))
-        assert connection.state == "SF", f"expected every connection to end SF, this one ended:\n{ladder(connection)}"
+        assert closed_normally(connection), f"expected every connection closed by both, this one ended:\n" \
+                                            f"{ladder(connection)}"
     return session, zombies
 
 
