@@ -50,8 +50,9 @@ class Expectations:
     commented: frozenset[int]
 
     def to_dict(self) -> dict:
-        """Plain data (lists, not sets), to travel on a test report from an xdist worker to the controller."""
-        return {**asdict(self), "path": str(self.path), "server_fins": sorted(self.server_fins),
+        """Plain data (lists, not sets), to travel on a test report to the controller or an outer run (whose working
+        directory may differ: the path is absolute)."""
+        return {**asdict(self), "path": str(self.path.resolve()), "server_fins": sorted(self.server_fins),
                 "server_rsts": sorted(self.server_rsts), "responses": [list(pair) for pair in self.responses],
                 "commented": sorted(self.commented)}
 

@@ -9,7 +9,8 @@ session, so a test run alone is checked too. A capture that tshark reads otherwi
 the suite makes the run fail (exit status 1) and is listed at the end under the test
 that saved it. One batch for the whole run, not one per worker: each tshark start costs
 ~0.45 s of CPU, and six workers' last batches, started together at the end, kept the
-run waiting.
+run waiting. A nested run (the suite runs the gate inside itself) hands its captures up to
+the run it is nested in instead (wirecheck.tshark_handoff).
 """
 
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,12 +18,12 @@ from contextlib import nullcontext
 
 import pytest
 
-from wirecheck import phases, tshark
+from wirecheck import phases, tshark, tshark_handoff
 from wirecheck.capture import leave_signals_to_the_main_thread
 from wirecheck.tshark import Expectations
 
 BATCH_SIZE = 50  # one tshark start (~0.45 s of CPU) per 50 captures: a nested contract run (~25) needs one
-REPORT_ATTRIBUTE = "wirecheck_tshark"  # on a teardown report: the capture's Expectations, as plain data
+REPORT_ATTRIBUTE = "wirecheck_tshark"  # on a teardown report: its test's capture and its nested runs' (Handed)
 PLUGIN_NAME = "wirecheck-tshark-batch"
 _EXPECTED = pytest.StashKey[Expectations]()
 SETTLE_PHASE = "waiting for tshark at the end"
@@ -88,21 +89,33 @@ class TsharkCheck:
     exit status failed."""
 
     def __init__(self, config: pytest.Config) -> None:
-        self.receives_reports = not hasattr(config, "workerinput")  # an xdist worker sends its reports on
-        self.batch = TsharkBatch() if self.receives_reports else None
+        receives_reports = not hasattr(config, "workerinput")  # an xdist worker sends its reports on
+        self.hand_up_to = tshark_handoff.inherited() if receives_reports else None  # nested: the outer run checks
+        self.batch = TsharkBatch() if receives_reports and self.hand_up_to is None else None
+        self.inbox = tshark_handoff.Inbox()  # for the runs this process's tests start
         self.findings: list[Finding] = []
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
-        if call.when == "teardown" and _EXPECTED in item.stash:
-            setattr(report, REPORT_ATTRIBUTE, item.stash[_EXPECTED].to_dict())
+        if call.when == "teardown":
+            handed = self.inbox.collect(item.nodeid)
+            if _EXPECTED in item.stash:
+                handed.insert(0, {"test": item.nodeid, "expected": item.stash[_EXPECTED].to_dict()})
+            if handed:
+                setattr(report, REPORT_ATTRIBUTE, handed)
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        expected = getattr(report, REPORT_ATTRIBUTE, None)
-        if self.batch is not None and expected is not None:
-            self.batch.add(report.nodeid, Expectations.from_dict(expected))
+        handed = getattr(report, REPORT_ATTRIBUTE, [])
+        if self.hand_up_to is not None:
+            tshark_handoff.hand_up(self.hand_up_to, handed)
+        elif self.batch is not None:
+            for capture in handed:
+                self.batch.add(capture["test"], Expectations.from_dict(capture["expected"]))
+
+    def pytest_unconfigure(self) -> None:
+        self.inbox.close()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.batch is None:
