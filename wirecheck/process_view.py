@@ -74,16 +74,6 @@ class ProcessView:
         except psutil.Error:
             return None
 
-    def sockets(self) -> list[tuple[int, "psutil._common.pconn"]]:
-        """(pid, socket) for every TCP socket of the tree."""
-        found = []
-        for process in self.tree():
-            try:
-                found += [(process.pid, s) for s in process.net_connections(kind="tcp")]
-            except psutil.Error:
-                continue  # exited meanwhile, or a zombie
-        return found
-
     def listens_on(self, port: int) -> bool:
         """Whether the tree has a LISTEN socket on `port` that a client of 127.0.0.1 reaches."""
         return any(address in REACHES_LOOPBACK for address in self.listening_addresses(port))
@@ -91,12 +81,25 @@ class ProcessView:
     def listening_addresses(self, port: int) -> list[str]:
         """The addresses the tree listens on at `port`, reachable from 127.0.0.1 or not ("::1", say): the kernel's
         listening sockets on the port whose inode one of the tree's descriptors links to."""
-        held = self._socket_inodes()
+        held = {inode for inode, _, _ in self._socket_descriptors()}
         return sorted({listener.address for listener in sock_diag.listeners(port) if listener.inode in held})
 
-    def _socket_inodes(self) -> set[int]:
-        """The inodes of every socket a process of the tree has open ("socket:[inode]" descriptors)."""
-        inodes = set()
+    def holders(self, server_port: int, client_port: int) -> list[tuple[int, int]]:
+        """(pid, descriptor) of every copy, in the tree, of its connection with `client_port`."""
+        inodes = {s.inode for s in sock_diag.sockets(server_port, *sock_diag.CONNECTED) if s.peer_port == client_port}
+        return sorted((pid, descriptor) for inode, pid, descriptor in self._socket_descriptors() if inode in inodes)
+
+    def close_wait(self, server_port: int) -> list[int]:
+        """The client ports of the tree's connections in CLOSE_WAIT: the client closed, the server did not."""
+        stuck = sock_diag.sockets(server_port, sock_diag.TCP_CLOSE_WAIT)
+        if not stuck:
+            return []  # what a good server shows, and cheap: polled, the process table would cost milliseconds
+        held = {inode for inode, _, _ in self._socket_descriptors()}  # not one waiting in the accept queue
+        return sorted(s.peer_port for s in stuck if s.inode in held)
+
+    def _socket_descriptors(self) -> list[tuple[int, int, int]]:
+        """(inode, pid, descriptor) of every socket a process of the tree has open ("socket:[inode]" links)."""
+        found = []
         for process in self.tree():
             directory = f"/proc/{process.pid}/fd"
             try:
@@ -109,18 +112,8 @@ class ProcessView:
                 except OSError:
                     continue  # closed meanwhile
                 if link.startswith("socket:["):
-                    inodes.add(int(link[8:-1]))
-        return inodes
-
-    def holders(self, server_port: int, client_port: int) -> list[tuple[int, int]]:
-        """(pid, descriptor) of every copy, in the tree, of its connection with `client_port`."""
-        return [(pid, s.fd) for pid, s in self.sockets()
-                if s.laddr.port == server_port and s.raddr and s.raddr.port == client_port]
-
-    def close_wait(self, server_port: int) -> list[int]:
-        """The client ports of the tree's connections in CLOSE_WAIT: the client closed, the server did not."""
-        return [s.raddr.port for _, s in self.sockets()
-                if s.status == psutil.CONN_CLOSE_WAIT and s.laddr.port == server_port and s.raddr]
+                    found.append((int(link[8:-1]), process.pid, int(descriptor)))
+        return found
 
     def blocked_in(self) -> str:
         """The system call the server's main process is waiting in ("accept4"), from /proc/PID/syscall.
@@ -158,7 +151,7 @@ def accept_queue(port: int) -> int | None:
     For a listening socket the kernel counts (what `ss -lt` shows as Recv-Q) the established
     connections that no accept() has taken yet.
     """
-    return next((listener.accept_queue for listener in sock_diag.listeners(port)), None)
+    return next((listener.queue for listener in sock_diag.listeners(port)), None)
 
 
 def kernel_listeners(port: int) -> list[str]:

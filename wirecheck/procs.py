@@ -137,7 +137,8 @@ class ServerProcess:
     def _fail_if_daemonized(self, port: int) -> None:
         """The started process exited: if another process now listens on `port`, the server went to the
         background; end that daemon (it is not ours to leave running) and say so."""
-        strays = wait_until(lambda: listeners(port), DAEMON_LISTEN_SECONDS)
+        # Polled on the kernel's table; whose socket it is (every process's descriptors) is read once it is there.
+        strays = listeners(port) if wait_until(lambda: kernel_listeners(port), DAEMON_LISTEN_SECONDS) else []
         if strays:
             end_strays(strays)
             raise ServerFailed(f"the server went to the background: its first process exited with status "

@@ -1,10 +1,11 @@
-"""The kernel's listening TCP sockets, asked through netlink's sock_diag (what `ss -l` does).
+"""The kernel's TCP sockets on a port, asked through netlink's sock_diag (what `ss` does).
 
-Why not /proc/net/tcp: reading it makes the kernel print every socket it has, and a run of
-this suite leaves thousands in TIME_WAIT (each connection's active closer keeps one for
-60 s), so one read costs milliseconds of system time and a readiness poll every 10 ms costs
-far more than the server it waits for. Asked for the LISTEN state alone, the kernel walks
-only its table of listening sockets.
+Why not /proc/net/tcp (psutil's net_connections reads it, once per process asked): reading
+it makes the kernel print every socket it has, and a run of this suite leaves thousands in
+TIME_WAIT (each connection's active closer keeps one for 60 s), so one read costs
+milliseconds of system time and a readiness poll every 10 ms costs far more than the server
+it waits for. Asked for some states alone (LISTEN, CLOSE_WAIT), the kernel walks only the
+sockets in those states.
 """
 
 import ipaddress
@@ -16,7 +17,12 @@ NETLINK_INET_DIAG = 4
 SOCK_DIAG_BY_FAMILY = 20
 NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
 NLMSG_DONE, NLMSG_ERROR = 3, 2
-TCP_LISTEN = 10
+# The kernel's TCP states, as include/net/tcp_states.h numbers them.
+TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING = \
+    1, 4, 5, 7, 8, 9, 10, 11
+# A connection some process may hold a descriptor of: not listening, and neither in TIME_WAIT nor a SYN_RECV
+# request, which no process holds (and of which a run of the suite leaves thousands).
+CONNECTED = (TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CLOSING)
 _HEADER = struct.Struct("=IHHII")  # struct nlmsghdr: length, type, flags, sequence, port id
 _REQUEST = struct.Struct("=BBBxI48s")  # struct inet_diag_req_v2: family, protocol, extensions, states, socket id
 _MESSAGE = struct.Struct("=BBBB2s2s16s16sIQIIIII")  # struct inet_diag_msg, the socket id spelled out
@@ -24,21 +30,27 @@ RECEIVE_BYTES = 65536
 
 
 @dataclass(frozen=True)
-class Listener:
+class Socket:
     address: str
     port: int
-    accept_queue: int  # for a listening socket, the kernel reports its accept queue's length as rqueue
-    inode: int  # what a process's descriptor for it links to: socket:[inode]
+    peer_port: int
+    queue: int  # the kernel's rqueue: a listening socket's accept queue, else bytes received and not yet read
+    inode: int  # what a process's descriptor for it links to: socket:[inode] (0: no process holds it yet)
 
 
-def listeners(port: int) -> list[Listener]:
-    """Every TCP socket listening on `port`, IPv4 and IPv6."""
-    return [found for family in (socket.AF_INET, socket.AF_INET6) for found in _dump(family)
+def listeners(port: int) -> list[Socket]:
+    """Every TCP socket listening on `port`, IPv4 and IPv6; `queue` is its accept queue."""
+    return sockets(port, TCP_LISTEN)
+
+
+def sockets(port: int, *states: int) -> list[Socket]:
+    """Every TCP socket bound to local `port` in one of `states` (TCP_LISTEN, CONNECTED...), IPv4 and IPv6."""
+    return [found for family in (socket.AF_INET, socket.AF_INET6) for found in _dump(family, states)
             if found.port == port]
 
 
-def _dump(family: int) -> list[Listener]:
-    request = _REQUEST.pack(family, socket.IPPROTO_TCP, 0, 1 << TCP_LISTEN, bytes(48))
+def _dump(family: int, states: tuple[int, ...]) -> list[Socket]:
+    request = _REQUEST.pack(family, socket.IPPROTO_TCP, 0, sum(1 << state for state in states), bytes(48))
     found = []
     with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_INET_DIAG) as diag:
         diag.send(_HEADER.pack(_HEADER.size + len(request), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, 1, 0)
@@ -52,11 +64,12 @@ def _dump(family: int) -> list[Listener]:
                     return found
                 if kind == NLMSG_ERROR:
                     raise OSError(-struct.unpack_from("=i", data, offset + _HEADER.size)[0], "sock_diag refused")
-                found.append(_listener(family, data, offset + _HEADER.size))
+                found.append(_socket(family, data, offset + _HEADER.size))
                 offset += (length + 3) & ~3  # messages are aligned to 4 bytes
 
 
-def _listener(family: int, data: bytes, offset: int) -> Listener:
-    _, _, _, _, sport, _, source, _, _, _, _, rqueue, _, _, inode = _MESSAGE.unpack_from(data, offset)
+def _socket(family: int, data: bytes, offset: int) -> Socket:
+    _, _, _, _, sport, dport, source, _, _, _, _, rqueue, _, _, inode = _MESSAGE.unpack_from(data, offset)
     size = 4 if family == socket.AF_INET else 16
-    return Listener(str(ipaddress.ip_address(source[:size])), int.from_bytes(sport, "big"), rqueue, inode)
+    return Socket(str(ipaddress.ip_address(source[:size])), int.from_bytes(sport, "big"), int.from_bytes(dport, "big"),
+                  rqueue, inode)

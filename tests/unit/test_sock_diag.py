@@ -1,9 +1,10 @@
-"""The kernel's listening sockets through sock_diag: address, port, accept queue and inode, IPv4 and IPv6."""
+"""The kernel's sockets on a port through sock_diag: address, ports, queue and inode, by state, IPv4 and IPv6."""
 
 import os
 import socket
 
 from wirecheck import sock_diag
+from wirecheck.waiting import wait_until
 
 
 def test_a_listening_socket_is_found_with_its_address_its_inode_and_the_connections_waiting_in_its_queue():
@@ -11,10 +12,11 @@ def test_a_listening_socket_is_found_with_its_address_its_inode_and_the_connecti
         server.bind(("127.0.0.1", 0))
         server.listen(4)
         port = server.getsockname()[1]
-        assert sock_diag.listeners(port) == [sock_diag.Listener("127.0.0.1", port, 0, os.fstat(server.fileno()).st_ino)]
+        inode = os.fstat(server.fileno()).st_ino
+        assert sock_diag.listeners(port) == [sock_diag.Socket("127.0.0.1", port, 0, 0, inode)]
         with socket.create_connection(("127.0.0.1", port)), socket.create_connection(("127.0.0.1", port)):
             listener, = sock_diag.listeners(port)
-            assert listener.accept_queue == 2
+            assert listener.queue == 2
 
 
 def test_an_ipv6_listener_is_found_and_a_port_nobody_listens_on_has_none():
@@ -24,3 +26,20 @@ def test_an_ipv6_listener_is_found_and_a_port_nobody_listens_on_has_none():
         port = server.getsockname()[1]
         assert [listener.address for listener in sock_diag.listeners(port)] == ["::1"]
     assert sock_diag.listeners(port) == []
+
+
+def test_a_connection_the_client_closed_first_is_found_in_close_wait_with_the_clients_port_and_its_inode():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, (_, client_port) = server.accept()
+        with accepted:
+            accepted_inode = os.fstat(accepted.fileno()).st_ino
+            assert sock_diag.sockets(port, *sock_diag.CONNECTED) == [
+                sock_diag.Socket("127.0.0.1", port, client_port, 0, accepted_inode)]
+            assert sock_diag.sockets(port, sock_diag.TCP_CLOSE_WAIT) == []
+            client.close()
+            stuck, = wait_until(lambda: sock_diag.sockets(port, sock_diag.TCP_CLOSE_WAIT), 1.0)
+            assert (stuck.port, stuck.peer_port, stuck.inode) == (port, client_port, accepted_inode)
