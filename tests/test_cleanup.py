@@ -16,6 +16,7 @@ import sys
 import psutil
 import pytest
 
+from wirecheck import sock_diag
 from wirecheck.session import REPO_ROOT
 from wirecheck.waiting import wait_until
 
@@ -106,8 +107,7 @@ def test_a_run_leaves_nothing_behind_and_whole_captures(pytester, monkeypatch, m
         assert len(record["pids"]) >= 2, f"expected a server and its child to have run: {record}"
         assert not leftovers, f"expected no process of the server's tree left, found {_describe(leftovers)}"
         assert not threads, f"expected no capture thread left at the end of the run, found {threads}"
-        listening = [c for c in psutil.net_connections(kind="tcp")
-                     if c.laddr and c.laddr.port == record["port"] and c.status == psutil.CONN_LISTEN]
+        listening = sock_diag.listeners(record["port"])
         assert not listening, f"expected port {record['port']} free, still listened on: {listening}"
         _assert_whole_captures(pytester.path / "captures")
     finally:
