@@ -1,10 +1,13 @@
-"""The servers the suite starts listen on 127.0.0.1 only and, when the suite is root, run unprivileged."""
+"""The servers the suite starts listen on 127.0.0.1 only and, when the suite is root, run unprivileged, scheduled
+ahead of the suite's own processes."""
 
 import os
 
 import psutil
 import pytest
 from expectations import ARTICLE_VARIANTS
+
+from wirecheck.procs import SERVER_NICENESS
 
 HTTP_SERVER_PYTHON = "/usr/bin/python3"  # Debian's: any user may run it (field notes: pyenv's under /root not)
 
@@ -23,6 +26,8 @@ def test_the_server_listens_on_loopback_only_as_the_unprivileged_user(wire, vari
     assert owners == {wire.server_user.name}, f"expected every server process to run as " \
                                               f"{wire.server_user.name}, they run as {owners}"
     assert psutil.Process().username() == "root", "the capture must keep root"
+    niceness = {p.nice() for p in session.server.view.tree()}
+    assert niceness == {SERVER_NICENESS}, f"expected the server at nice {SERVER_NICENESS}, it runs at {niceness}"
 
 
 def test_a_server_run_as_another_user_gets_a_scratch_home_of_its_own_removed_at_its_end(wire):
