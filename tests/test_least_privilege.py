@@ -2,6 +2,7 @@
 ahead of the suite's own processes."""
 
 import os
+from pathlib import Path
 
 import psutil
 import pytest
@@ -28,6 +29,9 @@ def test_the_server_listens_on_loopback_only_as_the_unprivileged_user(wire, vari
     assert psutil.Process().username() == "root", "the capture must keep root"
     niceness = {p.nice() for p in session.server.view.tree()}
     assert niceness == {SERVER_NICENESS}, f"expected the server at nice {SERVER_NICENESS}, it runs at {niceness}"
+    autogroup = Path(f"/proc/{session.server.pid}/autogroup")  # "/autogroup-N nice K", where the kernel has them
+    if autogroup.exists():
+        assert autogroup.read_text().split()[-1] == str(SERVER_NICENESS), autogroup.read_text()
 
 
 def test_a_server_run_as_another_user_gets_a_scratch_home_of_its_own_removed_at_its_end(wire):
