@@ -10,15 +10,22 @@ from expectations import ARTICLE_VARIANTS
 
 from wirecheck.procs import SERVER_NICENESS
 
+CAP_SYS_NICE = 23  # the capability's bit in /proc/PID/status (linux/capability.h)
 HTTP_SERVER_PYTHON = "/usr/bin/python3"  # Debian's: any user may run it (field notes: pyenv's under /root not)
 
 
 @pytest.mark.parametrize("variant", ARTICLE_VARIANTS)
-def test_the_server_listens_on_loopback_only_as_the_unprivileged_user(wire, variant):
+def test_the_server_listens_on_loopback_only_as_the_unprivileged_user_scheduled_ahead(wire, variant):
     session = wire.serve(variant)
     listening = [(s.laddr.ip, s.laddr.port) for p in session.server.view.tree()
                  for s in p.net_connections(kind="inet") if s.status == psutil.CONN_LISTEN]
     assert listening == [("127.0.0.1", session.port)], f"expected to listen on 127.0.0.1 only, listens on {listening}"
+    if may_raise_priority():
+        niceness = {p.nice() for p in session.server.view.tree()}
+        assert niceness == {SERVER_NICENESS}, f"expected the server at nice {SERVER_NICENESS}, it runs at {niceness}"
+        autogroup = Path(f"/proc/{session.server.pid}/autogroup")  # "/autogroup-N nice K", where the kernel has them
+        if autogroup.exists():
+            assert autogroup.read_text().split()[-1] == str(SERVER_NICENESS), autogroup.read_text()
     if os.geteuid() != 0:
         pytest.skip("the suite is not root: there is no privilege to drop")
     if wire.server_user.name is None:
@@ -27,11 +34,6 @@ def test_the_server_listens_on_loopback_only_as_the_unprivileged_user(wire, vari
     assert owners == {wire.server_user.name}, f"expected every server process to run as " \
                                               f"{wire.server_user.name}, they run as {owners}"
     assert psutil.Process().username() == "root", "the capture must keep root"
-    niceness = {p.nice() for p in session.server.view.tree()}
-    assert niceness == {SERVER_NICENESS}, f"expected the server at nice {SERVER_NICENESS}, it runs at {niceness}"
-    autogroup = Path(f"/proc/{session.server.pid}/autogroup")  # "/autogroup-N nice K", where the kernel has them
-    if autogroup.exists():
-        assert autogroup.read_text().split()[-1] == str(SERVER_NICENESS), autogroup.read_text()
 
 
 def test_a_server_run_as_another_user_gets_a_scratch_home_of_its_own_removed_at_its_end(wire):
@@ -45,3 +47,10 @@ def test_a_server_run_as_another_user_gets_a_scratch_home_of_its_own_removed_at_
         session.server.output()
     session.close()
     assert not os.path.exists(home), f"expected the scratch HOME {home} removed once the server ended"
+
+
+def may_raise_priority() -> bool:
+    """Whether this process has CAP_SYS_NICE (root has it, but in a container started without it)."""
+    effective = next(line.split()[1] for line in Path("/proc/self/status").read_text().splitlines()
+                     if line.startswith("CapEff:"))
+    return bool(int(effective, 16) >> CAP_SYS_NICE & 1)

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from wirecheck.session import REPO_ROOT
-from wirecheck.tshark_handoff import HANDOFF_VARIABLE
+from wirecheck.tshark_handoff import without_handoff
 
 INNER_TEST = '''
 from wirecheck import checks, pcapng
@@ -41,7 +41,7 @@ def test_saved_without_comments(monkeypatch, wire):
     monkeypatch.setattr(pcapng, "write", lambda path, frames, comments: write(path, frames, {}))
     exchange(wire)
 '''
-# Runs INNER_TEST in a nested run of its own, which hands its captures up to the run of this file.
+# A test that runs INNER_TEST in a nested run: that run hands its captures up to the run this test is in.
 NESTING_TEST = '''
 import subprocess, sys
 
@@ -77,14 +77,16 @@ def test_a_nested_run_hands_its_captures_up_and_the_outer_run_fails_naming_the_n
 
 
 def _run(tmp_path, test: str, *options: str) -> str:
-    """pytest on `test` in a subprocess, as a person starts it; its output, which must say the run failed."""
+    """pytest on `test` in a subprocess, as a person starts it (its own tshark checks its captures, none is handed
+    up to this run); its output, which must say the run failed."""
     inner = tmp_path / "test_inner_tshark.py"
     inner.write_text(test)
     # The inner test lives outside the repository: name the suite's settings and plugin explicitly.
     done = subprocess.run([sys.executable, "-m", "pytest", str(inner), "-c", str(REPO_ROOT / "pyproject.toml"),
                            "-p", "wirecheck.plugin", "-p", "no:cacheprovider", *options,
                            "--pcap-dir", str(tmp_path / "captures")],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=RUN_SECONDS, env=_not_nested())
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=RUN_SECONDS,
+                          env=without_handoff(os.environ))
     output = done.stdout + done.stderr
     assert done.returncode == pytest.ExitCode.TESTS_FAILED, f"expected the run to fail:\n{output}"
     return output
@@ -103,8 +105,3 @@ def _assert_fails_naming_the_spoiled_tests(output: str, nested_in: str = "") -> 
     assert "commented frames: tshark reads none" in named, output
     assert "test_saved_as_seen" not in named, output
 
-
-def _not_nested() -> dict[str, str]:
-    """The environment without the outer run's handoff: the inner run's own tshark must find the spoiled
-    captures, as a run started by a person would, rather than hand them up to this run's."""
-    return {name: value for name, value in os.environ.items() if name != HANDOFF_VARIABLE}

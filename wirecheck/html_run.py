@@ -4,11 +4,11 @@ Theory of operation. The page is drawn from the run model only: every report of 
 carries its record (wirecheck.results: problems with kind, message, connection and
 frame number, figures, the capture's path), and the saved capture carries the notes as
 pcapng comments. No failure text is parsed. The record rides on each phase's report and
-the teardown's comes last, with the final record: teardown saves the whole capture and
-may add tshark's problems. Under pytest-xdist the reports reach the controller, which
-writes the page at the end of the session: a worker sends a test's teardown report only
-after that teardown has saved the capture, and the controller's session ends once every
-worker has finished, so every capture is whole when the page reads it.
+the teardown's comes last, with the final record: teardown saves the whole capture.
+Under pytest-xdist the reports reach the controller, which writes the page at the end of
+the session: a worker sends a test's teardown report only after that teardown has saved
+the capture, and the controller's session ends once every worker has finished, so every
+capture is whole when the page reads it.
 
 Outcomes are read as pytest words ("passed", "failed", "skipped", "error" for a failed
 setup or teardown), whatever they are: a word this module does not know is shown as it is.

@@ -3,7 +3,7 @@
 A view of the run model (wirecheck.results): each test's report carries its record, and
 xdist carries the reports to the controller, which alone writes the file. A test's
 outcome joins its phases: "failed" if its call failed, "error" if its setup or teardown
-did (a capture that tshark reads otherwise fails at teardown), "skipped", else "passed".
+did, "skipped", else "passed" (tshark's check fails the run as a whole, at its end).
 The file's shape is json_report.schema.json, beside this module; `format` changes when
 a field changes meaning.
 """

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import html_run, json_report, phases_plugin, tshark, tshark_batch
+from wirecheck import html_run, json_report, phases_plugin, tshark_batch
 from wirecheck.capture import can_capture
 from wirecheck.clients import trial_get
 from wirecheck.contract.levels import Levels, strict
@@ -126,9 +126,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    agreement = "on" if tshark.available() else "off (tshark is not installed; bin/setup installs it)"
     return [*config.stash[_SETTINGS].describe(),
-            f"wirecheck: sniffing {can_capture() or 'allowed'}; tshark agreement check {agreement}",
+            f"wirecheck: sniffing {can_capture() or 'allowed'}; tshark agreement check {tshark_batch.describe(config)}",
             f"wirecheck: {config.stash[_SERVER_USER].reason}"]
 
 

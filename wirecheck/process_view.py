@@ -81,7 +81,7 @@ class ProcessView:
     def listening_addresses(self, port: int) -> list[str]:
         """The addresses the tree listens on at `port`, reachable from 127.0.0.1 or not ("::1", say): the kernel's
         listening sockets on the port whose inode one of the tree's descriptors links to."""
-        held = {inode for inode, _, _ in self._socket_descriptors()}
+        held = self._socket_inodes()
         return sorted({listener.address for listener in sock_diag.listeners(port) if listener.inode in held})
 
     def holders(self, server_port: int, client_port: int) -> list[tuple[int, int]]:
@@ -94,8 +94,11 @@ class ProcessView:
         stuck = sock_diag.sockets(server_port, sock_diag.TCP_CLOSE_WAIT)
         if not stuck:
             return []  # what a good server shows, and cheap: polled, the process table would cost milliseconds
-        held = {inode for inode, _, _ in self._socket_descriptors()}  # not one waiting in the accept queue
+        held = self._socket_inodes()  # not one waiting in the accept queue, which no process holds yet
         return sorted(s.peer_port for s in stuck if s.inode in held)
+
+    def _socket_inodes(self) -> set[int]:
+        return {inode for inode, _, _ in self._socket_descriptors()}
 
     def _socket_descriptors(self) -> list[tuple[int, int, int]]:
         """(inode, pid, descriptor) of every socket a process of the tree has open ("socket:[inode]" links)."""

@@ -4,8 +4,8 @@ Why not /proc/net/tcp (psutil's net_connections reads it, once per process asked
 it makes the kernel print every socket it has, and a run of this suite leaves thousands in
 TIME_WAIT (each connection's active closer keeps one for 60 s), so one read costs
 milliseconds of system time and a readiness poll every 10 ms costs far more than the server
-it waits for. Asked for some states alone (LISTEN, CLOSE_WAIT), the kernel walks only the
-sockets in those states.
+it waits for. Asked for some states of one local port, the kernel sends only those sockets
+(for LISTEN it walks only its table of listening sockets).
 """
 
 import ipaddress
@@ -18,11 +18,11 @@ SOCK_DIAG_BY_FAMILY = 20
 NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
 NLMSG_DONE, NLMSG_ERROR = 3, 2
 # The kernel's TCP states, as include/net/tcp_states.h numbers them.
-TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING = \
-    1, 4, 5, 7, 8, 9, 10, 11
+TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING = \
+    1, 4, 5, 8, 9, 10, 11
 # A connection some process may hold a descriptor of: not listening, and neither in TIME_WAIT nor a SYN_RECV
 # request, which no process holds (and of which a run of the suite leaves thousands).
-CONNECTED = (TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CLOSING)
+CONNECTED = (TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CLOSING)
 _HEADER = struct.Struct("=IHHII")  # struct nlmsghdr: length, type, flags, sequence, port id
 _REQUEST = struct.Struct("=BBBxI48s")  # struct inet_diag_req_v2: family, protocol, extensions, states, socket id
 _MESSAGE = struct.Struct("=BBBB2s2s16s16sIQIIIII")  # struct inet_diag_msg, the socket id spelled out
@@ -45,12 +45,13 @@ def listeners(port: int) -> list[Socket]:
 
 def sockets(port: int, *states: int) -> list[Socket]:
     """Every TCP socket bound to local `port` in one of `states` (TCP_LISTEN, CONNECTED...), IPv4 and IPv6."""
-    return [found for family in (socket.AF_INET, socket.AF_INET6) for found in _dump(family, states)
+    return [found for family in (socket.AF_INET, socket.AF_INET6) for found in _dump(family, port, states)
             if found.port == port]
 
 
-def _dump(family: int, states: tuple[int, ...]) -> list[Socket]:
-    request = _REQUEST.pack(family, socket.IPPROTO_TCP, 0, sum(1 << state for state in states), bytes(48))
+def _dump(family: int, port: int, states: tuple[int, ...]) -> list[Socket]:
+    socket_id = port.to_bytes(2, "big") + bytes(46)  # the source port filters the dump in the kernel
+    request = _REQUEST.pack(family, socket.IPPROTO_TCP, 0, sum(1 << state for state in states), socket_id)
     found = []
     with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_INET_DIAG) as diag:
         diag.send(_HEADER.pack(_HEADER.size + len(request), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, 1, 0)

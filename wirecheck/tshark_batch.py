@@ -37,15 +37,22 @@ class TsharkBatch:
 
     def __init__(self, size: int = BATCH_SIZE, timed: bool = True) -> None:
         self.size = size
-        self.timed = timed  # counted in the run's phase timing (wirecheck.phases): the suite's own batch is
+        self.timed = timed  # counted in the run's phase timing (wirecheck.phases); a unit test's batch is not
         self._pending: list[Pending] = []
+        self._unread: list[Finding] = []
         self._checks: list[Future] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tshark-batch",
                                             initializer=leave_signals_to_the_main_thread)
 
     def add(self, test: str, expected: Expectations) -> None:
         """Queue the capture saved at `expected.path` by `test`; start a check once a batch is full."""
-        self._pending.append((test, expected, expected.path.read_bytes()))
+        try:
+            data = expected.path.read_bytes()
+        except OSError as error:  # removed by the time its report came (a fixture's scratch directory, say)
+            self._unread.append({"test": test, "capture": str(expected.path),
+                                 "problems": [f"tshark could not read the capture: {error.strerror}"]})
+            return
+        self._pending.append((test, expected, data))
         if len(self._pending) >= self.size:
             self._submit()
 
@@ -54,7 +61,7 @@ class TsharkBatch:
         self._submit()
         with phases.timed(SETTLE_PHASE) if self.timed else nullcontext():
             self._executor.shutdown(wait=True)
-        return [finding for check in self._checks for finding in check.result()]
+        return self._unread + [finding for check in self._checks for finding in check.result()]
 
     def _submit(self) -> None:
         if self._pending:
@@ -92,7 +99,7 @@ class TsharkCheck:
         receives_reports = not hasattr(config, "workerinput")  # an xdist worker sends its reports on
         self.hand_up_to = tshark_handoff.inherited() if receives_reports else None  # nested: the outer run checks
         self.batch = TsharkBatch() if receives_reports and self.hand_up_to is None else None
-        self.inbox = tshark_handoff.Inbox()  # for the runs this process's tests start
+        self.inbox = tshark_handoff.Inbox(inside=tshark_handoff.inherited())  # for the runs its tests start
         self.findings: list[Finding] = []
 
     @pytest.hookimpl(wrapper=True)
@@ -138,6 +145,15 @@ class TsharkCheck:
 
 def register(config: pytest.Config) -> None:
     config.pluginmanager.register(TsharkCheck(config), PLUGIN_NAME)
+
+
+def describe(config: pytest.Config) -> str:
+    """Whether tshark checks this run's captures, and where: for the report header."""
+    if not tshark.available():
+        return "off (tshark is not installed; bin/setup installs it)"
+    if config.pluginmanager.get_plugin(PLUGIN_NAME).hand_up_to is not None:
+        return "on, in the run this one is nested in (its captures are handed up)"
+    return "on"
 
 
 def check_later(item: pytest.Item, expected: Expectations) -> None:

@@ -1,14 +1,10 @@
 """Captures that a nested run hands up to the run it is nested in, for that run's one tshark batch.
 
-The suite's own tests run pytest inside pytest (the gate, as a user types it), a dozen times
-a run. Each nested run used to start its own tshark at its end: ~0.45 s of CPU and half a
-second of waiting, each. Instead every test process names a directory in HANDOFF_VARIABLE
-for the processes its tests start. A run that finds the variable set at its start (a nested
-run) writes each capture's expectations there, one file each, as their reports arrive, and
-starts no tshark; the test that ran it picks them up at its teardown and sends them on with
-its own report, so the outer run's batch checks them, and fails the outer run, naming the
-nested test, if tshark reads one otherwise. A run started by a person has no such variable
-and checks its own captures.
+The suite runs pytest inside pytest (the gate, as a user types it) a dozen times a run; each
+nested run's own tshark cost ~0.45 s of CPU and a wait at its end. Instead each test process
+names a directory in HANDOFF_VARIABLE for the runs its tests start. A run that finds the
+variable set (a nested run) starts no tshark: it writes what its captures should show there,
+one file per teardown report, and the test that started it sends them on with its own report.
 """
 
 import json
@@ -16,6 +12,7 @@ import os
 import shutil
 import tempfile
 import uuid
+import warnings
 from pathlib import Path
 
 HANDOFF_VARIABLE = "WIRECHECK_TSHARK_HANDOFF"
@@ -29,22 +26,31 @@ def inherited() -> Path | None:
     return Path(directory) if directory else None
 
 
+def without_handoff(environment: dict[str, str]) -> dict[str, str]:
+    """`environment` for a run that must check its own captures, as a run started by a person does."""
+    return {name: value for name, value in environment.items() if name != HANDOFF_VARIABLE}
+
+
 def hand_up(directory: Path, handed: list[Handed]) -> None:
     """Write `handed` for the outer run, whole or not at all (a nested run may be killed at any moment)."""
     if not handed:
         return
     final = directory / f"{uuid.uuid4().hex}.json"
     partial = final.with_suffix(".part")
-    partial.write_text(json.dumps(handed))
-    partial.replace(final)
+    try:
+        partial.write_text(json.dumps(handed))
+        partial.replace(final)
+    except OSError as error:  # the outer run is over (interrupted): nobody is left to check these
+        warnings.warn(f"wirecheck: {len(handed)} capture(s) not handed up to tshark's check: {error}", stacklevel=2)
 
 
 class Inbox:
     """The directory this process's tests' nested runs hand their captures up to."""
 
-    def __init__(self) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix="wirecheck-tshark-handoff-"))
-        self._outer = os.environ.get(HANDOFF_VARIABLE)  # a run nested in this process (pytester) sets its own
+    def __init__(self, inside: Path | None = None) -> None:
+        # Inside the outer run's inbox when nested: whatever a killed process leaves, the outermost run removes.
+        self.directory = Path(tempfile.mkdtemp(prefix="wirecheck-tshark-handoff-", dir=inside))
+        self._restore = os.environ.get(HANDOFF_VARIABLE)  # an in-process run (pytester) hands back what it found
         os.environ[HANDOFF_VARIABLE] = str(self.directory)
 
     def collect(self, test: str) -> list[Handed]:
@@ -56,8 +62,8 @@ class Inbox:
         return found
 
     def close(self) -> None:
-        if self._outer is None:
+        if self._restore is None:
             os.environ.pop(HANDOFF_VARIABLE, None)
         else:
-            os.environ[HANDOFF_VARIABLE] = self._outer
+            os.environ[HANDOFF_VARIABLE] = self._restore
         shutil.rmtree(self.directory, ignore_errors=True)

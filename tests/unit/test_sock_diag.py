@@ -33,13 +33,13 @@ def test_a_connection_the_client_closed_first_is_found_in_close_wait_with_the_cl
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
-        client = socket.create_connection(("127.0.0.1", port))
-        accepted, (_, client_port) = server.accept()
-        with accepted:
-            accepted_inode = os.fstat(accepted.fileno()).st_ino
-            assert sock_diag.sockets(port, *sock_diag.CONNECTED) == [
-                sock_diag.Socket("127.0.0.1", port, client_port, 0, accepted_inode)]
-            assert sock_diag.sockets(port, sock_diag.TCP_CLOSE_WAIT) == []
-            client.close()
-            stuck, = wait_until(lambda: sock_diag.sockets(port, sock_diag.TCP_CLOSE_WAIT), 1.0)
-            assert (stuck.port, stuck.peer_port, stuck.inode) == (port, client_port, accepted_inode)
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, (_, client_port) = server.accept()
+            with accepted:
+                accepted_inode = os.fstat(accepted.fileno()).st_ino
+                assert sock_diag.sockets(port, *sock_diag.CONNECTED) == [
+                    sock_diag.Socket("127.0.0.1", port, client_port, 0, accepted_inode)]
+                assert sock_diag.sockets(port, sock_diag.TCP_CLOSE_WAIT) == []
+                client.close()
+                stuck = wait_until(lambda: sock_diag.sockets(port, sock_diag.TCP_CLOSE_WAIT), 1.0)
+                assert [(s.port, s.peer_port, s.inode) for s in stuck] == [(port, client_port, accepted_inode)]

@@ -1,7 +1,9 @@
 """tshark's batch check reads many crafted captures with one tshark each few captures and names exactly the
 captures it reads otherwise than the suite: frames doubled, comments lost, a file it cannot read."""
 
+import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -64,8 +66,20 @@ def test_a_capture_tshark_cannot_read_fails_alone(tmp_path):
     assert found["test_1"][0].startswith("tshark could not read"), found
 
 
+def test_a_capture_removed_before_its_report_came_is_named_not_skipped(tmp_path):
+    expected = saved(tmp_path, "removed", 8080)
+    expected.path.unlink()
+    batch = TsharkBatch(timed=False)
+    batch.add("test_removed", expected)
+    found = batch.settle()
+    assert [finding["test"] for finding in found] == ["test_removed"], found
+    assert found[0]["problems"] == ["tshark could not read the capture: No such file or directory"], found
+
+
 def test_expectations_travel_as_plain_data_and_come_back_equal(tmp_path):
     expected = saved(tmp_path, "travels", 8080)
     data = expected.to_dict()
     assert all(not isinstance(value, (set, frozenset, Path)) for value in data.values()), data
     assert Expectations.from_dict(data) == expected
+    relative = replace(expected, path=Path(os.path.relpath(expected.path)))
+    assert Expectations.from_dict(relative.to_dict()).path == expected.path  # absolute: an outer run's cwd may differ
