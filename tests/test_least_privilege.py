@@ -33,6 +33,8 @@ def test_the_server_listens_on_loopback_only_as_the_unprivileged_user_scheduled_
     owners = {p.username() for p in session.server.view.tree()}
     assert owners == {wire.server_user.name}, f"expected every server process to run as " \
                                               f"{wire.server_user.name}, they run as {owners}"
+    kept = {p.pid: held for p in session.server.view.tree() if (held := privileges_held(p.pid))}
+    assert not kept, f"expected no capability and no supplementary group left to a server process, found {kept}"
     assert psutil.Process().username() == "root", "the capture must keep root"
 
 
@@ -47,6 +49,14 @@ def test_a_server_run_as_another_user_gets_a_scratch_home_of_its_own_removed_at_
         session.server.output()
     session.close()
     assert not os.path.exists(home), f"expected the scratch HOME {home} removed once the server ended"
+
+
+def privileges_held(pid: int) -> dict[str, str]:
+    """What process `pid` holds beyond its user's rights: capabilities, supplementary groups (/proc/PID/status)."""
+    fields = dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                  if ":\t" in line)
+    held = {name: fields[name] for name in ("CapPrm", "CapEff", "CapAmb") if int(fields[name], 16)}
+    return held | ({"Groups": fields["Groups"]} if fields["Groups"].strip() else {})
 
 
 def may_raise_priority() -> bool:

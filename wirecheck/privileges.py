@@ -7,8 +7,10 @@ its reach. That is tried once, by running a server's --help as that user; when i
 fails, the servers run as root and the reason is reported (see `ServerUser.reason`).
 """
 
+import errno
 import os
 import pwd
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,6 +20,12 @@ from wirecheck.registry import SERVERS
 
 DEFAULT_SERVER_USER = "nobody"
 PROBE_SECONDS = 10
+# util-linux's setpriv changes the ids, then execs the command: Popen's own user= would do that in a fork() of the
+# whole calling process (CPython gives up vfork() for it), which costs a test process ~9 ms of CPU per server.
+# setpriv keeps root's capabilities up to its exec, so env, started with none, execs the command as the user alone
+# would: it exits 126 when the user may not execute the command and 127 when there is none, as a shell does.
+SETPRIV, ENV = shutil.which("setpriv"), shutil.which("env")
+CANNOT_EXECUTE, NOT_FOUND = 126, 127
 
 
 @dataclass(frozen=True)
@@ -37,8 +45,8 @@ def choose_server_user(requested: str, repo_root: Path) -> ServerUser:
     except KeyError:
         raise ValueError(f"--server-user {requested!r}: no such user") from None
     try:
-        probe = subprocess.run([sys.executable, str(SERVERS[0].path), "--help"], cwd=repo_root,
-                               capture_output=True, text=True, timeout=PROBE_SECONDS, **process_identity(requested))
+        argv, identity = as_user([sys.executable, str(SERVERS[0].path), "--help"], requested)
+        probe = subprocess.run(argv, cwd=repo_root, capture_output=True, text=True, timeout=PROBE_SECONDS, **identity)
         why = None if probe.returncode == 0 else (probe.stderr.strip().splitlines() or ["no output"])[-1]
     except (OSError, subprocess.TimeoutExpired) as error:  # e.g. the interpreter itself is out of its reach
         why = str(error)
@@ -49,8 +57,14 @@ def choose_server_user(requested: str, repo_root: Path) -> ServerUser:
     return ServerUser(requested, f"servers run as {requested} (the suite is root; the capture keeps root)")
 
 
-def process_identity(user: str | None) -> dict:
-    """Popen keyword arguments that start a process as `user` (nothing for None)."""
+def as_user(argv: list[str], user: str | None) -> tuple[list[str], dict]:
+    """The command line and the Popen keyword arguments that run `argv` as `user` (unchanged for None)."""
     if user is None:
-        return {}
-    return {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
+        return argv, {}
+    account = pwd.getpwnam(user)
+    if SETPRIV is None or ENV is None:
+        return argv, {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+    if os.sep not in argv[0] and shutil.which(argv[0]) is None:  # else, where PATH holds a directory the user
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), argv[0])  # cannot search, env says EACCES
+    return [SETPRIV, f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups", "--",
+            ENV, "--", *argv], {}

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import psutil
 
-from wirecheck.privileges import process_identity
+from wirecheck.privileges import CANNOT_EXECUTE, NOT_FOUND, as_user
 from wirecheck.process_view import ProcessView, kernel_listeners, listeners
 from wirecheck.waiting import wait_until
 
@@ -81,20 +81,26 @@ class ServerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             try:
-                self.popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
+                argv, identity = as_user(self.argv, self.user)
+                self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
                                               stderr=subprocess.STDOUT, cwd=self.cwd, start_new_session=True,
                                               preexec_fn=self._limit_open_files if self.open_files_limit else None,
-                                              env=self._environment(), **process_identity(self.user))
+                                              env=self._environment(), **identity)
             except PermissionError as error:
                 self._remove_home()
-                who = f"the user {self.user}" if self.user else "this user"
-                raise ServerFailed(f"cannot start {' '.join(self.argv)}: {who} may not execute {error.filename} "
-                                   f"({error.strerror}); put the server where {who} can read and run it, or give "
-                                   "--server-user root") from error
+                raise self._not_executable(error.filename, error.strerror) from error
             except OSError as error:
                 self._remove_home()
-                raise ServerFailed(f"cannot start {' '.join(self.argv)}: {error}") from error
+                raise self._cannot_start(str(error)) from error
         self._schedule_ahead()
+
+    def _cannot_start(self, why: str) -> ServerFailed:
+        return ServerFailed(f"cannot start {' '.join(self.argv)}: {why}")
+
+    def _not_executable(self, file: str, why: str) -> ServerFailed:
+        who = f"the user {self.user}" if self.user else "this user"
+        return self._cannot_start(f"{who} may not execute {file} ({why}); put the server where {who} can read and "
+                                  "run it, or give --server-user root")
 
     def _schedule_ahead(self) -> None:
         """SERVER_NICENESS for the server's process group (its children inherit it) and for its session's
@@ -141,6 +147,7 @@ class ServerProcess:
             raise ServerFailed(f"server did not listen on 127.0.0.1:{port} within {timeout:g} s\n"
                                f"{self._output_section()}")
         if self.popen.poll() is not None:
+            self._fail_if_not_executed()
             self._fail_if_daemonized(port)
             raise ServerFailed(f"server exited with status {self.popen.returncode} before listening on "
                                f"port {port}\n{self._output_section()}")
@@ -152,6 +159,16 @@ class ServerProcess:
             raise ServerFailed(f"server listens on port {port} only at {addresses}, which 127.0.0.1 does not reach: "
                                "bind it to 127.0.0.1 (or a wildcard, 0.0.0.0 or ::)\n"
                                f"{self._output_section()}")
+
+    def _fail_if_not_executed(self) -> None:
+        """Run as another user, the command is executed by a helper (privileges.as_user) that exits as a shell does
+        when it cannot: the same errors as when Popen cannot execute the command itself."""
+        if self.user is None or self.popen.returncode not in (CANNOT_EXECUTE, NOT_FOUND):
+            return
+        said = (self.output().strip().splitlines() or ["no output"])[-1].rsplit(": ", 1)[-1]  # "env: 'x': reason"
+        if self.popen.returncode == CANNOT_EXECUTE:
+            raise self._not_executable(self.argv[0], said)
+        raise self._cannot_start(f"{self.argv[0]}: {said}")
 
     def _fail_if_daemonized(self, port: int) -> None:
         """The started process exited: if another process now listens on `port`, the server went to the
