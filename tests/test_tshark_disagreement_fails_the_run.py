@@ -58,7 +58,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tshark") is Non
                                                    reason="tshark is not installed (bin/setup installs it)")]
 
 
-@pytest.mark.parametrize("distribution", [["-p", "no:xdist"], ["-n", "2"]], ids=["serial", "xdist"])
+@pytest.mark.parametrize("distribution", [["-p", "no:xdist"], ["-n", "1"]], ids=["serial", "xdist"])
 def test_a_capture_tshark_reads_otherwise_fails_the_run_and_names_its_test(tmp_path, distribution):
     done = _run(tmp_path, INNER_TEST, *distribution)
     assert "3 passed" in done, done
