@@ -11,6 +11,7 @@ the contract's properties ends the run.
 """
 
 import argparse
+import contextlib
 import shlex
 import tempfile
 from collections.abc import Iterator
@@ -115,10 +116,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             server.start()
             server.wait_listening(port, settings.listen_timeout)
             status, answer = trial_get(port, settings.contract_path, settings.listen_timeout)
+            server.stop()  # which says so if the server left a daemon behind
         except ServerFailed as error:
             raise pytest.UsageError(f"--server {settings.server!r}: {error}") from None
         finally:
-            server.stop()
+            with contextlib.suppress(ServerFailed):  # stopped already, unless an error is on its way
+                server.stop()
             release_port(port)
     if status != settings.contract_status:  # else every property would fail for it, none saying why
         raise pytest.UsageError(f"--contract-path {settings.contract_path}: a trial GET got {answer}, expected status "

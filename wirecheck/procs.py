@@ -11,7 +11,9 @@ child subreaper, so the server's orphaned children (zombies included)
 are handed to us and reaped here, by pid, never with waitpid(-1) which would steal
 the exit status of other subprocesses. A server that goes to the background (a daemon:
 it forks, starts a session of its own, and its first process exits) leaves the tree;
-its listener is found by port, reported, and ended.
+its listener is found by port, reported, and ended: when the first process exits before
+listening, and, for a daemon that took over a socket its first process was seen listening
+on (nginx's order), when the server is stopped.
 """
 
 import ctypes
@@ -69,6 +71,7 @@ class ServerProcess:
         self.open_files_limit = open_files_limit  # RLIMIT_NOFILE for the server (and its children) only
         self.popen: subprocess.Popen | None = None
         self.home: str | None = None  # the scratch HOME of a server run as another user
+        self.port: int | None = None  # where it listens, once wait_listening has seen it there
         self.terminated_at: float | None = None  # wall clock, comparable with frame times
         self.exited_at: float | None = None
 
@@ -152,6 +155,8 @@ class ServerProcess:
             raise ServerFailed(f"server exited with status {self.popen.returncode} before listening on "
                                f"port {port}\n{self._output_section()}")
         if not wait_until(lambda: self.view.listens_on(port), OTHER_ADDRESS_GRACE_SECONDS):
+            if self.popen.poll() is not None:  # it handed its socket to a daemon and exited meanwhile
+                self._fail_if_daemonized(port)
             addresses = ", ".join(self.view.listening_addresses(port))
             if not addresses:
                 raise ServerFailed(f"another process listens on port {port}, not the server's\n"
@@ -159,6 +164,7 @@ class ServerProcess:
             raise ServerFailed(f"server listens on port {port} only at {addresses}, which 127.0.0.1 does not reach: "
                                "bind it to 127.0.0.1 (or a wildcard, 0.0.0.0 or ::)\n"
                                f"{self._output_section()}")
+        self.port = port
 
     def _fail_if_not_executed(self) -> None:
         """Run as another user, the command is executed by a helper (privileges.as_user) that exits as a shell does
@@ -176,10 +182,13 @@ class ServerProcess:
         # Polled on the kernel's table; whose socket it is (every process's descriptors) is read once it is there.
         strays = listeners(port) if wait_until(lambda: kernel_listeners(port), DAEMON_LISTEN_SECONDS) else []
         if strays:
-            end_strays(strays)
-            raise ServerFailed(f"the server went to the background: its first process exited with status "
-                               f"{self.popen.returncode} while process {', '.join(map(str, strays))} listens on "
-                               f"port {port}; {FOREGROUND_HINT}. That process was ended.\n{self._output_section()}")
+            raise self._daemon_ended(strays, port, f"its first process exited with status {self.popen.returncode}")
+
+    def _daemon_ended(self, strays: list[int], port: int, how: str) -> ServerFailed:
+        end_strays(strays)
+        return ServerFailed(f"the server went to the background: {how}, and process {', '.join(map(str, strays))} "
+                            f"listens on port {port}; {FOREGROUND_HINT}. That process was ended.\n"
+                            f"{self._output_section()}")
 
     def signal(self, signum: int) -> float:
         """Send `signum` to the server's process group (as a terminal's Ctrl-C and systemd do); return when
@@ -238,6 +247,10 @@ class ServerProcess:
         self._remove_home()
         if alive:
             raise ServerFailed(f"processes survived SIGKILL: {[p.pid for p in alive]}")
+        # Its port was reserved for it: a listener there now is a daemon it forked, in a session of its own (out of
+        # its process group), and handed its socket to once its first process had been seen listening (nginx).
+        if self.port is not None and kernel_listeners(self.port):
+            raise self._daemon_ended(listeners(self.port), self.port, "its process tree was ended")
 
     def _signal_all(self, processes: list[psutil.Process], signum: int) -> None:
         try:
