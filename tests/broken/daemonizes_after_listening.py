@@ -4,7 +4,8 @@ its own and serves on the socket it inherited, and the first process exits at on
 import os
 import time
 
-from tests.broken.common import handle_request, listen, parse_args, serve
+from tests.broken.common import listen, parse_args, serve
+from tests.broken.daemonizes import serve_as_daemon
 
 # nginx forks within a millisecond of listening, and a gate that polls every 10 ms would mostly see the started
 # process gone by then; on a busy machine it may not be. This makes that case certain: it is seen listening first.
@@ -16,11 +17,7 @@ def loop(args):
     time.sleep(FORKS_AFTER_SECONDS)
     if os.fork():
         os._exit(0)
-    os.setsid()
-    while True:
-        client_connection, _ = listen_socket.accept()
-        handle_request(client_connection, args.delay)
-        client_connection.close()
+    serve_as_daemon(listen_socket, args)
 
 
 if __name__ == "__main__":
