@@ -157,6 +157,30 @@ def test_a_contract_path_the_server_does_not_serve_is_one_clear_error(pytester, 
     assert "--contract-path /no-such-file" in errors and "404" in errors, errors
 
 
+# A server that answers wrongly or not at all is no usage error: the contract runs and fails it on the property that
+# shows it, with the frames. Each class runs the one or two properties that show it, with a short --fin-within: the
+# hanging servers are waited out whole (--fin-within plus the burst's grace).
+@pytest.mark.slow
+@pytest.mark.parametrize("command, properties, failing", [
+    (f"{PYTHON} -m tests.broken.answers_server_error --port {{port}}", "test_2_",
+     {"complete-response": {"wrong-status"}}),
+    (f"{PYTHON} -m tests.broken.resets_every_connection --port {{port}}", "test_2_ or test_3_",
+     {"complete-response": {"no-response"}, "fin-in-time": {"rst-instead-of-fin"}}),
+    (f"{PYTHON} {server('forking').path} --delay 30 --port {{port}}", "test_3_", {"fin-in-time": {"no-server-fin"}}),
+    (f"{PYTHON} {server('forking_unclosed').path} --port {{port}}", "test_3_", {"fin-in-time": {"no-server-fin"}}),
+    (f"{PYTHON} -m tests.broken.never_reads_the_request --port {{port}}", "test_2_",
+     {"complete-response": {"no-response"}}),
+], ids=["5xx", "reset", "child-hangs", "no-fin", "unread-request"])
+def test_a_server_that_answers_wrongly_or_not_at_all_fails_the_contract_not_the_usage(command, properties, failing,
+                                                                                      tmp_path):
+    done = gate(command, tmp_path, "-k", properties, "--fin-within", "0.5", "--listen-timeout", SHORT_LISTEN_TIMEOUT)
+    assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stdout[-3000:] + done.stderr
+    _, failed, _ = failed_properties(tmp_path / "junit.xml")
+    assert failed == failing, done.stdout[-3000:]
+    assert "wirecheck: a trial GET / got " in done.stdout, done.stdout[:3000]
+    assert list((tmp_path / "captures").rglob("*.pcapng")), "expected the failing properties' captures"
+
+
 def test_a_server_the_unprivileged_user_may_not_execute_is_one_clear_error(tmp_path, pytester, monkeypatch):
     if os.geteuid() != 0:
         pytest.skip("the suite is not root: the servers run as this user")

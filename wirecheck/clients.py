@@ -7,7 +7,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from wirecheck.http import HttpParseError, parse_response
+from wirecheck.http import HttpHeadCutShort, HttpParseError, parse_response
 
 CURL_TIMED_OUT = 28  # curl's exit status when --max-time runs out
 
@@ -40,19 +40,40 @@ def http_get(port: int, path: str = "/hello", host: str = "127.0.0.1", timeout: 
 
 
 def trial_get(port: int, path: str, timeout: float) -> tuple[int | None, str]:
-    """One GET `path` with `Connection: close`: the response's status and start line, or None and what went
-    wrong (no answer within `timeout`, a refusal, bytes that are not HTTP)."""
+    """One GET `path` with `Connection: close`, read until its response's head has come, and the body when its
+    head frames one: the status and start line, or None and what went wrong (no answer within `timeout`, a reset,
+    bytes that are not HTTP). It never waits for the server's close: whether and when that comes is the contract's
+    to judge, not a reason to refuse the server."""
+    deadline = time.monotonic() + timeout
+    received = b""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
             connection.sendall(request_bytes(path, "127.0.0.1", port, close=True))
-            data = read_until_closed(connection)
+            while True:
+                connection.settimeout(max(deadline - time.monotonic(), 0.001))
+                chunk = connection.recv(65536)
+                received += chunk
+                answer = _trial_answer(received, closed=not chunk)
+                if answer is not None:
+                    return answer
+    except TimeoutError:
+        return None, f"no response within {timeout:g} s ({len(received)} bytes)"
     except OSError as error:
-        return None, f"no response ({error})"
+        return None, f"no response ({error}; {len(received)} bytes before it)"
+
+
+def _trial_answer(data: bytes, closed: bool) -> tuple[int | None, str] | None:
+    """The trial's answer in `data`, or None while more may come: a head is enough for a body that ends at the
+    close; a body framed by its length or chunks must be whole."""
     try:
-        response = parse_response(data, closed=True)
+        response = parse_response(data, closed=closed)
+    except HttpHeadCutShort:
+        return (None, f"no response (the server closed after {len(data)} bytes)") if closed else None
     except HttpParseError as error:
         return None, f"no HTTP response ({error})"
-    return response.status, response.start_line
+    if response.complete or response.framing == "close":
+        return response.status, response.start_line
+    return (None, f"an incomplete response ({response.start_line}; the server closed)") if closed else None
 
 
 def read_until_closed(connection: socket.socket) -> bytes:

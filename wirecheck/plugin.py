@@ -38,6 +38,10 @@ _WIRE = pytest.StashKey[Wire]()
 _RECORD = pytest.StashKey[TestRecord]()
 _DESELECTED = pytest.StashKey[int]()
 _SERVER_USER = pytest.StashKey[ServerUser]()
+_TRIAL = pytest.StashKey[str]()
+# The statuses that say the path is wrong, not the server: anything else the trial GET gets (a 5xx, a reset, no
+# answer) is the server's behaviour, for the contract's properties to judge with their captures.
+PATH_NOT_SERVED = frozenset({404, 405, 410})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -102,7 +106,8 @@ def _check_writable(directory: Path) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """With --server, try the command and one GET of --contract-path once before any test, so that a bad command
-    or a wrong path is one clear error."""
+    or a wrong path is one clear error. What else the GET gets (a 5xx, a reset, no answer) is the server's to
+    answer for: the contract runs and fails it, property by property, with captures."""
     settings = session.config.stash[_SETTINGS]
     if not settings.server or hasattr(session.config, "workerinput"):  # xdist workers: the controller checked
         return
@@ -123,15 +128,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             with contextlib.suppress(ServerFailed):  # stopped already, unless an error is on its way
                 server.stop()
             release_port(port)
-    if status != settings.contract_status:  # else every property would fail for it, none saying why
+    if status != settings.contract_status and status in PATH_NOT_SERVED:  # else every property fails, none says why
         raise pytest.UsageError(f"--contract-path {settings.contract_path}: a trial GET got {answer}, expected status "
                                 f"{settings.contract_status} (--contract-status): give a path the server serves")
+    session.config.stash[_TRIAL] = answer if status == settings.contract_status else \
+        f"{answer}, not {settings.contract_status}: the server's failure, which the contract's properties show"
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [*config.stash[_SETTINGS].describe(),
             f"wirecheck: sniffing {can_capture() or 'allowed'}; tshark agreement check {tshark_batch.describe(config)}",
-            f"wirecheck: {config.stash[_SERVER_USER].reason}"]
+            f"wirecheck: {config.stash[_SERVER_USER].reason}",
+            *([f"wirecheck: a trial GET {config.stash[_SETTINGS].contract_path} got {config.stash[_TRIAL]}"]
+              if _TRIAL in config.stash else [])]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
