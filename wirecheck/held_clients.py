@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from wirecheck import sock_diag
 from wirecheck.clients import request_bytes
 from wirecheck.http import HttpParseError, parse_response
 from wirecheck.process_view import accept_queue
@@ -84,14 +85,41 @@ def idle_keep_alive(port: int, path: str, timeout: float, count: int = 1) -> lis
     return clients
 
 
-def upload_in_flight(port: int, path: str, body_bytes: int, timeout: float) -> tuple[socket.socket, bytes]:
-    """A POST whose head and first half of the body are sent; returns the socket and the half still to send."""
+def upload_in_flight(port: int, path: str, body_bytes: int, timeout: float) -> tuple[socket.socket, bytes, int]:
+    """A POST whose head and first half of the body are sent; returns the socket, the half still to send and the
+    number of body bytes sent."""
     client = connect(port, timeout)
     head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/octet-stream\r\n"
             f"Content-Length: {body_bytes}\r\nConnection: close\r\n\r\n").encode()
     half = body_bytes // 2
     client.sendall(head + b"u" * half)
-    return client, b"u" * (body_bytes - half)
+    return client, b"u" * (body_bytes - half), half
+
+
+def upload_settled(port: int, client: socket.socket, body_sent: int, quiet: float, timeout: float) -> None:
+    """Wait until the server has taken in the head of the upload on `client` (its socket holds at most
+    `body_sent` bytes unread), then until it has said nothing for `quiet` seconds, or answered and closed: what it
+    does before a stop signal is then done, never racing the signal. A server that answers an upload without
+    reading its body (http.server's 501, an application that ignores the body) does so within moments of the head;
+    one that waits for the body says nothing. All within `timeout`."""
+    deadline = time.monotonic() + timeout
+    client_port = client.getsockname()[1]
+
+    def head_taken() -> bool:
+        own = [s for s in sock_diag.sockets(port, *sock_diag.CONNECTED) if s.peer_port == client_port]
+        return not own or own[0].queue <= body_sent or _readable(client, 0)
+
+    wait_until(head_taken, timeout)
+    while (left := deadline - time.monotonic()) > 0 and _readable(client, min(quiet, left)):
+        try:
+            if not client.recv(65536):  # what it answered is in the capture
+                return
+        except OSError:
+            return  # reset: that too is in the capture
+
+
+def _readable(client: socket.socket, wait: float) -> bool:
+    return bool(select.select([client], [], [], wait)[0])
 
 
 def send_quietly(client: socket.socket, data: bytes) -> None:

@@ -25,9 +25,12 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
     server's process group, then finish the upload, connect once more, and judge how everything ended."""
     session, settings = wire.session, wire.settings
     port, server, path = session.port, session.server, settings.contract_path
+    # The upload first, settled: whether the server answers it before the signal is then the server's doing, never
+    # a race. The idle connection last, so that its age at the signal is far below common idle timeouts (2 s).
+    upload, rest, body_sent = held_clients.upload_in_flight(port, path, UPLOAD_BYTES, grace)
+    held_clients.upload_settled(port, upload, body_sent, quiet=settings.fin_within, timeout=grace)
     silent = held_clients.connect(port, grace)
     idle, = held_clients.idle_keep_alive(port, path, settings.fin_within)
-    upload, rest = held_clients.upload_in_flight(port, path, UPLOAD_BYTES, grace)
     held_clients.wait_accepted(port, settings.fin_within)  # in the server's hands, not only in its accept queue
     signalled_at = server.signal(stop_signal)
     time.sleep(LATE_CONNECTION_AFTER_SECONDS)
@@ -44,7 +47,7 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
             held_clients.read_until_closed_within(client, signalled_at + grace - time.time())
     alive = [p.pid for p in server.wait_tree_exit(max(0.0, signalled_at + grace - time.time()))]
     drain = server.exited_at - signalled_at if not alive else None
-    silent_c, idle_c, upload_c, late_c = wire.connections(4)
+    upload_c, silent_c, idle_c, late_c = wire.connections(4)
     return (endings.answered_whole_then_fin(upload_c, signalled_at, "the upload in flight", "upload_ending")
             .extend(endings.closed_with_fin(idle_c, "the idle keep-alive connection", "idle_ending"))
             .extend(endings.closed_with_fin(silent_c, "the silent connection", "silent_ending"))
