@@ -114,8 +114,10 @@ OPTIONS = (
     Option("baseline", "compare this run with a profile written by --profile-out; any change in behaviour fails "
            "the property 'behaviour unchanged since the baseline' (default: none)", _profile_file, ""),
     Option("idle_window", "seconds the contract waits for a server to close an idle keep-alive connection, "
-           "measuring its idle timeout; one still open then is recorded as open for more than this "
-           "(default: %(default)s)", lambda text: _number(text, float, 0.1, 60, "seconds"), "5.0"),
+           "measuring its idle timeout; one still open then is recorded as open for more than this. Keep it "
+           "away from the server's own timeout: the client waits this plus the timing tolerance "
+           "(default: %(default)s, twice the 5 s of node, apache, uvicorn and lighttpd)",
+           lambda text: _number(text, float, 0.1, 60, "seconds"), "10.0"),
     Option("json_report", "write the run's results as JSON to this file: each test's outcome, contract property "
            "and level, problem kinds and messages, figures and capture, and the settings (default: none)",
            _output_file, ""),
