@@ -7,14 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from crafted import REQUEST_DATA, SERVER_FIN, exchange
+from crafted import REQUEST_DATA, SERVER_FIN, T0, Talk, exchange
 
 from wirecheck import pcapng
 from wirecheck.capture import CaptureResult
 from wirecheck.flows import connections
 from wirecheck.frames import decode_all
 from wirecheck.session import Observation
-from wirecheck.tshark import Expectations, expectations
+from wirecheck.tshark import Expectations, disagreements, expectations
 from wirecheck.tshark_batch import TsharkBatch
 
 pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
@@ -79,3 +79,37 @@ def test_expectations_travel_as_plain_data_and_come_back_equal(tmp_path):
     assert Expectations.from_dict(data) == expected
     relative = replace(expected, path=Path(os.path.relpath(expected.path)))
     assert Expectations.from_dict(relative.to_dict()).path == expected.path  # absolute: an outer run's cwd may differ
+
+
+UPLOAD_HEAD = b"POST /upload HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Length: 8\r\n\r\n"
+TOO_LARGE = b"HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+def upload_answered_before_its_body_ended() -> Observation:
+    """A POST whose head and half its body come, then the server's 413, then the rest of the body."""
+    talk = Talk(request=UPLOAD_HEAD + b"u" * 8, response=TOO_LARGE)
+    half = len(UPLOAD_HEAD) + 4
+    frames = [talk.syn(T0), talk.syn_ack(T0 + 0.001), talk.handshake_ack(T0 + 0.002),
+              talk.request_data(T0 + 0.003, talk.request[:half]), talk.response_data(T0 + 0.004),
+              talk.request_data(T0 + 0.005, talk.request[half:], at=half), talk.server_fin(T0 + 0.006),
+              talk.client_fin(T0 + 0.007), talk.last_ack(T0 + 0.008)]
+    segments = decode_all(frames)
+    return Observation(CaptureResult(frames, len(frames), len(frames), 0), segments, connections(segments, 8080))
+
+
+def request_findings(expected: Expectations, tshark_requests: int) -> list[str]:
+    rows = [{"frame.number": "1", "http.request.method": ",".join(["POST"] * tshark_requests)}]
+    return [finding for finding in disagreements(expected, rows) if finding.startswith("HTTP requests")]
+
+
+def test_a_request_answered_before_its_body_ended_is_no_disagreement_whether_tshark_counts_it_or_not(tmp_path):
+    expected = expectations(tmp_path / "early.pcapng", upload_answered_before_its_body_ended(), 8080, {})
+    assert (expected.requests, expected.requests_answered_early) == (1, 1)
+    assert request_findings(expected, 0) == request_findings(expected, 1) == []
+    assert request_findings(expected, 2), "tshark finding more requests than the suite is a disagreement"
+
+
+def test_a_request_answered_after_its_end_must_be_counted_by_tshark_too(tmp_path):
+    expected = saved(tmp_path, "normal", 8080)
+    assert (expected.requests, expected.requests_answered_early) == (1, 0)
+    assert request_findings(expected, 0) == ["HTTP requests: tshark found 0, the suite 1"]
