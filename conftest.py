@@ -19,9 +19,23 @@ sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # for the processes it starts
 
 # The suite's tests mostly wait (for a server, a timeout, the wire), so one worker per core leaves the cores
-# half idle: `-n auto` (bin/test's) starts three per core. Not for a --server gate run: its properties time the
-# server under test, which gets the cores to itself as before. PYTEST_XDIST_AUTO_NUM_WORKERS still overrides it.
+# half idle: `-n auto` (the suite's default, pyproject.toml's addopts) starts three per core. Not for a --server
+# gate run: its properties time the server under test, which gets the cores to itself as before.
+# PYTEST_XDIST_AUTO_NUM_WORKERS still overrides it.
 WORKERS_PER_CORE = 3
+
+
+# pytest-xdist's options that the suite's addopts (pyproject.toml) name. Without xdist (`-p no:xdist`) pytest would
+# refuse them ("unrecognized arguments"): declared here instead, they are accepted and ignored, and the run is serial.
+XDIST_ADDOPTS = ("--numprocesses", "--dist", "--maxschedchunk")
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if pluginmanager.has_plugin("xdist"):  # entry point plugins load before this conftest: xdist is in, or never
+        return
+    group = parser.getgroup("xdist", "pytest-xdist is not loaded (-p no:xdist): the run is serial")
+    for name in XDIST_ADDOPTS:
+        group.addoption(name, action="store", help="pytest-xdist's, ignored: it is not loaded")
 
 
 @pytest.hookimpl(optionalhook=True)  # -p no:xdist leaves the hook undefined
@@ -32,6 +46,6 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first: handed out one or two at a time (bin/test's --dist load --maxschedchunk 2), they
+    """The slow tests first: handed out one or two at a time (addopts' --dist load --maxschedchunk 2), they
     spread over the workers and overlap the short tests, instead of running last, side by side, on idle cores."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: otherwise in collection order

@@ -158,7 +158,9 @@ def analyse(frames: list, port: int) -> tuple[float, int]:
 def time_suite() -> int:
     """Wall time of the whole test suite, serially and with pytest-xdist, one after the other."""
     status = 0
-    for label, extra in (("serial", []), ("xdist -n auto", ["-n", "auto", "--dist", "load", "--maxschedchunk", "2"])):
+    # Each mode named: the suite's addopts (pyproject.toml) would make a run without -n parallel.
+    for label, extra in (("serial", ["-n", "0"]),
+                         ("xdist -n auto", ["-n", "auto", "--dist", "load", "--maxschedchunk", "2"])):
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", *extra],
                               cwd=REPO_ROOT, capture_output=True, text=True)

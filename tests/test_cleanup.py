@@ -67,9 +67,11 @@ def run_inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
     files = {name: tmp_path / f"{name.lower()}.json" for name in ("RECORD_FILE", "THREADS_FILE", "READY_FILE")}
     for name, value in {"INNER_MODE": mode, **{name: str(path) for name, path in files.items()}}.items():
         monkeypatch.setenv(name, value)  # pytester.popen builds the inner run's environment from ours
-    # The inner test lives outside the repository: name the suite's settings and plugin explicitly.
+    # The inner test lives outside the repository: name the suite's settings and plugin explicitly. Serially (-n 0:
+    # the settings' addopts ask for xdist workers, and -p no:xdist would leave their -n unknown here, where the
+    # clone's conftest.py, which accepts it without xdist, is not loaded).
     command = [sys.executable, "-m", "pytest", str(inner), "-q", "-c", str(REPO_ROOT / "pyproject.toml"),
-               "-p", "wirecheck.plugin", "-p", "no:cacheprovider", "-p", "no:xdist",
+               "-p", "wirecheck.plugin", "-p", "no:cacheprovider", "-n", "0",
                "--pcap-dir", str(tmp_path / "captures")]
     if mode == "timeout":
         command += ["--timeout", INNER_TIMEOUT_SECONDS]

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 DELAY = 0.2
 CHANGED_DELAY = 0.4
 # Only the test that measures the FIN delay, collected alone: each nested run stays a few seconds (issue 10).
-ONLY_FIN_IN_TIME = ("-k", "test_3_")
+# Serially: the suite's addopts would start xdist workers for it (one per core under --server), each a second of CPU.
+ONLY_FIN_IN_TIME = ("-k", "test_3_", "-n", "0")
 
 
 def command(delay: float) -> str:

@@ -47,7 +47,7 @@ import subprocess, sys
 
 def test_runs_the_spoiled_tests():
     done = subprocess.run([sys.executable, "-m", "pytest", "{nested}", "-c", "{config}", "-p", "wirecheck.plugin",
-                           "-p", "no:cacheprovider", "-p", "no:xdist", "--pcap-dir", "{nested}/captures"],
+                           "-p", "no:cacheprovider", "-n", "0", "--pcap-dir", "{nested}/captures"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout  # its tests pass, and it leaves its captures to this run's tshark
 '''
@@ -58,7 +58,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tshark") is Non
                                                    reason="tshark is not installed (bin/setup installs it)")]
 
 
-@pytest.mark.parametrize("distribution", [["-p", "no:xdist"], ["-n", "1"]], ids=["serial", "xdist"])
+@pytest.mark.parametrize("distribution", [["-n", "0"], ["-n", "1"]], ids=["serial", "xdist"])
 def test_a_capture_tshark_reads_otherwise_fails_the_run_and_names_its_test(tmp_path, distribution):
     done = _run(tmp_path, INNER_TEST, *distribution)
     assert "3 passed" in done, done
@@ -71,7 +71,7 @@ def test_a_nested_run_hands_its_captures_up_and_the_outer_run_fails_naming_the_n
     (tmp_path / "nested").mkdir()
     (tmp_path / "nested" / "test_inner_tshark.py").write_text(INNER_TEST)
     nesting = NESTING_TEST.format(nested=tmp_path / "nested", config=REPO_ROOT / "pyproject.toml")
-    done = _run(tmp_path, nesting, "-p", "no:xdist")
+    done = _run(tmp_path, nesting, "-n", "0")
     assert "1 passed" in done, done
     _assert_fails_naming_the_spoiled_tests(done, nested_in="test_runs_the_spoiled_tests > ")
 
@@ -81,7 +81,9 @@ def _run(tmp_path, test: str, *options: str) -> str:
     up to this run); its output, which must say the run failed."""
     inner = tmp_path / "test_inner_tshark.py"
     inner.write_text(test)
-    # The inner test lives outside the repository: name the suite's settings and plugin explicitly.
+    # The inner test lives outside the repository: name the suite's settings and plugin explicitly. Their addopts
+    # ask for xdist workers: each caller says -n (0 serially; -p no:xdist would leave -n unknown outside the clone,
+    # whose conftest.py accepts it without xdist).
     done = subprocess.run([sys.executable, "-m", "pytest", str(inner), "-c", str(REPO_ROOT / "pyproject.toml"),
                            "-p", "wirecheck.plugin", "-p", "no:cacheprovider", *options,
                            "--pcap-dir", str(tmp_path / "captures")],
