@@ -20,12 +20,14 @@ a property passes, warns (a SHOULD unmet) or fails; its captures stay under
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -45,6 +47,7 @@ README_END = "<!-- real-servers:end -->"
 README_NOTES = "<!-- real-servers:notes -->"  # hand-written notes follow; a rerun keeps them
 BODY = "Hello from {name}\n"
 GATE_TIMEOUT_SECONDS = 900  # one gate run takes under a minute here; a hung one must not hang the table
+INTERRUPT_GRACE_SECONDS = 30  # a timed-out gate's pytest processes have this long to tear down its servers
 GATE_WORKERS = 2  # the machine has 2 cores: one server at a time, two tests at a time
 # Failures that are the gate's wrong assumption, not the server's behaviour: (server, property key) -> why.
 GATE_ISSUES: dict[tuple[str, str], str] = {
@@ -168,6 +171,7 @@ class Row:
     note: str = ""
     seconds: float = 0.0
     captures: Path = Path()
+    exit_status: int | None = None  # the gate's; None when it timed out
 
 
 def main() -> int:
@@ -336,8 +340,9 @@ def _search(pattern: str, text: str) -> str:
 
 # -- running the gate and reading its verdicts -------------------------------------------------------------------
 
-def run_gate(server: Server, clone: Path, reports: Path) -> Row:
-    """One gate run: its JSON report, captures and log under `reports`, named after the server."""
+def run_gate(server: Server, clone: Path, reports: Path, timeout: float = GATE_TIMEOUT_SECONDS) -> Row:
+    """One gate run: its JSON report, captures and log under `reports`, named after the server; a run that takes
+    more than `timeout` seconds is ended and has no results."""
     slug = re.sub(r"\W+", "_", server.name)
     report, captures, log = reports / f"{slug}.json", reports / slug, reports / f"{slug}.log"
     report.unlink(missing_ok=True)
@@ -347,15 +352,61 @@ def run_gate(server: Server, clone: Path, reports: Path) -> Row:
             "--json-report", str(report), "--pcap-dir", str(captures), "--stop-signal", server.stop_signal,
             "--", *server.argv]
     started = time.monotonic()
-    try:
-        done = subprocess.run(argv, cwd=clone, capture_output=True, text=True, timeout=GATE_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        return Row(server, server.version(), [], f"gate run exceeded {GATE_TIMEOUT_SECONDS} s")
-    log.write_text(done.stdout + done.stderr)
+    exit_status, output = run_bounded(argv, clone, timeout)
+    seconds = time.monotonic() - started
+    log.write_text(output)
+    if exit_status is None:
+        return Row(server, server.version(), [], f"gate run exceeded {timeout:g} s", seconds, captures)
     tests = json.loads(report.read_text())["tests"] if report.exists() else []
     tests = [test for test in tests if test["property"]]
-    note = "" if tests else f"no results (exit {done.returncode}): {_last_error(done.stdout + done.stderr)}"
-    return Row(server, server.version(), tests, note, time.monotonic() - started, captures)
+    note = "" if tests else f"no results (exit {exit_status}): {_last_error(output)}"
+    return Row(server, server.version(), tests, note, seconds, captures, exit_status)
+
+
+def run_bounded(argv: list[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
+    """Run `argv` in a process group of its own: its exit status (None if it ran past `timeout`, when the group is
+    ended) and its output. An interrupt (Ctrl-C) ends the group too: it is not in the terminal's."""
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+        return process.returncode, output
+    except subprocess.TimeoutExpired:
+        return None, end_process_group(process)
+    except KeyboardInterrupt:
+        end_process_group(process)
+        raise
+
+
+def end_process_group(process: subprocess.Popen) -> str:
+    """End the group that `process` leads; return what it wrote. Its other members (pytest and its workers) are
+    interrupted first, so that their teardown stops the servers they started in sessions of their own; the leader
+    (`wirecheck gate`) is not, as it would kill pytest a quarter of a second after an interrupt. Whatever is left
+    after INTERRUPT_GRACE_SECONDS is killed."""
+    for pid in process_group(process.pid):
+        if pid != process.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+    try:
+        output, _ = process.communicate(timeout=INTERRUPT_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+    return output
+
+
+def process_group(pgid: int) -> list[int]:
+    """The ids of the processes in process group `pgid`, from /proc/PID/stat (its fifth field)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "PID (command)": state, ppid, pgrp, ...
+        except (OSError, IndexError):
+            continue  # the process has exited
+        if int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
 
 
 def verdict_of(tests: list[dict]) -> str:
