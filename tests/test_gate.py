@@ -40,8 +40,8 @@ pytest_plugins = ["pytester"]
 
 def gate(command: str, tmp_path, *options: str) -> subprocess.CompletedProcess:
     """`pytest tests/test_contract.py --server COMMAND` in a subprocess, as a user would type it, writing JUnit
-    XML."""
-    return subprocess.run([PYTHON, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider",
+    XML; serial (the suite's own default is parallel), as the suite runs it beside other tests."""
+    return subprocess.run([PYTHON, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider", "-n", "0",
                            "--pcap-dir", str(tmp_path / "captures"), "--burst-size", GATE_BURST,
                            "--header-timeout", GATE_HEADER_TIMEOUT,
                            "--junitxml", str(tmp_path / "junit.xml"), "--server", command, *options],
