@@ -82,6 +82,15 @@ def decode(index: int, frame: Frame) -> Segment | None:
     return Segment(index, frame.time, src, sport, dst, dport, seq, ack, flags, window, payload, data)
 
 
+def ipv4_id(data: bytes) -> int | None:
+    """The IPv4 identification field of a frame, None for anything else. Linux numbers a connected socket's frames
+    from a counter of its own, and sends 0 in what it sends for no socket (a RST for a connection it no longer
+    has, a TIME_WAIT's ACK)."""
+    if len(data) < 20 or _ETHERNET.unpack_from(data)[0] != ETHERTYPE_IPV4:
+        return None
+    return struct.unpack_from("!H", data, 18)[0]
+
+
 def decode_all(frames: list[Frame]) -> list[Segment]:
     """Every TCP segment of the capture, keeping each frame's index for annotations."""
     segments = (decode(index, frame) for index, frame in enumerate(frames))

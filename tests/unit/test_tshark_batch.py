@@ -7,12 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from crafted import REQUEST_DATA, SERVER_FIN, T0, Talk, exchange
+from crafted import HANDSHAKE_ACK, REQUEST_DATA, SERVER_FIN, T0, Talk, exchange
 
 from wirecheck import pcapng
 from wirecheck.capture import CaptureResult
 from wirecheck.flows import connections
-from wirecheck.frames import decode_all
+from wirecheck.frames import Frame, decode_all
 from wirecheck.session import Observation
 from wirecheck.tshark import Expectations, disagreements, expectations
 from wirecheck.tshark_batch import TsharkBatch
@@ -113,3 +113,21 @@ def test_a_request_answered_after_its_end_must_be_counted_by_tshark_too(tmp_path
     expected = saved(tmp_path, "normal", 8080)
     assert (expected.requests, expected.requests_answered_early) == (1, 0)
     assert request_findings(expected, 0) == ["HTTP requests: tshark found 0, the suite 1"]
+
+
+def with_ipv4_id(frame: Frame, ip_id: int) -> Frame:
+    data = bytearray(frame.data)
+    data[18:20] = ip_id.to_bytes(2, "big")  # the checksum is left stale: loopback frames carry none worth reading
+    return Frame(frame.time, bytes(data))
+
+
+@pytest.mark.parametrize("ip_id, duplicates", [(0, 0), (4321, 1)], ids=["socketless-rst", "socket-frame"])
+def test_two_identical_rsts_the_kernel_sent_for_no_socket_are_no_duplicate_capture(tmp_path, ip_id, duplicates):
+    """Two segments for a connection the kernel no longer has draw two RSTs built from them alone, IPv4 ID 0: the
+    same bytes, twice, on the wire. A frame of a socket (its own ID counter) seen twice was captured twice."""
+    talk = Talk()
+    frames = [*talk.frames()[:HANDSHAKE_ACK + 1], *[with_ipv4_id(talk.server_rst(T0 + 0.001), ip_id)] * 2]
+    segments = decode_all(frames)
+    observation = Observation(CaptureResult(frames, len(frames), len(frames), 0), segments,
+                              connections(segments, 8080))
+    assert expectations(tmp_path / "rsts.pcapng", observation, 8080, {}).duplicate_frames == duplicates
