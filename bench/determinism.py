@@ -15,8 +15,9 @@ error, skip), "not measured" when a figure of its tests says so, or a test outco
 verdicts do not know (one the gate adds later) as it is; "timeout" when the gate run was
 ended after --timeout seconds, "no results" when it wrote no report, "not run" when the
 report lacks the property. With it go the property's problem kinds in that run. The table has
-a row per server and property: the outcomes seen ("10 warn" holds, "7 pass / 3 warn" flaps)
-and, when they vary, the sets of problem kinds seen; a property flaps when either varies.
+a row per server and a column per property: the outcomes seen ("10 warn" holds, "7 pass / 3 warn"
+flaps, in bold); the properties whose problem kinds varied follow it, with the kinds seen. A
+property flaps when either varies.
 
 Progress goes to stderr, one line per gate run; the dated Markdown (date, machine, wirecheck
 commit, table, flap count, gate run times) to stdout, and to --out. Each run's JSON report,
@@ -236,13 +237,26 @@ def header(started: datetime.datetime, runs: dict[str, list[Row]]) -> list[str]:
 
 
 def markdown_table(rows: list[TableRow]) -> list[str]:
-    lines = ["| server | property | outcomes seen | problem kinds seen (when they vary) | flap |",
-             "|---|---|---|---|---|"]
-    for row in rows:
-        prop = row.prop if row.prop == WHOLE_RUN else f"{number(row.prop)} {row.prop}"
-        lines.append(f"| {row.server} | {prop} | {row.verdicts_seen} | {row.kinds_seen} | "
-                     f"{'FLAP' if row.flaps else ''} |")
+    """A row per server, a column per property: the outcomes seen ("10 warn"; "7 pass / 3 warn" is a flap, in
+    bold), then each property whose problem kinds varied, with the kinds seen."""
+    keys = sorted({row.prop for row in rows if row.prop != WHOLE_RUN}, key=number)
+    cells = {(row.server, row.prop): row for row in rows}
+    servers = list(dict.fromkeys(row.server for row in rows))
+    lines = ["| server | " + " | ".join(str(number(key)) for key in keys) + " |", "|---|" + "---|" * len(keys)]
+    for server in servers:
+        found = [cells.get((server, key)) or cells.get((server, WHOLE_RUN)) for key in keys]
+        lines.append(f"| {server} | " + " | ".join(_cell(row) for row in found) + " |")
+    varied = [row for row in rows if row.kinds_seen]
+    if varied:
+        lines += ["", "Problem kinds that varied between runs:", "",
+                  *(f"- {row.server}, {row.prop}: {row.kinds_seen}" for row in varied)]
     return lines
+
+
+def _cell(row: TableRow | None) -> str:
+    if row is None:
+        return "-"
+    return f"**{row.verdicts_seen}**" if row.flaps else row.verdicts_seen
 
 
 def footer(rows: list[TableRow], runs: dict[str, list[Row]]) -> list[str]:
