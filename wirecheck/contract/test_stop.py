@@ -18,6 +18,9 @@ UPLOAD_BYTES = 64 * 1024
 # A server is given this long to act on the signal (stop listening) before the newcomer connects; one that
 # dies on the signal does so within milliseconds, gunicorn's sync master still accepted after 0.3 s.
 LATE_CONNECTION_AFTER_SECONDS = 0.1
+# Once the tree's exit is judged, each client reads what is left for this long before it closes: closing over
+# unread bytes would send RST, not FIN.
+CLIENT_DRAIN_SECONDS = 0.1
 
 
 def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
@@ -42,11 +45,14 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
         clients.append(late)
     except ConnectionError:
         pass  # refused (its SYN answered by RST) or reset at once: the capture shows which
-    for client in clients:
-        with client:
-            held_clients.read_until_closed_within(client, signalled_at + grace - time.time())
+    # The clients hold on until the tree's exit is judged: a server that waits for them (nginx keeps a connection
+    # that has sent nothing) would otherwise exit just after they gave up at the grace, a race with the deadline
+    # itself. What the server sends them meanwhile waits in their buffers; the capture has it all.
     alive = [p.pid for p in server.wait_tree_exit(max(0.0, signalled_at + grace - time.time()))]
     drain = server.exited_at - signalled_at if not alive else None
+    for client in clients:
+        with client:
+            held_clients.read_until_closed_within(client, CLIENT_DRAIN_SECONDS)
     upload_c, silent_c, idle_c, late_c = wire.connections(4)
     return (endings.answered_whole_then_fin(upload_c, signalled_at, "the upload in flight", "upload_ending")
             .extend(endings.closed_with_fin(idle_c, "the idle keep-alive connection", "idle_ending"))
