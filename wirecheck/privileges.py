@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from wirecheck.option_names import flag
 from wirecheck.registry import SERVERS
 
 DEFAULT_SERVER_USER = "nobody"
@@ -35,15 +36,15 @@ class ServerUser:
 
 
 def choose_server_user(requested: str, repo_root: Path) -> ServerUser:
-    """The user to run the servers as, given --server-user; root is dropped only where that works."""
+    """The user to run the servers as, given --wire-server-user; root is dropped only where that works."""
     if os.geteuid() != 0:
         return ServerUser(None, f"servers run as {pwd.getpwuid(os.geteuid()).pw_name} (the suite is not root)")
     if requested in ("", "root"):
-        return ServerUser(None, "servers run as root (--server-user root)")
+        return ServerUser(None, f"servers run as root ({flag('server_user')} root)")
     try:
         pwd.getpwnam(requested)
     except KeyError:
-        raise ValueError(f"--server-user {requested!r}: no such user") from None
+        raise ValueError(f"{flag('server_user')} {requested!r}: no such user") from None
     try:
         argv, identity = as_user([sys.executable, str(SERVERS[0].path), "--help"], requested)
         probe = subprocess.run(argv, cwd=repo_root, capture_output=True, text=True, timeout=PROBE_SECONDS, **identity)
