@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import shlex
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from wirecheck.contract.profiling import ProfileAndBaseline
 from wirecheck.contract.properties import BY_KEY, level_of
 from wirecheck.contract.summary import ContractSummary
 from wirecheck.option_names import flag, ini_key
-from wirecheck.privileges import ServerUser, choose_server_user
+from wirecheck.privileges import ServerUser, check_server_user, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
 from wirecheck.results import REPORT_ATTRIBUTE, TestRecord
 from wirecheck.session import REPO_ROOT, free_port, release_port, with_port
@@ -76,18 +77,22 @@ def option_values(config: pytest.Config) -> dict[str, object]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    become_subreaper()
+    """Read and check the options, and register the plugin's parts: no process, file or process attribute yet, as
+    every pytest run of an environment that has wirecheck installed comes here (_start_using does the rest)."""
     config.addinivalue_line("markers", "contract(property): a property of the contract of a well-behaved server; "
                                        f"with {flag('server')}, only these tests run")
     values = option_values(config)
     values["strict"] = strict(config)
     settings = Settings.from_values(values, config.rootpath)
-    _check_writable(settings.pcap_dir)
     config.stash[_SETTINGS] = settings
     try:
-        config.stash[_SERVER_USER] = choose_server_user(settings.server_user, REPO_ROOT)
+        check_server_user(settings.server_user)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
+    if values["pcap_dir"]:  # a directory given is a value to check now, like any other; the default waits for use
+        _check_writable(settings.pcap_dir)
+    if settings.server:  # the contract's run, which uses wirecheck from its start (the server's trial run)
+        _start_using(config)
     tshark_batch.register(config)
     phases_plugin.register(config)
     config.pluginmanager.register(ContractSummary(f"{flag('server')} {settings.server!r}" if settings.server
@@ -99,9 +104,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(ProfileAndBaseline(settings, values))
 
 
+def _start_using(config: pytest.Config) -> ServerUser:
+    """What a test of the wire needs, done once a process, by the first test that asks for `wire` (or, with
+    --wire-server, at the start): the captures directory checked, this process made the reaper of orphaned server
+    processes, the servers' user tried. A pytest.UsageError says the captures cannot be written."""
+    if _SERVER_USER not in config.stash:
+        settings = config.stash[_SETTINGS]
+        _check_writable(settings.pcap_dir)
+        become_subreaper()
+        config.stash[_SERVER_USER] = user = choose_server_user(settings.server_user, REPO_ROOT)
+        if user.fell_back and not settings.server:  # a contract run's header says so; other runs' headers do not
+            warnings.warn(f"wirecheck: {user.reason}", stacklevel=1)
+    return config.stash[_SERVER_USER]
+
+
 def _check_writable(directory: Path) -> None:
-    """Checked on the directory or, until a capture makes it, on its nearest existing parent: a pytest run in
-    any project where wirecheck is installed (the entry point loads the plugin) leaves no captures/ behind."""
+    """Checked on the directory or, until a capture makes it, on its nearest existing parent: a run that saves no
+    capture leaves no captures/ behind."""
     existing = next(path for path in (directory, *directory.parents) if path.exists())
     try:
         tempfile.TemporaryFile(dir=existing).close()
@@ -143,10 +162,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return [*config.stash[_SETTINGS].describe(),
+    """One line, the main settings: any run in an environment with wirecheck installed prints it, whether it uses
+    wirecheck or not. All of them with --wire-server, whose run is wirecheck's, or with -v."""
+    settings = config.stash[_SETTINGS]
+    if not settings.server and config.option.verbose <= 0:
+        return settings.describe()[:1]
+    return [*settings.describe(),
             f"wirecheck: sniffing {can_capture() or 'allowed'}; tshark agreement check {tshark_batch.describe(config)}",
-            f"wirecheck: {config.stash[_SERVER_USER].reason}",
-            *([f"wirecheck: a trial GET {config.stash[_SETTINGS].contract_path} got {config.stash[_TRIAL]}"]
+            *([f"wirecheck: {config.stash[_SERVER_USER].reason}"] if _SERVER_USER in config.stash else []),
+            *([f"wirecheck: a trial GET {settings.contract_path} got {config.stash[_TRIAL]}"]
               if _TRIAL in config.stash else [])]
 
 
@@ -173,7 +197,11 @@ def wire(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Wire]:
     if reason:
         pytest.skip(reason)
     config = request.config
-    wire = Wire(request.node, config.stash[_SETTINGS], config.stash[_SERVER_USER], tmp_path / "server.log",
+    try:
+        server_user = _start_using(config)
+    except pytest.UsageError as error:  # the default captures/, checked only now that a test captures
+        pytest.fail(str(error), pytrace=False)
+    wire = Wire(request.node, config.stash[_SETTINGS], server_user, tmp_path / "server.log",
                 request.node.stash.setdefault(_RECORD, TestRecord()))
     request.node.stash[_WIRE] = wire
     yield wire

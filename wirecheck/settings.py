@@ -175,9 +175,10 @@ class Settings:
         """The settings in force, for the report header."""
         server = (f"{flag('server')} {self.server!r}" if self.server
                   else f"the reference server {DEFAULT_CONTRACT_SERVER}")
-        page = f"HTML report {self.html_report}" if self.html_report else "no HTML report"
-        results = f"JSON report {self.json_report}" if self.json_report else "no JSON report"
-        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}; {page}; {results}",
+        # Only the reports asked for: beside pytest-html and pytest-json-report, "no HTML report" would mislead.
+        reports = "".join(f"; {name} {path}" for name, path in (("HTML report", self.html_report),
+                                                                ("JSON report", self.json_report)) if path)
+        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}{reports}",
                 f"wirecheck contract: {server}; GET {self.contract_path} expecting {self.contract_status}; "
                 f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections; "
                 f"idle keep-alive window {self.idle_window:g} s",
