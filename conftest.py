@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from wirecheck.option_names import ini_key
+
 pytest_plugins = ["wirecheck.plugin"]
 
 # A run starts some forty Python processes (xdist workers, nested gate runs) that import wirecheck and rewrite the
@@ -19,7 +21,7 @@ sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # for the processes it starts
 
 # The suite's tests mostly wait (for a server, a timeout, the wire), so one worker per core leaves the cores
-# half idle: `-n auto` (the suite's default, pyproject.toml's addopts) starts three per core. Not for a --server
+# half idle: `-n auto` (the suite's default, pyproject.toml's addopts) starts three per core. Not for a --wire-server
 # gate run: its properties time the server under test, which gets the cores to itself as before.
 # PYTEST_XDIST_AUTO_NUM_WORKERS still overrides it.
 WORKERS_PER_CORE = 3
@@ -40,7 +42,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
 
 @pytest.hookimpl(optionalhook=True)  # -p no:xdist leaves the hook undefined
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.getoption("server", None):
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.getoption(ini_key("server"), None):
         return None  # pytest-xdist's own: the variable, else one worker per core
     return WORKERS_PER_CORE * len(os.sched_getaffinity(0))
 

@@ -2,7 +2,7 @@
 
     sudo .venv/bin/python bench/baseline_repeat.py [--runs 10] [--server CMD] [-- more pytest options]
 
-Each run is `pytest tests --server CMD --baseline PROFILE` as a user types it (with xdist,
+Each run is `pytest tests --wire-server CMD --wire-baseline PROFILE` as a user types it (with xdist,
 as bin/test runs it). A run is green when pytest exits 0; otherwise its changes (the
 baseline property's problems, from the run's JUnit XML) are printed. The last line says
 how many of the N were green, and a table of each timing the runs measured (each run writes
@@ -31,8 +31,8 @@ DEFAULT_SERVER = f"{sys.executable} -m http.server {{port}} --bind 127.0.0.1 --d
 def gate(server: str, scratch: Path, name: str, extra: list[str]) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", "-q",
-                           "--pcap-dir", str(scratch / "captures"), "--junitxml", str(scratch / f"{name}.xml"),
-                           "--server", server, *extra], cwd=REPO_ROOT, capture_output=True, text=True)
+                           "--wire-pcap-dir", str(scratch / "captures"), "--junitxml", str(scratch / f"{name}.xml"),
+                           "--wire-server", server, *extra], cwd=REPO_ROOT, capture_output=True, text=True)
     return done, time.monotonic() - started
 
 
@@ -71,14 +71,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="wirecheck-baseline-") as scratch_name:
         scratch = Path(scratch_name)
         profile = scratch / "baseline.json"
-        done, took = gate(options.server, scratch, "baseline", ["--profile-out", str(profile), *extra])
+        done, took = gate(options.server, scratch, "baseline", ["--wire-profile-out", str(profile), *extra])
         if done.returncode != 0:
             print(f"the baseline run failed (exit {done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
             return 1
         print(f"baseline written in {took:.1f} s: {options.server}")
         green = 0
         for run in range(1, options.runs + 1):
-            done, took = gate(options.server, scratch, f"run{run}", ["--baseline", str(profile), "--profile-out",
+            done, took = gate(options.server, scratch, f"run{run}", ["--wire-baseline", str(profile),
+                                                                      "--wire-profile-out",
                                                                       str(scratch / f"run{run}.json"), *extra])
             found = changes(scratch / f"run{run}.xml")
             green += done.returncode == 0

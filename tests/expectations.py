@@ -16,7 +16,7 @@ ARTICLE_VARIANTS = tuple(s.name for s in SERVERS if s.accept is Accept.SOCKET)
 FORKING_VARIANTS = tuple(s.name for s in SERVERS if s.accept is Accept.SOCKET and s.duplicate is Duplicate.CLOSED)
 
 # The closed-descriptor FIN is checked with no delay and with about a second, the article's
-# delay scaled down; each gap must match within the --timing-tolerance rule.
+# delay scaled down; each gap must match within the --wire-timing-tolerance rule.
 CLOSE_DELAYS = (0.0, 1.0)
 # How long curl waits for the unclosed server's FIN before giving up: far past the closed
 # variant's FIN (a few ms with no delay), so a FIN that merely came late would still be seen.

@@ -72,7 +72,7 @@ def run_inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
     # clone's conftest.py, which accepts it without xdist, is not loaded).
     command = [sys.executable, "-m", "pytest", str(inner), "-q", "-c", str(REPO_ROOT / "pyproject.toml"),
                "-p", "wirecheck.plugin", "-p", "no:cacheprovider", "-n", "0",
-               "--pcap-dir", str(tmp_path / "captures")]
+               "--wire-pcap-dir", str(tmp_path / "captures")]
     if mode == "timeout":
         command += ["--timeout", INNER_TIMEOUT_SECONDS]
     # A shell without job control starts background jobs with SIGINT ignored, and Python keeps an ignored

@@ -1,4 +1,4 @@
-"""The --server gate, run as a user runs it: good servers pass, each faulty one fails on its own property,
+"""The --wire-server gate, run as a user runs it: good servers pass, each faulty one fails on its own property,
 and a bad command is one clear error, fast."""
 
 import os
@@ -15,7 +15,7 @@ from wirecheck.registry import server
 from wirecheck.session import REPO_ROOT
 
 PYTHON = sys.executable
-# A nested run of the contract: fifteen tests, the slowest waiting out --header-timeout.
+# A nested run of the contract: fifteen tests, the slowest waiting out --wire-header-timeout.
 GATE_SECONDS = 120
 # The nested runs use a smaller burst than the contract's default of 50: past a listen
 # backlog of 5, SYNs are dropped and retried after 1 s and 3 s, which only makes this
@@ -29,33 +29,33 @@ GATE_HEADER_TIMEOUT = "1"
 RESETS_UNREAD_UPLOAD = {"no-reset-while-sending": {"reset-while-sending"}}
 CUTS_UPLOAD_ANSWER = {"early-response-whole": {"incomplete-response"}}
 # One client at a time: clients that close first get the iterative server's FIN only when it comes to them,
-# within --fin-within on a quiet machine, past it on a busy one. Either is the truth of that server.
+# within --wire-fin-within on a quiet machine, past it on a busy one. Either is the truth of that server.
 SOMETIMES_LATE_TO_CLOSE = {"no-close-wait": {"no-server-fin", "server-fin-late", "close-wait"}}
 # What the nested runs collect: the contract's tests alone (collecting the whole suite costs a second a run).
 CONTRACT = "tests/test_contract.py"
-# A server that never listens is given up on after this long (--listen-timeout).
+# A server that never listens is given up on after this long (--wire-listen-timeout).
 SHORT_LISTEN_TIMEOUT = "1"
 pytest_plugins = ["pytester"]
 
 
 def gate(command: str, tmp_path, *options: str) -> subprocess.CompletedProcess:
-    """`pytest tests/test_contract.py --server COMMAND` in a subprocess, as a user would type it, writing JUnit
+    """`pytest tests/test_contract.py --wire-server COMMAND` in a subprocess, as a user would type it, writing JUnit
     XML; serial (the suite's own default is parallel), as the suite runs it beside other tests."""
     return subprocess.run([PYTHON, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider", "-n", "0",
-                           "--pcap-dir", str(tmp_path / "captures"), "--burst-size", GATE_BURST,
-                           "--header-timeout", GATE_HEADER_TIMEOUT,
-                           "--junitxml", str(tmp_path / "junit.xml"), "--server", command, *options],
+                           "--wire-pcap-dir", str(tmp_path / "captures"), "--wire-burst-size", GATE_BURST,
+                           "--wire-header-timeout", GATE_HEADER_TIMEOUT,
+                           "--junitxml", str(tmp_path / "junit.xml"), "--wire-server", command, *options],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=GATE_SECONDS)
 
 
 def refused(pytester, monkeypatch, command: str, *options: str) -> pytest.RunResult:
-    """`pytest --server COMMAND` in this process, for a command the gate refuses before any test runs: the server
+    """`pytest --wire-server COMMAND` in this process, for a command the gate refuses before any test runs: the server
     still starts (or fails to) as it would for a user, from the clone, and a new interpreter per case would cost
     a second of CPU each."""
     monkeypatch.chdir(REPO_ROOT)  # where a user runs the gate, and where `python -m tests.broken...` resolves
     # --collect-only: were a command ever not refused, the contract would not run in this process.
     done = pytester.runpytest_inprocess(CONTRACT, "--collect-only", "-p", "no:cacheprovider", "-p", "no:xdist",
-                                        "--server", command, *options)
+                                        "--wire-server", command, *options)
     assert done.ret == pytest.ExitCode.USAGE_ERROR, "\n".join(done.outlines + done.errlines)
     assert "Traceback" not in "\n".join(done.outlines + done.errlines)
     return done
@@ -113,7 +113,7 @@ def _as_expected(found: dict[str, set[str]], expected: dict[str, set[str]]) -> b
 def test_the_gate_collects_the_whole_suite_runs_only_the_contract_and_says_so(pytester, monkeypatch):
     monkeypatch.chdir(REPO_ROOT)
     done = pytester.runpytest_inprocess("tests", "--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-                                        "--server", f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1")
+                                        "--wire-server", f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1")
     collected = {line.split("::")[0] for line in done.outlines if "::" in line}
     assert collected == {CONTRACT}, f"expected only the contract's tests, collected from {sorted(collected)}"
     assert "tests about the article's servers were not run" in done.stdout.str(), done.stdout.str()
@@ -127,7 +127,7 @@ def test_the_gate_collects_the_whole_suite_runs_only_the_contract_and_says_so(py
     (f"{PYTHON} -m http.server {{port}} --bind ::1", "only at ::1, which 127.0.0.1 does not reach"),
 ], ids=["no-port", "no-such-command", "exits-at-once", "never-listens", "listens-on-ipv6-loopback-only"])
 def test_a_bad_server_command_is_one_clear_error(command, message, pytester, monkeypatch):
-    done = refused(pytester, monkeypatch, command, "--listen-timeout", SHORT_LISTEN_TIMEOUT)
+    done = refused(pytester, monkeypatch, command, "--wire-listen-timeout", SHORT_LISTEN_TIMEOUT)
     errors = "\n".join(done.errlines)
     assert any(line.startswith("ERROR") for line in done.errlines) and message in errors, errors
     if "exited with status 3" in message:
@@ -148,14 +148,14 @@ def test_a_server_that_goes_to_the_background_is_one_clear_error_and_is_ended(da
 
 def test_a_contract_path_the_server_does_not_serve_is_one_clear_error(pytester, monkeypatch):
     done = refused(pytester, monkeypatch, f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}",
-                   "--contract-path", "/no-such-file")
+                   "--wire-contract-path", "/no-such-file")
     errors = "\n".join(done.errlines)
-    assert "--contract-path /no-such-file" in errors and "404" in errors, errors
+    assert "--wire-contract-path /no-such-file" in errors and "404" in errors, errors
 
 
 # A server that answers wrongly or not at all is no usage error: the contract runs and fails it on the property that
-# shows it, with the frames. Each class runs the one or two properties that show it, with a short --fin-within: the
-# hanging servers are waited out whole (--fin-within plus the burst's grace).
+# shows it, with the frames. Each class runs the one or two properties that show it, with a short --wire-fin-within:
+# the hanging servers are waited out whole (--wire-fin-within plus the burst's grace).
 @pytest.mark.slow
 @pytest.mark.parametrize("command, properties, failing", [
     (f"{PYTHON} -m tests.broken.answers_server_error --port {{port}}", "test_2_",
@@ -169,7 +169,8 @@ def test_a_contract_path_the_server_does_not_serve_is_one_clear_error(pytester, 
 ], ids=["5xx", "reset", "child-hangs", "no-fin", "unread-request"])
 def test_a_server_that_answers_wrongly_or_not_at_all_fails_the_contract_not_the_usage(command, properties, failing,
                                                                                       tmp_path):
-    done = gate(command, tmp_path, "-k", properties, "--fin-within", "0.5", "--listen-timeout", SHORT_LISTEN_TIMEOUT)
+    done = gate(command, tmp_path, "-k", properties, "--wire-fin-within", "0.5",
+                "--wire-listen-timeout", SHORT_LISTEN_TIMEOUT)
     assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stdout[-3000:] + done.stderr
     _, failed, _ = failed_properties(tmp_path / "junit.xml")
     assert failed == failing, done.stdout[-3000:]

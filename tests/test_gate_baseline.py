@@ -10,11 +10,12 @@ from wirecheck.registry import server
 pytestmark = pytest.mark.slow
 
 # The server's delay between its response and its FIN: the baseline's, then one twice as long,
-# far beyond the tolerance (max(50 ms, 12.5 %)) and still within --fin-within.
+# far beyond the tolerance (max(50 ms, 12.5 %)) and still within --wire-fin-within.
 DELAY = 0.2
 CHANGED_DELAY = 0.4
 # Only the test that measures the FIN delay, collected alone: each nested run stays a few seconds (issue 10).
-# Serially: the suite's addopts would start xdist workers for it (one per core under --server), each a second of CPU.
+# Serially: the suite's addopts would start xdist workers for it (one per core under --wire-server), each a second of
+# CPU.
 ONLY_FIN_IN_TIME = ("-k", "test_3_", "-n", "0")
 
 
@@ -25,15 +26,15 @@ def command(delay: float) -> str:
 
 def test_a_profile_then_the_same_server_is_green_and_a_changed_delay_fails_on_the_fin_delay(tmp_path):
     profile = tmp_path / "baseline.json"
-    written = gate(command(DELAY), tmp_path / "written", *ONLY_FIN_IN_TIME, "--profile-out", str(profile))
+    written = gate(command(DELAY), tmp_path / "written", *ONLY_FIN_IN_TIME, "--wire-profile-out", str(profile))
     assert written.returncode == 0 and profile.exists(), written.stdout[-3000:]
 
-    same = gate(command(DELAY), tmp_path / "same", *ONLY_FIN_IN_TIME, "--baseline", str(profile))
+    same = gate(command(DELAY), tmp_path / "same", *ONLY_FIN_IN_TIME, "--wire-baseline", str(profile))
     properties, failed, _ = failed_properties(tmp_path / "same" / "junit.xml")
     assert (same.returncode, failed) == (0, {}), same.stdout[-3000:]
     assert BASELINE in properties
 
-    changed = gate(command(CHANGED_DELAY), tmp_path / "changed", *ONLY_FIN_IN_TIME, "--baseline", str(profile))
+    changed = gate(command(CHANGED_DELAY), tmp_path / "changed", *ONLY_FIN_IN_TIME, "--wire-baseline", str(profile))
     _, failed, _ = failed_properties(tmp_path / "changed" / "junit.xml")
     assert (changed.returncode, failed) == (1, {BASELINE: {"timing-changed"}}), changed.stdout[-3000:]
     # The table's property and figure (it is printed in the failure and again in the summary).

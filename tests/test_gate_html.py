@@ -1,4 +1,4 @@
-"""A failing gate run's --html-report shows the failing frame in red: the gate, run as a user runs it (under
+"""A failing gate run's --wire-html-report shows the failing frame in red: the gate, run as a user runs it (under
 pytest-xdist) against the iterative server, which fails property 4 (no-waiting), writes the page; headless
 Chromium renders it.
 
@@ -39,7 +39,7 @@ def test_a_failing_gate_runs_report_shows_the_failing_frame_in_red_with_its_text
     command = f"{_relative(Path(sys.executable))} {_relative(server('iterative').path)} --port {{port}}"
     # Property 4 alone (the one the iterative server fails), through xdist: its captures are written by a worker
     # (one is enough, and each costs a second of CPU to start), the page by the controller once the run is over.
-    done = gate(command, RUN, "--html-report", str(RUN / "report.html"), "-n", "1", "-k", "test_4 and silent")
+    done = gate(command, RUN, "--wire-html-report", str(RUN / "report.html"), "-n", "1", "-k", "test_4 and silent")
     _, failed, _ = failed_properties(REPO_ROOT / RUN / "junit.xml")
     assert failed.keys() == {"no-waiting"} and failed["no-waiting"] <= WAITED, done.stdout[-3000:]
     capture = read(REPO_ROOT / RUN / "captures" / "test_contract" / f"{FAILING}.pcapng")

@@ -1,15 +1,22 @@
 """wirecheck installed the way a new user installs it, used from a directory outside the clone.
 
 A fresh virtual environment in a new directory under /tmp, `pip install <clone>` (no -e; pip
-uses the machine's pip configuration as it is), then, from that directory: `wirecheck gate`
-against http.server holds (exit 0, the table printed, a --json-report that the installed
-schema accepts), against a server that leaves zombies fails (exit 1, property 5), and
-a bad command is a usage error (exit 2); the example custom check (examples/) passes with a
-plain `pytest` against http.server and fails against a server whose FIN comes late; and
-`wirecheck show` draws a capture the gate saved. One test, so that pip runs once a suite run
-(20-50 s of the test's 60-150 s here, depending on the load); deselect it with `-m "not install"`.
+uses the machine's pip configuration as it is) beside the pytest plugins a project may
+already have (GUEST_PLUGINS; two of them once clashed with wirecheck's options), then, from
+that directory: an unrelated project's tests pass, with those plugins' own options, and find
+their pytest process untouched (tests/unrelated_project.py: no process started by wirecheck,
+no subreaper, no captures/, one header line); `wirecheck gate` against http.server holds
+(exit 0, the table printed, a --json-report that the installed schema accepts), against a
+server that leaves zombies fails (exit 1, property 5), and a bad command is a usage error
+(exit 2); the example custom check (examples/) passes with a plain `pytest` against
+http.server and fails against a server whose FIN comes late; and `wirecheck show` draws a
+capture the gate saved. One test, so that pip runs once for it (20-50 s of the test's 60-150 s
+here, depending on the load). A second environment has the newest pytest 8, which
+pyproject.toml allows: the unit tests and the example pass there. Deselect both with
+`-m "not install"`.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -20,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import unrelated_project
 
 from wirecheck.capture import can_capture
 from wirecheck.contract.properties import BY_KEY, numbered
@@ -36,12 +44,23 @@ EXAMPLE_SECONDS = 60
 FAULTY_BURST = "10"
 LATE_FIN_DELAY = "0.2"  # the example allows 50 ms
 BASICS = 6  # the properties of wirecheck/contract/test_basics.py: the gate runs at least these
+# Plugins a project may have installed already; with wirecheck beside them, pytest-json-report (--json-report) and
+# pytest-html-reporter (--html-report) once stopped every run.
+GUEST_PLUGINS = ("pytest-json-report", "pytest-html", "pytest-html-reporter", "pytest-cov", "pytest-asyncio",
+                 "pytest-xdist")
+# Each of them used, by its own options, in the unrelated project's run (pytest-xdist is there, unused: serial).
+GUEST_OPTIONS = ("--json-report", "--json-report-file=report.json", "--html=page.html", "--html-report=reporter.html",
+                 "--cov=.", "--cov-report=term")
+GUEST_FILES = ("report.json", "page.html", "reporter.html", ".coverage")
+NEWEST_PYTEST_8 = "pytest>=8,<9"
+UNIT_SECONDS = 120
 
 
 class Installed:
     """A virtual environment with wirecheck installed from the clone, and a working directory beside it."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.venv = root / "venv"
         self.workdir = root / "project"
         # As a user's own runs: their captures are checked by their own tshark, not handed up to this run (their
@@ -49,8 +68,8 @@ class Installed:
         self.env = {**without_handoff(os.environ), "PATH": f"{self.venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
                     "PYTHONPATH": "", "PYTHONDONTWRITEBYTECODE": "1"}
 
-    def run(self, *argv: str, timeout: float, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(argv, cwd=self.workdir, env=self.env | env, capture_output=True, text=True,
+    def run(self, *argv: str, timeout: float, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(argv, cwd=cwd or self.workdir, env=self.env | env, capture_output=True, text=True,
                               timeout=timeout)
 
     def article_server(self, name: str) -> str:
@@ -60,8 +79,9 @@ class Installed:
         return done.stdout.strip()
 
 
-@pytest.fixture(scope="module")
-def installed() -> Iterator[Installed]:
+@contextlib.contextmanager
+def installation(*requirements: str) -> Iterator[Installed]:
+    """A fresh virtual environment with wirecheck from the clone and `requirements`, removed afterwards."""
     # Readable by all (mkdtemp makes it 700): the servers run as nobody, and http.server lists this directory.
     root = Path(tempfile.mkdtemp(prefix="wirecheck-install-"))
     root.chmod(0o755)
@@ -70,7 +90,8 @@ def installed() -> Iterator[Installed]:
         installed.workdir.mkdir()
         installed.workdir.chmod(0o755)
         subprocess.run([sys.executable, "-m", "venv", str(installed.venv)], check=True, timeout=PIP_SECONDS)
-        pip = installed.run("python", "-m", "pip", "install", "--quiet", str(REPO_ROOT), timeout=PIP_SECONDS)
+        pip = installed.run("python", "-m", "pip", "install", "--quiet", str(REPO_ROOT), *requirements,
+                            timeout=PIP_SECONDS)
         assert pip.returncode == 0, pip.stderr[-3000:]
         shutil.copytree(REPO_ROOT / "examples", installed.workdir / "examples")
         yield installed
@@ -78,7 +99,44 @@ def installed() -> Iterator[Installed]:
         shutil.rmtree(root)
 
 
-def test_installed_gate_holds_fails_and_refuses_the_example_check_runs_and_show_draws(installed):
+@pytest.fixture(scope="module")
+def installed() -> Iterator[Installed]:
+    with installation(*GUEST_PLUGINS) as installed:
+        yield installed
+
+
+def test_installed_beside_other_plugins_it_leaves_other_projects_alone_and_gate_example_and_show_work(installed):
+    _an_unrelated_project_runs_untouched(installed)
+    held = _the_gate_holds_fails_and_refuses(installed)
+    _the_example_check_runs(installed)
+    _show_draws(installed, held)
+
+
+def test_on_the_newest_pytest_8_the_unit_tests_and_the_example_pass():
+    with installation(NEWEST_PYTEST_8) as installed:
+        version = installed.run("python", "-c", "import pytest; print(pytest.__version__)", timeout=EXAMPLE_SECONDS)
+        assert version.stdout.startswith("8."), version.stdout + version.stderr
+        # The clone's unit tests, with this environment's interpreter (and so its pytest): -n 2 leaves the cores
+        # to the other install test.
+        unit = installed.run("python", "-m", "pytest", "tests/unit", "-p", "no:cacheprovider", "-n", "2",
+                             cwd=REPO_ROOT, timeout=UNIT_SECONDS)
+        assert unit.returncode == 0, unit.stdout[-3000:] + unit.stderr[-3000:]
+        example = installed.run("pytest", "examples", "-p", "no:cacheprovider", timeout=EXAMPLE_SECONDS)
+        assert example.returncode == 0 and "2 passed" in example.stdout, example.stdout[-3000:] + example.stderr
+
+
+def _an_unrelated_project_runs_untouched(installed: Installed) -> None:
+    project = unrelated_project.make(installed.root / "unrelated")
+    done = installed.run("pytest", "-p", "no:cacheprovider", *GUEST_OPTIONS, cwd=project, timeout=EXAMPLE_SECONDS)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert f"{unrelated_project.TESTS} passed" in done.stdout, done.stdout[-3000:]
+    assert len(unrelated_project.wirecheck_lines(done.stdout)) <= 1, done.stdout[:3000]
+    assert not (project / "captures").exists()
+    assert all((project / name).exists() for name in GUEST_FILES), sorted(path.name for path in project.iterdir())
+
+
+def _the_gate_holds_fails_and_refuses(installed: Installed) -> dict:
+    """The gate's verdicts, with the other plugins loaded beside it; the JSON report of the run that held."""
     good = installed.run("wirecheck", "gate", "--json-report", "good.json", "--",
                          "python3", "-m", "http.server", "--bind", "127.0.0.1", "{port}", timeout=GATE_SECONDS)
     assert good.returncode == 0, good.stdout[-3000:] + good.stderr[-3000:]
@@ -105,7 +163,10 @@ def test_installed_gate_holds_fails_and_refuses_the_example_check_runs_and_show_
                                "{port}", timeout=GATE_SECONDS)
     assert (no_port.returncode, bad_option.returncode) == (2, 2), no_port.stderr + bad_option.stderr
     assert "has no {port}" in no_port.stderr and "--fin-within" in bad_option.stderr
+    return held
 
+
+def _the_example_check_runs(installed: Installed) -> None:
     example = installed.run("pytest", "examples", "-p", "no:cacheprovider", timeout=EXAMPLE_SECONDS)
     assert example.returncode == 0, example.stdout[-3000:]
     late = installed.run("pytest", "examples", "-p", "no:cacheprovider", timeout=EXAMPLE_SECONDS,
@@ -113,6 +174,8 @@ def test_installed_gate_holds_fails_and_refuses_the_example_check_runs_and_show_
                                         "--port {port}")
     assert late.returncode == 1 and "2 failed" in late.stdout, late.stdout[-3000:]
 
+
+def _show_draws(installed: Installed, held: dict) -> None:
     capture = next(test["capture"] for test in held["tests"] if test["property"] == "complete-response")
     shown = installed.run("wirecheck", "show", capture, timeout=EXAMPLE_SECONDS)
     assert shown.returncode == 0 and "1 TCP connection" in shown.stdout, shown.stdout + shown.stderr

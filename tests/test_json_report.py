@@ -1,9 +1,9 @@
-"""`--json-report` from a real run: it validates against the schema that ships in the package, and says the same
+"""`--wire-json-report` from a real run: it validates against the schema that ships in the package, and says the same
 as the run's JUnit XML: each test's property and level, outcome, problem kinds, figures and capture.
 
 A nested pytest run (with one xdist worker, so that the records travel from it to the controller, which writes
 the file) of two contract properties against the iterative server closing 0.3 s after its response, with
---fin-within 0.1: property 2 holds, property 3 fails with a late FIN.
+--wire-fin-within 0.1: property 2 holds, property 3 fails with a late FIN.
 """
 
 import json
@@ -31,8 +31,9 @@ def test_the_json_report_of_a_failing_run_validates_and_holds_each_tests_propert
     command = f"{sys.executable} {server('iterative').path} --delay {CLOSE_DELAY} --port {{port}}"
     report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
     done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_contract.py", "-p", "no:cacheprovider",
-                           "-n", "1", "-k", "test_2 or test_3", "--server", command, "--fin-within", FIN_WITHIN,
-                           "--pcap-dir", str(tmp_path / "captures"), "--json-report", str(report),
+                           "-n", "1", "-k", "test_2 or test_3", "--wire-server", command,
+                           "--wire-fin-within", FIN_WITHIN,
+                           "--wire-pcap-dir", str(tmp_path / "captures"), "--wire-json-report", str(report),
                            "--junitxml", str(junit)],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=RUN_SECONDS)
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]

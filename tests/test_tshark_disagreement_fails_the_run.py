@@ -47,7 +47,7 @@ import subprocess, sys
 
 def test_runs_the_spoiled_tests():
     done = subprocess.run([sys.executable, "-m", "pytest", "{nested}", "-c", "{config}", "-p", "wirecheck.plugin",
-                           "-p", "no:cacheprovider", "-n", "0", "--pcap-dir", "{nested}/captures"],
+                           "-p", "no:cacheprovider", "-n", "0", "--wire-pcap-dir", "{nested}/captures"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout  # its tests pass, and it leaves its captures to this run's tshark
 '''
@@ -86,7 +86,7 @@ def _run(tmp_path, test: str, *options: str) -> str:
     # whose conftest.py accepts it without xdist).
     done = subprocess.run([sys.executable, "-m", "pytest", str(inner), "-c", str(REPO_ROOT / "pyproject.toml"),
                            "-p", "wirecheck.plugin", "-p", "no:cacheprovider", *options,
-                           "--pcap-dir", str(tmp_path / "captures")],
+                           "--wire-pcap-dir", str(tmp_path / "captures")],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=RUN_SECONDS,
                           env=without_handoff(os.environ))
     output = done.stdout + done.stderr

@@ -15,17 +15,18 @@ NOT_A_PROFILE = REPO_ROOT / "pyproject.toml"
 
 
 @pytest.mark.parametrize("options, message", [
-    (["--timing-tolerance", "-1"], "argument --timing-tolerance: must be 0 to 60 seconds, not -1"),
-    (["--timing-tolerance-percent", "lots"], "argument --timing-tolerance-percent: not a float percent: 'lots'"),
-    (["--pcap-dir", "/dev/null/captures"], "--pcap-dir /dev/null/captures: cannot write captures there"),
-    (["--server-user", "no-such-user"], "--server-user 'no-such-user': no such user"),
-    (["--burst-size", "0"], "argument --burst-size: must be 1 to 5000 connections, not 0"),
-    (["--stop-signal", "STOPP"], "argument --stop-signal: not a signal: 'STOPP'"),
-    (["--header-timeout", "0"], "argument --header-timeout: must be 0.5 to 120 seconds, not 0"),
-    (["--html-report", "/dev/null/report.html"], "--html-report /dev/null/report.html: cannot write there"),
-    (["--baseline", str(NOT_A_PROFILE)], f"argument --baseline: {NOT_A_PROFILE} is not JSON"),
-    (["--profile-out", "/no/such/dir/p.json"], "argument --profile-out: /no/such/dir/p.json: directory /no/such/dir "
-                                               "does not exist"),
+    (["--wire-timing-tolerance", "-1"], "argument --wire-timing-tolerance: must be 0 to 60 seconds, not -1"),
+    (["--wire-timing-tolerance-percent", "lots"],
+     "argument --wire-timing-tolerance-percent: not a float percent: 'lots'"),
+    (["--wire-pcap-dir", "/dev/null/captures"], "--wire-pcap-dir /dev/null/captures: cannot write captures there"),
+    (["--wire-server-user", "no-such-user"], "--wire-server-user 'no-such-user': no such user"),
+    (["--wire-burst-size", "0"], "argument --wire-burst-size: must be 1 to 5000 connections, not 0"),
+    (["--wire-stop-signal", "STOPP"], "argument --wire-stop-signal: not a signal: 'STOPP'"),
+    (["--wire-header-timeout", "0"], "argument --wire-header-timeout: must be 0.5 to 120 seconds, not 0"),
+    (["--wire-html-report", "/dev/null/report.html"], "--wire-html-report /dev/null/report.html: cannot write there"),
+    (["--wire-baseline", str(NOT_A_PROFILE)], f"argument --wire-baseline: {NOT_A_PROFILE} is not JSON"),
+    (["--wire-profile-out", "/no/such/dir/p.json"],
+     "argument --wire-profile-out: /no/such/dir/p.json: directory /no/such/dir does not exist"),
 ], ids=["negative-tolerance", "tolerance-not-a-number", "unwritable-capture-dir", "unknown-user", "empty-burst",
         "unknown-signal", "no-header-timeout", "unwritable-html-report", "foreign-baseline", "profile-in-no-directory"])
 def test_a_bad_pytest_option_is_a_usage_error_in_one_line(pytester, options, message):

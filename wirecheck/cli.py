@@ -8,8 +8,10 @@
 against COMMAND, with the package's own pytest configuration (gate.ini), so that the
 project it is run from, its pytest.ini, pyproject.toml or conftest.py, plays no part. The
 command runs in the current directory, captures go to ./captures unless --pcap-dir says
-otherwise. Options that are not the contract's own (--strict, --junitxml, -n, -k, ...)
-go to pytest as they are.
+otherwise. The contract's options keep their short names here (--fin-within); the gate
+hands them to the plugin under its prefixed ones (--wire-fin-within, wirecheck.option_names).
+Options that are not the contract's own (--strict, --junitxml, -n, -k, ...) go to pytest
+as they are.
 
 Exit status (gate): 0 the contract holds, 1 it does not, 2 usage error (a bad option or
 a server command that does not start and listen), 3 the run itself broke (interrupted,
@@ -20,11 +22,13 @@ import argparse
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from wirecheck import show, verify
+from wirecheck.option_names import flag, gate_flag
 from wirecheck.session import PORT_PLACEHOLDER
 from wirecheck.settings import OPTIONS
 
@@ -52,18 +56,24 @@ def gate(argv: list[str]) -> int:
     """Run the contract against the command after "--"; the exit status says whether it holds."""
     parser = gate_parser()
     options, command = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
-    known, _ = parser.parse_known_args(options)  # the contract's options are checked here, the rest by pytest
+    ours, theirs = parser.parse_known_args(options)  # the contract's options are checked here, the rest by pytest
     if not command:
         parser.error("give the server's command after --, with {port} where its port goes")
     try:
         server = OPTIONS_BY_NAME["server"].check(_joined(command))
     except argparse.ArgumentTypeError as error:
         parser.error(f"the command after --: {error}")
-    pcap_dir = [] if known.pcap_dir else ["--pcap-dir", str(Path.cwd() / "captures")]
+    pcap_dir = [] if ours.pcap_dir else [flag("pcap_dir"), str(Path.cwd() / "captures")]
     done = subprocess.run([sys.executable, "-m", "pytest", str(CONTRACT_DIR), "-c", str(GATE_INI),
-                           "-p", "no:cacheprovider", "-p", "wirecheck.plugin", *pcap_dir, *options,
-                           "--server", server])
+                           "-p", "no:cacheprovider", "-p", "wirecheck.plugin", *pcap_dir, *plugin_options(ours),
+                           *theirs, flag("server"), server])
     return _EXIT.get(done.returncode, GATE_BROKEN)
+
+
+def plugin_options(ours: argparse.Namespace) -> list[str]:
+    """The contract's options that were given to the gate, under the plugin's names, as they were typed."""
+    return [word for option in OPTIONS if getattr(ours, option.name, None) is not None
+            for word in (flag(option.name), getattr(ours, option.name))]
 
 
 def _joined(command: list[str]) -> str:
@@ -74,16 +84,25 @@ def _joined(command: list[str]) -> str:
 def gate_parser() -> argparse.ArgumentParser:
     """`wirecheck gate`'s options: the plugin's own (wirecheck.settings.OPTIONS), one help text each."""
     parser = argparse.ArgumentParser(
-        prog="wirecheck gate", usage="wirecheck gate [options] -- COMMAND ARGS... {port}",
+        prog="wirecheck gate", usage="wirecheck gate [options] -- COMMAND ARGS... {port}", allow_abbrev=False,
         description="Run the contract of a well-behaved HTTP server against COMMAND ({port} becomes a free port; "
                     "the server must listen on 127.0.0.1 there). Exit status: 0 the contract holds, 1 it does not, "
-                    "2 usage error, 3 the run broke. Other options (--strict, --junitxml FILE, -n N, -k EXPR) "
-                    "go to pytest.")
+                    "2 usage error, 3 the run broke. Each option below is the pytest plugin's with the prefix wire- "
+                    "(--fin-within is --wire-fin-within under pytest). Other options (--strict, --junitxml FILE, "
+                    "-n N, -k EXPR) go to pytest.")
     for option in OPTIONS:
         if option.name != "server":  # the command after "--"
-            parser.add_argument("--" + option.name.replace("_", "-"), type=option.check,
-                                help=option.help % {"default": option.default or "none"})
+            parser.add_argument(gate_flag(option.name), type=_as_typed(option.check),
+                                help=option.help_text(gate_flag))
     return parser
+
+
+def _as_typed(check: Callable[[str], object]) -> Callable[[str], str]:
+    """`check`, keeping the text as typed: the plugin checks it again, under its own name."""
+    def checked(text: str) -> str:
+        check(text)
+        return text
+    return checked
 
 
 if __name__ == "__main__":

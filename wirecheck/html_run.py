@@ -1,4 +1,4 @@
-"""--html-report FILE: a pytest run, the gate's included, as one self-contained HTML page (wirecheck.html_report).
+"""--wire-html-report FILE: a pytest run, the gate's included, as one self-contained HTML page (html_report).
 
 Theory of operation. The page is drawn from the run model only: every report of a test
 carries its record (wirecheck.results: problems with kind, message, connection and
@@ -23,6 +23,7 @@ import pytest
 
 from wirecheck import html_report
 from wirecheck.contract.properties import BY_KEY, PROPERTIES, numbered
+from wirecheck.option_names import flag
 from wirecheck.results import ProblemRecord, TestRecord, record_of
 from wirecheck.settings import Settings
 from wirecheck.timing import seconds
@@ -31,16 +32,18 @@ CRASH_CHARACTERS = 300  # pytest's one-line reason for a test that failed withou
 
 
 def register(config: pytest.Config, settings: Settings) -> None:
-    """Write the page at the end of the run when --html-report asks for it; xdist workers leave it to the controller."""
+    """Write the page at the end of the run when --wire-html-report asks for it; xdist workers leave it to the
+    controller."""
     if settings.html_report and not hasattr(config, "workerinput"):
         page = config.invocation_params.dir / settings.html_report
         try:  # said before the run, not after it
             page.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise pytest.UsageError(f"--html-report {settings.html_report}: cannot write there "
+            raise pytest.UsageError(f"{flag('html_report')} {settings.html_report}: cannot write there "
                                     f"({error.strerror})") from None
         if page.is_dir():
-            raise pytest.UsageError(f"--html-report {settings.html_report}: is a directory; name the page's file")
+            raise pytest.UsageError(f"{flag('html_report')} {settings.html_report}: is a directory; name the page's "
+                                    "file")
         config.pluginmanager.register(HtmlRun(settings, config.invocation_params), "wirecheck-html-run")
 
 
@@ -101,7 +104,7 @@ class HtmlRun:
         sections = [self._section(test) for test in sorted(drawn, key=lambda test: test.outcome == "passed")]
         settings = [("command", self.command),
                     *(line.partition(": ")[::2] for line in self.settings.describe())]
-        title = (f"wirecheck contract: --server {self.settings.server}" if self.settings.server
+        title = (f"wirecheck contract: {flag('server')} {self.settings.server}" if self.settings.server
                  else "wirecheck contract" if contract else "wirecheck run")
         return html_report.Page(title, settings, columns, rows, sections)
 

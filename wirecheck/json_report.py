@@ -1,4 +1,4 @@
-"""`--json-report FILE`: the run as JSON, for CI systems: each test's outcome, property, problems and figures.
+"""`--wire-json-report FILE`: the run as JSON, for CI systems: each test's outcome, property, problems and figures.
 
 A view of the run model (wirecheck.results): each test's report carries its record, and
 xdist carries the reports to the controller, which alone writes the file. A test's
@@ -28,7 +28,8 @@ def schema() -> dict:
 
 
 def register(config: pytest.Config, settings: Settings, values: dict[str, object]) -> None:
-    """Write the file at the end of the run when --json-report asks for it (a relative FILE: where pytest was run);
+    """Write the file at the end of the run when --wire-json-report asks for it (a relative FILE: where pytest was
+    run);
     xdist workers send their reports to the controller, which writes it."""
     if settings.json_report and not hasattr(config, "workerinput"):
         config.pluginmanager.register(JsonReport(config.invocation_params.dir / settings.json_report, settings,
@@ -40,7 +41,8 @@ class JsonReport:
 
     def __init__(self, path: Path, settings: Settings, values: dict[str, object]) -> None:
         self.path = path
-        # Every option in force by its ini name, as the plugin read it; the capture directory as resolved.
+        # Every option in force by its own name (the ini key less wire_), as the plugin read it; the capture
+        # directory as resolved.
         self.values = {**values, "pcap_dir": str(settings.pcap_dir)}
         self.tests: dict[str, dict] = {}
 

@@ -5,6 +5,8 @@ the wording of a message (the message is for people and may change). The README'
 of kinds is checked against this one (tests/unit/test_kinds.py).
 """
 
+from wirecheck.option_names import flag
+
 KINDS = {
     # the handshake
     "handshake-broken": "SYN, SYN-ACK, ACK are not the connection's first three frames, in that order",
@@ -35,7 +37,7 @@ KINDS = {
     "client-fin-unacknowledged": "the server did not acknowledge the client's FIN",
     "wrong-end-state": "the connection ended in another Zeek state than expected",
     "left-open": "the server left a rude client's connection open until the client gave up",
-    "head-not-cut-off": "a client trickling its request head was not cut off within --header-timeout",
+    "head-not-cut-off": f"a client trickling its request head was not cut off within {flag('header_timeout')}",
     # several connections
     "client-waited": "a client's response waited for another connection to close",
     "client-did-not-wait": "a client was answered while another connection was open, where one client at a time "
@@ -57,10 +59,10 @@ KINDS = {
     "descriptor-growth": "the server's process tree holds more open descriptors than before",
     "server-died": "the server process exited when it should have kept serving",
     "close-wait": "a socket of the server's tree stayed in CLOSE_WAIT: the client closed, the server never did",
-    "not-stopped": "processes of the server's tree still ran --stop-grace after the stop signal",
+    "not-stopped": f"processes of the server's tree still ran {flag('stop_grace')} after the stop signal",
     # the capture itself
     "incomplete-capture": "the kernel dropped frames: the capture is not analysed",
-    # this run against a baseline profile (--baseline)
+    # this run against a baseline profile (--wire-baseline)
     "outcome-changed": "a contract property passed in the baseline and fails now, or the other way round",
     "timing-changed": "a measured timing moved beyond the tolerance rule since the baseline, or was not measured",
     "count-changed": "a measured count differs from the baseline's, or was not measured",

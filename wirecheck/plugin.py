@@ -1,12 +1,13 @@
 """The pytest side of wirecheck: options, the `wire` fixture, the contract gate, report header and summary.
 
 Every option (wirecheck.settings) has one help text, used for the command-line flag and
-the ini key alike; the settings in force are printed in the report header. The `wire`
+the ini key alike, both named with wirecheck's prefix (--wire-fin-within, wire_fin_within:
+wirecheck.option_names); the settings in force are printed in the report header. The `wire`
 fixture starts a capture and a server, hands out observations, turns verdicts into
 failures that show the conversation, and at teardown ends the server's whole tree,
 saves the annotated capture under captures/<test module>/<test name>.pcapng and hands
 it to tshark to confirm what the suite saw (in batches, wirecheck.tshark_batch). With
---server, only the tests marked `contract` run, against that command, and a table of
+--wire-server, only the tests marked `contract` run, against that command, and a table of
 the contract's properties ends the run.
 """
 
@@ -14,6 +15,7 @@ import argparse
 import contextlib
 import shlex
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +28,8 @@ from wirecheck.contract.levels import Levels, strict
 from wirecheck.contract.profiling import ProfileAndBaseline
 from wirecheck.contract.properties import BY_KEY, level_of
 from wirecheck.contract.summary import ContractSummary
-from wirecheck.privileges import ServerUser, choose_server_user
+from wirecheck.option_names import flag, ini_key
+from wirecheck.privileges import ServerUser, check_server_user, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
 from wirecheck.results import REPORT_ATTRIBUTE, TestRecord
 from wirecheck.session import REPO_ROOT, free_port, release_port, with_port
@@ -45,47 +48,54 @@ PATH_NOT_SERVED = frozenset({404, 405, 410})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("wirecheck", "packet-level checks on the loopback wire (pytest's --strict, or its ini "
-                                         "key strict, also makes an unmet SHOULD property of the contract fail)")
+    group = parser.getgroup("wirecheck", "packet-level checks on the loopback wire; each option is an ini key too, "
+                                         "--wire-fin-within as wire_fin_within (pytest's --strict, or from pytest 9 "
+                                         "its ini key strict, also makes an unmet SHOULD property of the contract "
+                                         "fail)")
     for option in OPTIONS:
-        group.addoption("--" + option.name.replace("_", "-"), type=option.check, default=None,
-                        help=option.help % {"default": option.default or "none"})
-        parser.addini(option.name, option.help % {"default": option.default or "none"}, default=option.default)
+        text = option.help_text(flag)
+        group.addoption(flag(option.name), dest=ini_key(option.name), type=option.check, default=None, help=text)
+        parser.addini(ini_key(option.name), text, default=option.default)
 
 
 def _value(config: pytest.Config, option) -> object:
     """The command-line value if given, else the ini value, checked like the command line."""
-    value = config.getoption(option.name)
+    value = config.getoption(ini_key(option.name))
     if value is not None:
         return value
-    raw = config.getini(option.name)
+    raw = config.getini(ini_key(option.name))
     try:
         return option.check(raw) if raw else raw  # an empty ini value means "not set" (pcap_dir, server)
     except argparse.ArgumentTypeError as error:
-        raise pytest.UsageError(f"ini option {option.name}: {error}") from None
+        raise pytest.UsageError(f"ini option {ini_key(option.name)}: {error}") from None
 
 
 def option_values(config: pytest.Config) -> dict[str, object]:
-    """Every wirecheck option's value in force, by name: the command line's, else the ini file's."""
+    """Every wirecheck option's value in force, by its own name (fin_within): the command line's, else the ini
+    file's."""
     return {option.name: _value(config, option) for option in OPTIONS}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    become_subreaper()
+    """Read and check the options, and register the plugin's parts: no process, file or process attribute yet, as
+    every pytest run of an environment that has wirecheck installed comes here (_start_using does the rest)."""
     config.addinivalue_line("markers", "contract(property): a property of the contract of a well-behaved server; "
-                                       "with --server, only these tests run")
+                                       f"with {flag('server')}, only these tests run")
     values = option_values(config)
     values["strict"] = strict(config)
     settings = Settings.from_values(values, config.rootpath)
-    _check_writable(settings.pcap_dir)
     config.stash[_SETTINGS] = settings
     try:
-        config.stash[_SERVER_USER] = choose_server_user(settings.server_user, REPO_ROOT)
+        check_server_user(settings.server_user)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
+    if values["pcap_dir"]:  # a directory given is a value to check now, like any other; the default waits for use
+        _check_writable(settings.pcap_dir)
+    if settings.server:  # the contract's run, which uses wirecheck from its start (the server's trial run)
+        _start_using(config)
     tshark_batch.register(config)
     phases_plugin.register(config)
-    config.pluginmanager.register(ContractSummary(f"--server {settings.server!r}" if settings.server
+    config.pluginmanager.register(ContractSummary(f"{flag('server')} {settings.server!r}" if settings.server
                                                   else f"the reference server {DEFAULT_CONTRACT_SERVER}",
                                                   settings.server, lambda: config.stash.get(_DESELECTED, None)))
     html_run.register(config, settings)
@@ -94,25 +104,40 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(ProfileAndBaseline(settings, values))
 
 
+def _start_using(config: pytest.Config) -> ServerUser:
+    """What a test of the wire needs, done once a process, by the first test that asks for `wire` (or, with
+    --wire-server, at the start): the captures directory checked, this process made the reaper of orphaned server
+    processes, the servers' user tried. A pytest.UsageError says the captures cannot be written."""
+    if _SERVER_USER not in config.stash:
+        settings = config.stash[_SETTINGS]
+        _check_writable(settings.pcap_dir)
+        become_subreaper()
+        config.stash[_SERVER_USER] = user = choose_server_user(settings.server_user, REPO_ROOT)
+        if user.fell_back and not settings.server:  # a contract run's header says so; other runs' headers do not
+            warnings.warn(f"wirecheck: {user.reason}", stacklevel=1)
+    return config.stash[_SERVER_USER]
+
+
 def _check_writable(directory: Path) -> None:
-    """Checked on the directory or, until a capture makes it, on its nearest existing parent: a pytest run in
-    any project where wirecheck is installed (the entry point loads the plugin) leaves no captures/ behind."""
+    """Checked on the directory or, until a capture makes it, on its nearest existing parent: a run that saves no
+    capture leaves no captures/ behind."""
     existing = next(path for path in (directory, *directory.parents) if path.exists())
     try:
         tempfile.TemporaryFile(dir=existing).close()
     except OSError as error:
-        raise pytest.UsageError(f"--pcap-dir {directory}: cannot write captures there ({error.strerror})") from None
+        raise pytest.UsageError(f"{flag('pcap_dir')} {directory}: cannot write captures there "
+                                f"({error.strerror})") from None
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """With --server, try the command and one GET of --contract-path once before any test, so that a bad command
-    or a wrong path is one clear error. What else the GET gets (a 5xx, a reset, no answer) is the server's to
+    """With --wire-server, try the command and one GET of --wire-contract-path once before any test, so that a bad
+    command or a wrong path is one clear error. What else the GET gets (a 5xx, a reset, no answer) is the server's to
     answer for: the contract runs and fails it, property by property, with captures."""
     settings = session.config.stash[_SETTINGS]
     if not settings.server or hasattr(session.config, "workerinput"):  # xdist workers: the controller checked
         return
     if can_capture():  # every contract test would be skipped, and a gate that skipped everything would pass
-        raise pytest.UsageError(f"--server: {can_capture()}")
+        raise pytest.UsageError(f"{flag('server')}: {can_capture()}")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="wirecheck-preflight-") as scratch:
         server = ServerProcess(with_port(shlex.split(settings.server), port), Path(scratch) / "server.log",
@@ -123,28 +148,34 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             status, answer = trial_get(port, settings.contract_path, settings.listen_timeout)
             server.stop()  # which says so if the server left a daemon behind
         except ServerFailed as error:
-            raise pytest.UsageError(f"--server {settings.server!r}: {error}") from None
+            raise pytest.UsageError(f"{flag('server')} {settings.server!r}: {error}") from None
         finally:
             with contextlib.suppress(ServerFailed):  # stopped already, unless an error is on its way
                 server.stop()
             release_port(port)
     if status != settings.contract_status and status in PATH_NOT_SERVED:  # else every property fails, none says why
-        raise pytest.UsageError(f"--contract-path {settings.contract_path}: a trial GET got {answer}, expected status "
-                                f"{settings.contract_status} (--contract-status): give a path the server serves")
+        raise pytest.UsageError(f"{flag('contract_path')} {settings.contract_path}: a trial GET got {answer}, "
+                                f"expected status {settings.contract_status} ({flag('contract_status')}): give a path "
+                                "the server serves")
     session.config.stash[_TRIAL] = answer if status == settings.contract_status else \
         f"{answer}, not {settings.contract_status}: the server's failure, which the contract's properties show"
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return [*config.stash[_SETTINGS].describe(),
+    """One line, the main settings: any run in an environment with wirecheck installed prints it, whether it uses
+    wirecheck or not. All of them with --wire-server, whose run is wirecheck's, or with -v."""
+    settings = config.stash[_SETTINGS]
+    if not settings.server and config.option.verbose <= 0:
+        return settings.describe()[:1]
+    return [*settings.describe(),
             f"wirecheck: sniffing {can_capture() or 'allowed'}; tshark agreement check {tshark_batch.describe(config)}",
-            f"wirecheck: {config.stash[_SERVER_USER].reason}",
-            *([f"wirecheck: a trial GET {config.stash[_SETTINGS].contract_path} got {config.stash[_TRIAL]}"]
+            *([f"wirecheck: {config.stash[_SERVER_USER].reason}"] if _SERVER_USER in config.stash else []),
+            *([f"wirecheck: a trial GET {settings.contract_path} got {config.stash[_TRIAL]}"]
               if _TRIAL in config.stash else [])]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With --server, only the contract runs: the tests about the article's servers are deselected, and said so."""
+    """With --wire-server, only the contract runs: the tests about the article's servers are deselected, and said so."""
     for item in items:
         marker = item.get_closest_marker("contract")
         if marker is not None and (len(marker.args) != 1 or marker.args[0] not in BY_KEY):
@@ -166,7 +197,11 @@ def wire(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Wire]:
     if reason:
         pytest.skip(reason)
     config = request.config
-    wire = Wire(request.node, config.stash[_SETTINGS], config.stash[_SERVER_USER], tmp_path / "server.log",
+    try:
+        server_user = _start_using(config)
+    except pytest.UsageError as error:  # the default captures/, checked only now that a test captures
+        pytest.fail(str(error), pytrace=False)
+    wire = Wire(request.node, config.stash[_SETTINGS], server_user, tmp_path / "server.log",
                 request.node.stash.setdefault(_RECORD, TestRecord()))
     request.node.stash[_WIRE] = wire
     yield wire

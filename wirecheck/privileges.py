@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from wirecheck.option_names import flag
 from wirecheck.registry import SERVERS
 
 DEFAULT_SERVER_USER = "nobody"
@@ -32,18 +33,26 @@ CANNOT_EXECUTE, NOT_FOUND = 126, 127
 class ServerUser:
     name: str | None  # None: the servers run as the suite's own user
     reason: str
+    fell_back: bool = False  # root was to be dropped, and could not be: the servers run as root
 
 
-def choose_server_user(requested: str, repo_root: Path) -> ServerUser:
-    """The user to run the servers as, given --server-user; root is dropped only where that works."""
-    if os.geteuid() != 0:
-        return ServerUser(None, f"servers run as {pwd.getpwuid(os.geteuid()).pw_name} (the suite is not root)")
-    if requested in ("", "root"):
-        return ServerUser(None, "servers run as root (--server-user root)")
+def check_server_user(requested: str) -> None:
+    """Refuse a user that does not exist, where one is needed (the suite is root): a look-up, no process."""
+    if os.geteuid() != 0 or requested in ("", "root"):
+        return
     try:
         pwd.getpwnam(requested)
     except KeyError:
-        raise ValueError(f"--server-user {requested!r}: no such user") from None
+        raise ValueError(f"{flag('server_user')} {requested!r}: no such user") from None
+
+
+def choose_server_user(requested: str, repo_root: Path) -> ServerUser:
+    """The user to run the servers as, given --wire-server-user; root is dropped only where that works."""
+    check_server_user(requested)
+    if os.geteuid() != 0:
+        return ServerUser(None, f"servers run as {pwd.getpwuid(os.geteuid()).pw_name} (the suite is not root)")
+    if requested in ("", "root"):
+        return ServerUser(None, f"servers run as root ({flag('server_user')} root)")
     try:
         argv, identity = as_user([sys.executable, str(SERVERS[0].path), "--help"], requested)
         probe = subprocess.run(argv, cwd=repo_root, capture_output=True, text=True, timeout=PROBE_SECONDS, **identity)
@@ -53,7 +62,7 @@ def choose_server_user(requested: str, repo_root: Path) -> ServerUser:
     if why is not None:
         return ServerUser(None, f"servers run as root: {requested} cannot run {sys.executable} in {repo_root} "
                                 f"({why}); clone the repository where {requested} can read it to run them "
-                                "unprivileged")
+                                "unprivileged", fell_back=True)
     return ServerUser(requested, f"servers run as {requested} (the suite is root; the capture keeps root)")
 
 

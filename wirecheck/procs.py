@@ -29,6 +29,7 @@ from pathlib import Path
 
 import psutil
 
+from wirecheck.option_names import flag
 from wirecheck.privileges import CANNOT_EXECUTE, NOT_FOUND, as_user
 from wirecheck.process_view import ProcessView, kernel_listeners, listeners
 from wirecheck.waiting import wait_until
@@ -103,7 +104,7 @@ class ServerProcess:
     def _not_executable(self, file: str, why: str) -> ServerFailed:
         who = f"the user {self.user}" if self.user else "this user"
         return self._cannot_start(f"{who} may not execute {file} ({why}); put the server where {who} can read and "
-                                  "run it, or give --server-user root")
+                                  f"run it, or give {flag('server_user')} root")
 
     def _schedule_ahead(self) -> None:
         """SERVER_NICENESS for the server's process group (its children inherit it) and for its session's

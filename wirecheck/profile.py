@@ -30,6 +30,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from wirecheck.option_names import flag
+
 FORMAT = "wirecheck-profile"
 VERSION = 1
 OUTCOMES = ("passed", "failed", "skipped")
@@ -48,7 +50,7 @@ FIGURE_SCHEMA = {"oneOf": [
 ]}
 PROFILE_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "wirecheck profile: what one contract run measured (--profile-out, read by --baseline)",
+    "title": f"wirecheck profile: what one contract run measured ({flag('profile_out')}, read by {flag('baseline')})",
     "type": "object",
     "required": ["format", "version", "date", "server", "versions", "settings", "properties"],
     "properties": {
@@ -136,7 +138,7 @@ def load(path: Path) -> dict:
     except OSError as error:
         raise ProfileError(f"cannot read {path}: {error.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ProfileError(f"{path} is not JSON ({error}): give a file written by --profile-out") from None
+        raise ProfileError(f"{path} is not JSON ({error}): give a file written by {flag('profile_out')}") from None
     validate(data, str(path))
     return data
 
@@ -145,11 +147,11 @@ def validate(data: object, name: str) -> None:
     """Refuse, in one line, what is not a profile of this version; name the first place it goes wrong."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ProfileError(f"{name} is not a wirecheck profile (no \"format\": \"{FORMAT}\"): give a file written "
-                           f"by --profile-out")
+                           f"by {flag('profile_out')}")
     if data.get("version") != VERSION:
         raise ProfileError(f"{name} is a wirecheck profile of version {data.get('version')!r}; this wirecheck "
-                           f"reads version {VERSION}: write the baseline again with --profile-out")
-    import jsonschema  # a tenth of a second to import: only a run given --baseline needs it
+                           f"reads version {VERSION}: write the baseline again with {flag('profile_out')}")
+    import jsonschema  # a tenth of a second to import: only a run given --wire-baseline needs it
 
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(PROFILE_SCHEMA).iter_errors(data))
     if error is not None:

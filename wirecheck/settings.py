@@ -1,8 +1,9 @@
 """The suite's settings: one table of options, each with one help text and one checker.
 
-The pytest plugin turns each row into a command-line flag and an ini key; a bad value
-is refused by its checker with one line that says why (argparse shows it as a usage
-error). Nothing here imports pytest.
+The pytest plugin turns each row into a command-line flag and an ini key, with wirecheck's
+prefix (wirecheck.option_names: --wire-fin-within, wire_fin_within); `wirecheck gate` takes the
+row's own name (--fin-within). A bad value is refused by its checker with one line that says
+why (argparse shows it as a usage error). Nothing here imports pytest.
 """
 
 import argparse
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from wirecheck.option_names import flag
 from wirecheck.privileges import DEFAULT_SERVER_USER
 from wirecheck.profile import ProfileError, load
 from wirecheck.session import LISTEN_TIMEOUT_SECONDS, PORT_PLACEHOLDER
@@ -78,15 +80,20 @@ def _signal(text: str) -> signal.Signals:
 
 @dataclass(frozen=True)
 class Option:
-    name: str
-    help: str
+    name: str  # its own name: `wirecheck gate`'s, the JSON report's; the plugin adds its prefix (option_names)
+    help: str  # "%(default)s" is the default; "%(baseline)s" another option, as the parser at hand spells it
     check: Callable[[str], object]
     default: str
+
+    def help_text(self, spelled: Callable[[str], str]) -> str:
+        """The help, other options named by `spelled` (option_names.flag for the plugin, gate_flag for the gate)."""
+        return self.help % {"default": self.default or "none", **{option.name: spelled(option.name)
+                                                                 for option in OPTIONS}}
 
 
 OPTIONS = (
     Option("timing_tolerance", "smallest timing tolerance in seconds; a gap may differ from the expected one by "
-           "the larger of this and --timing-tolerance-percent of the gap (default: %(default)s)",
+           "the larger of this and %(timing_tolerance_percent)s of the gap (default: %(default)s)",
            lambda text: _number(text, float, 0, 60, "seconds"), str(DEFAULT_FLOOR_SECONDS)),
     Option("timing_tolerance_percent", "timing tolerance as a percentage of the expected gap (default: %(default)s)",
            lambda text: _number(text, float, 0, 100, "percent"), f"{DEFAULT_FRACTION * 100:g}"),
@@ -110,8 +117,8 @@ OPTIONS = (
     Option("html_report", "write the run as one self-contained HTML page to this file: the settings, the summary "
            "table and each test's connections drawn from its capture (default: %(default)s)", str, ""),
     Option("profile_out", "write what this run measured, per contract property, to this JSON file: a profile "
-           "for --baseline (default: none)", _output_file, ""),
-    Option("baseline", "compare this run with a profile written by --profile-out; any change in behaviour fails "
+           "for %(baseline)s (default: none)", _output_file, ""),
+    Option("baseline", "compare this run with a profile written by %(profile_out)s; any change in behaviour fails "
            "the property 'behaviour unchanged since the baseline' (default: none)", _profile_file, ""),
     Option("idle_window", "seconds the contract waits for a server to close an idle keep-alive connection, "
            "measuring its idle timeout; one still open then is recorded as open for more than this. Keep it "
@@ -166,10 +173,12 @@ class Settings:
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
-        server = f"--server {self.server!r}" if self.server else f"the reference server {DEFAULT_CONTRACT_SERVER}"
-        page = f"HTML report {self.html_report}" if self.html_report else "no HTML report"
-        results = f"JSON report {self.json_report}" if self.json_report else "no JSON report"
-        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}; {page}; {results}",
+        server = (f"{flag('server')} {self.server!r}" if self.server
+                  else f"the reference server {DEFAULT_CONTRACT_SERVER}")
+        # Only the reports asked for: beside pytest-html and pytest-json-report, "no HTML report" would mislead.
+        reports = "".join(f"; {name} {path}" for name, path in (("HTML report", self.html_report),
+                                                                ("JSON report", self.json_report)) if path)
+        return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}{reports}",
                 f"wirecheck contract: {server}; GET {self.contract_path} expecting {self.contract_status}; "
                 f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections; "
                 f"idle keep-alive window {self.idle_window:g} s",

@@ -98,7 +98,10 @@ class TsharkCheck:
     def __init__(self, config: pytest.Config) -> None:
         receives_reports = not hasattr(config, "workerinput")  # an xdist worker sends its reports on
         self.hand_up_to = tshark_handoff.inherited() if receives_reports else None  # nested: the outer run checks
-        self.batch = TsharkBatch() if receives_reports and self.hand_up_to is None else None
+        if self.hand_up_to is not None:
+            tshark_handoff.open_inbox(self.hand_up_to)
+        self.checks_here = receives_reports and self.hand_up_to is None
+        self.batch: TsharkBatch | None = None  # started by the first capture to check: a run without one starts none
         self.inbox = tshark_handoff.Inbox(inside=tshark_handoff.inherited())  # for the runs its tests start
         self.findings: list[Finding] = []
 
@@ -117,8 +120,9 @@ class TsharkCheck:
         handed = getattr(report, REPORT_ATTRIBUTE, [])
         if self.hand_up_to is not None:
             tshark_handoff.hand_up(self.hand_up_to, handed)
-        elif self.batch is not None:
+        elif self.checks_here:
             for capture in handed:
+                self.batch = self.batch or TsharkBatch()
                 self.batch.add(capture["test"], Expectations.from_dict(capture["expected"]))
 
     def pytest_unconfigure(self) -> None:

@@ -5,6 +5,8 @@ nested run's own tshark cost ~0.45 s of CPU and a wait at its end. Instead each 
 names a directory in HANDOFF_VARIABLE for the runs its tests start. A run that finds the
 variable set (a nested run) starts no tshark: it writes what its captures should show there,
 one file per teardown report, and the test that started it sends them on with its own report.
+The directory is made by the first nested run, as it starts: a run that nests none (any
+project's, where wirecheck is merely installed) leaves nothing on disk.
 """
 
 import json
@@ -31,6 +33,12 @@ def without_handoff(environment: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in environment.items() if name != HANDOFF_VARIABLE}
 
 
+def open_inbox(directory: Path) -> None:
+    """Make the inbox of the run this one is nested in, unless an earlier nested run has: as this run starts, while
+    the outer run is surely there (made later, it could outlive an outer run that is gone)."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # an xdist worker's inbox lies inside the controller's
+
+
 def hand_up(directory: Path, handed: list[Handed]) -> None:
     """Write `handed` for the outer run, whole or not at all (a nested run may be killed at any moment)."""
     if not handed:
@@ -45,11 +53,12 @@ def hand_up(directory: Path, handed: list[Handed]) -> None:
 
 
 class Inbox:
-    """The directory this process's tests' nested runs hand their captures up to."""
+    """The directory this process's tests' nested runs hand their captures up to, once one has made it."""
 
     def __init__(self, inside: Path | None = None) -> None:
-        # Inside the outer run's inbox when nested: whatever a killed process leaves, the outermost run removes.
-        self.directory = Path(tempfile.mkdtemp(prefix="wirecheck-tshark-handoff-", dir=inside))
+        # Named now, made by the first nested run (open_inbox). Inside the outer run's inbox when nested: whatever
+        # a killed process leaves, the outermost run removes.
+        self.directory = (inside or Path(tempfile.gettempdir())) / f"wirecheck-tshark-handoff-{uuid.uuid4().hex}"
         self._restore = os.environ.get(HANDOFF_VARIABLE)  # an in-process run (pytester) hands back what it found
         os.environ[HANDOFF_VARIABLE] = str(self.directory)
 

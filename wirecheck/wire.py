@@ -47,7 +47,7 @@ class Wire:
         return self.serve_command(variant_command(variant, delay, backlog), open_files_limit)
 
     def serve_contract(self) -> WireSession:
-        """Start the server under contract: --server's command, or the reference server."""
+        """Start the server under contract: --wire-server's command, or the reference server."""
         if self.settings.server:  # run where the user typed it, so that ./their-server and relative paths resolve
             return self.serve_command(shlex.split(self.settings.server), cwd=self._invocation_dir)
         return self.serve(DEFAULT_CONTRACT_SERVER)

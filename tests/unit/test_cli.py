@@ -1,5 +1,6 @@
 """The `wirecheck` command's usage errors exit 2 before anything runs, and its gate takes every option of
-wirecheck.settings.OPTIONS but --server (the command after "--")."""
+wirecheck.settings.OPTIONS but --server (the command after "--"), by its short name, and hands it to the plugin
+under the plugin's prefixed one."""
 
 import pytest
 
@@ -26,6 +27,13 @@ def test_a_usage_error_exits_2(argv, capsys):
 def test_the_gate_offers_every_option_of_the_plugin_but_the_command():
     offered = {action.dest for action in cli.gate_parser()._actions} - {"help"}
     assert offered == {option.name for option in OPTIONS} - {"server"}
+
+
+def test_the_gate_hands_its_options_to_the_plugin_under_the_plugins_names_as_typed_and_the_rest_as_they_are():
+    ours, theirs = cli.gate_parser().parse_known_args(["--fin-within", "0.50", "-k", "test_5", "--stop-signal",
+                                                       "quit", "--junitxml", "junit.xml"])
+    assert cli.plugin_options(ours) == ["--wire-fin-within", "0.50", "--wire-stop-signal", "quit"]
+    assert theirs == ["-k", "test_5", "--junitxml", "junit.xml"]
 
 
 def test_the_command_after_the_dashes_is_joined_so_that_it_splits_back_with_port_readable():

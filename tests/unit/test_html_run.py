@@ -1,4 +1,4 @@
-"""--html-report's page from the run model: each test's outcome over its phases, the contract table, and the
+"""--wire-html-report's page from the run model: each test's outcome over its phases, the contract table, and the
 problem's frame (numbered from 1) drawn red on the capture's frame (indexed from 0)."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""The JSON Schema of --json-report, as shipped in the package, takes a well-formed report and refuses each
+"""The JSON Schema of --wire-json-report, as shipped in the package, takes a well-formed report and refuses each
 kind of malformed one (tests/test_json_report.py validates a real run's report)."""
 
 import copy

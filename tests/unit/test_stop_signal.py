@@ -1,4 +1,4 @@
-"""--stop-signal takes a signal as servers' manuals name it: TERM, SIGQUIT, int, or its number."""
+"""--wire-stop-signal takes a signal as servers' manuals name it: TERM, SIGQUIT, int, or its number."""
 
 import argparse
 import signal

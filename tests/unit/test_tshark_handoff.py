@@ -1,11 +1,11 @@
 """A nested run's captures reach the outer run's inbox whole, named under the test that ran them; the variable
-that names the inbox is handed back as it was; nothing is left on disk."""
+that names the inbox is handed back as it was; nothing is made on disk before a nested run, nor left after."""
 
 import os
 
 import pytest
 
-from wirecheck.tshark_handoff import HANDOFF_VARIABLE, Inbox, hand_up, inherited
+from wirecheck.tshark_handoff import HANDOFF_VARIABLE, Inbox, hand_up, inherited, open_inbox
 
 CAPTURE = {"test": "test_contract.py::test_1", "expected": {"path": "/captures/test_1.pcapng"}}
 
@@ -18,8 +18,16 @@ def outer(monkeypatch):
     inbox.close()
 
 
+def test_an_inbox_is_named_at_once_and_made_by_the_first_nested_run(outer):
+    assert inherited() == outer.directory and not outer.directory.exists()  # a run that nests none makes nothing
+    assert outer.collect("test_unrelated.py::test_x") == []
+    open_inbox(inherited())
+    assert outer.directory.is_dir()
+
+
 def test_what_a_nested_run_hands_up_is_collected_once_under_the_test_that_ran_it(outer):
     assert inherited() == outer.directory  # what a run started now finds
+    open_inbox(inherited())
     hand_up(inherited(), [CAPTURE])
     (outer.directory / "cut.part").write_text("[")  # a run killed while writing: never read
     named = {**CAPTURE, "test": "test_gate.py::test_x > test_contract.py::test_1"}
@@ -30,6 +38,7 @@ def test_what_a_nested_run_hands_up_is_collected_once_under_the_test_that_ran_it
 def test_a_nested_inbox_lives_inside_the_outer_one_and_each_hands_the_variable_back(outer):
     nested = Inbox(inside=inherited())
     assert nested.directory.parent == outer.directory and inherited() == nested.directory
+    open_inbox(inherited())
     nested.close()
     assert inherited() == outer.directory and not nested.directory.exists()
     outer.close()

@@ -7,7 +7,7 @@ from wirecheck import checks
 from wirecheck.flows import Connection
 from wirecheck.verdict import Verdict
 
-# A response may come this much later than --fin-within allows on a loaded machine before a client
+# A response may come this much later than --wire-fin-within allows on a loaded machine before a client
 # gives up; the checks, not the client, judge whether it was late.
 RESPONSE_GRACE_SECONDS = 2.0
 
@@ -27,7 +27,7 @@ def only_connection(wire) -> Connection:
 def answered_then_fin(wire, client: Callable[[int, str, float], object],
                       judge: Callable[[Connection], Verdict]) -> Verdict:
     """Run `client` (port, path, timeout) against the server the wire serves; judge its one connection with
-    `judge`, and by the server's FIN within --fin-within."""
+    `judge`, and by the server's FIN within --wire-fin-within."""
     client(wire.session.port, wire.settings.contract_path, reply_timeout(wire))
     connection = only_connection(wire)
     return judge(connection).extend(checks.server_closes(connection, within=wire.settings.fin_within))

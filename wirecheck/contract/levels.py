@@ -13,9 +13,9 @@ apart. Three things make the warning a warning:
   such a warning, it is 0. pytest counts the report as failed meanwhile, so `-x` stops at a
   warning too.
 
-Strictness is pytest's own: `--strict` (or the ini key `strict = true`), which also makes
-pytest strict about markers, config and xfail. wirecheck cannot add a flag of that name, and a
-strict run is what the issue asks for, so it reads pytest's.
+Strictness is pytest's own: `--strict` (or, from pytest 9 on, the ini key `strict = true`), which
+also makes pytest strict about markers (and from pytest 9 on about config and xfail). wirecheck
+cannot add a flag of that name, and a strict run is what the issue asks for, so it reads pytest's.
 """
 
 import pytest
@@ -28,8 +28,11 @@ WARN = (VERDICT_PROPERTY, "warn")
 
 
 def strict(config: pytest.Config) -> bool:
-    """Whether an unmet SHOULD fails the run: pytest's --strict, or its ini key `strict`."""
-    return bool(config.getini("strict"))
+    """Whether an unmet SHOULD fails the run: pytest's --strict, or its ini key `strict` (pytest 9)."""
+    try:
+        return bool(config.getini("strict"))  # pytest 9: the flag sets the ini key
+    except ValueError:  # pytest 8 has no ini key `strict`, only the flag (there an alias of --strict-markers)
+        return bool(config.getoption("strict", False))
 
 
 def is_warning(report: pytest.TestReport) -> bool:

@@ -1,4 +1,4 @@
-"""--profile-out and --baseline: the run's measured profile, and its comparison with a baseline.
+"""--wire-profile-out and --wire-baseline: the run's measured profile, and its comparison with a baseline.
 
 Reports of every contract test reach the controller (xdist carries each report's record,
 wirecheck.results); once the run loop is over, this module sums them up per property

@@ -10,6 +10,7 @@ import pytest
 
 from wirecheck.contract.levels import is_warning
 from wirecheck.contract.properties import PROPERTIES, numbered
+from wirecheck.option_names import flag
 from wirecheck.results import record_of
 
 REASON_CHARACTERS = 160  # one line of the closing table
@@ -20,7 +21,7 @@ class ContractSummary:
 
     def __init__(self, server: str, gate: bool, deselected: Callable[[], int | None]) -> None:
         self.server = server
-        self.gate = gate  # --server: only the contract runs
+        self.gate = gate  # --wire-server: only the contract runs
         self.deselected = deselected  # how many article tests were left out (unknown under xdist)
         self.results: dict[str, str] = {}
 
@@ -38,7 +39,7 @@ class ContractSummary:
     def pytest_terminal_summary(self, terminalreporter, config: pytest.Config) -> None:
         if self.gate:  # under xdist the workers deselect, so the count may be unknown here
             count = f"{self.deselected()} " if self.deselected() is not None else ""
-            terminalreporter.write_line(f"wirecheck: --server runs only the contract tests; {count}tests about "
+            terminalreporter.write_line(f"wirecheck: {flag('server')} runs only the contract tests; {count}tests about "
                                         "the article's servers were not run")
         if self.results:
             terminalreporter.section(f"wirecheck contract: {self.server}")

@@ -1,7 +1,7 @@
 """The contract's first properties: handshake, one complete response, FIN in time, no waiting, no leak, bad input
 (and how each rude connection ended).
 
-Runs against the command given with --server (any language; {port} is replaced by a
+Runs against the command given with --wire-server (any language; {port} is replaced by a
 free port), or, without it, against the reference server (forking_lingering: the article's
 correct server, 3g, with a lingering close).
 Every request carries "Connection: close", so that an HTTP/1.1 server that keeps
@@ -124,7 +124,7 @@ BLOCKERS = {"silent": _silent, "idle": _idle, "trickling": _trickling}
 
 def overlapping_clients_served(wire, blockers: str) -> Verdict:
     """While WORKER_POOL clients of the kind `blockers` hold connections, a burst of overlapping clients is
-    answered, each within --fin-within of its request."""
+    answered, each within --wire-fin-within of its request."""
     with BLOCKERS[blockers](wire):
         # Once they are accepted: else the burst competes with them for a small listen backlog (http.server's
         # is 5) instead of waiting behind them.
@@ -170,7 +170,7 @@ def _settled(view) -> tuple[tuple[int, int], bool]:
 def test_6_the_server_survives_bad_input_and_serves_the_next_client_normally(wire, abuse):
     session = wire.serve_contract()
     gave_up = ABUSES[abuse](session.port, wire.settings.contract_path, _reply_timeout(wire))
-    # How the rude connection ended is judged once the server had --fin-within to answer the client's close.
+    # How the rude connection ended is judged once the server had --wire-fin-within to answer the client's close.
     wait_accepted(session.port, wire.settings.fin_within)
     wait_until(lambda: not session.server.view.close_wait(session.port), wire.settings.fin_within)
     burst(session.port, _requests(wire, 1), _reply_timeout(wire))

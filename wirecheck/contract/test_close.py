@@ -17,7 +17,7 @@ MID_REQUEST_CLOSERS = 3
 
 def clients_close_first(wire) -> Verdict:
     """Keep-alive clients that close after their response and clients that close in mid-request: each gets the
-    server's FIN within --fin-within; then nothing of the server is in CLOSE_WAIT and its descriptors are back."""
+    server's FIN within --wire-fin-within; then nothing of the server is in CLOSE_WAIT and its descriptors are back."""
     session, settings = wire.session, wire.settings
     port, view = session.port, session.server.view
     burst(port, _requests(wire, 1), _reply_timeout(wire))  # opens whatever the server opens lazily

@@ -1,6 +1,6 @@
 """The contract's half-close property: a client that shuts its sending side (FIN) after a complete request
 still gets a complete response, then the server's FIN; after a partial request, it gets the server's FIN
-(with or without an error response) within --fin-within. Both clients run in one test, one after the
+(with or without an error response) within --wire-fin-within. Both clients run in one test, one after the
 other, so that the property costs one server and one capture."""
 
 import pytest

@@ -1,5 +1,5 @@
 """The contract for a client that trickles its request head (slowloris): the server cuts it off within
---header-timeout (benoitc/gunicorn#2781, nodejs/node#33440), and records how long it waited. That trickling
+--wire-header-timeout (benoitc/gunicorn#2781, nodejs/node#33440), and records how long it waited. That trickling
 clients hold up nobody else is property no-waiting's (test_basics)."""
 
 import pytest
@@ -11,7 +11,7 @@ from wirecheck.verdict import Verdict
 
 def trickling_head(wire, within: float) -> Verdict:
     """One client sends a request head one byte every half second; the server should end the connection (FIN,
-    after an error status or none) within `within` (--header-timeout) of its first byte."""
+    after an error status or none) within `within` (--wire-header-timeout) of its first byte."""
     give_up = within + wire.tolerance.of(within) + TRICKLE_INTERVAL_SECONDS
     Trickler(wire.session.port, wire.settings.contract_path, give_up).run()  # here, not in a thread
     connection, = wire.connections(1)

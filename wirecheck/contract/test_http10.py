@@ -1,5 +1,5 @@
 """The contract's HTTP/1.0 property: a request without keep-alive gets its response, then the server's FIN
-within --fin-within (RFC 9112 §9.3: an HTTP/1.0 connection without "keep-alive" is not persistent)."""
+within --wire-fin-within (RFC 9112 §9.3: an HTTP/1.0 connection without "keep-alive" is not persistent)."""
 
 import pytest
 

@@ -3,7 +3,7 @@ an idle connection the server kept open ends with its FIN, not a RST, and its id
 
 A server that closes after its first response (as it announces: "Connection: close", HTTP/1.0, or a body
 that ends at its close) is legal: the figure "keep_alive" records "no keep-alive". The idle timeout is
-measured up to --idle-window (and its timing tolerance); a server still open then is recorded as "open" with
+measured up to --wire-idle-window (and its timing tolerance); a server still open then is recorded as "open" with
 the window as its idle_timeout (a float and a flag, so that a baseline compares like with like).
 """
 
@@ -24,7 +24,7 @@ def two_requests(wire, idle_window: float = 0.0) -> Verdict:
 
 
 def idle_connection(wire) -> Verdict:
-    """Two GETs, then idle up to --idle-window: how the server ended the idle connection, if it kept it."""
+    """Two GETs, then idle up to --wire-idle-window: how the server ended the idle connection, if it kept it."""
     # The client waits out the tolerance past the window: a server whose timeout is the window itself closes
     # inside it every time, and is measured, instead of racing the client's own close.
     window = wire.settings.idle_window

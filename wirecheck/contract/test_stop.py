@@ -1,7 +1,7 @@
-"""The contract for a graceful stop: told to stop (--stop-signal) while an upload is in flight, a connection
+"""The contract for a graceful stop: told to stop (--wire-stop-signal) while an upload is in flight, a connection
 idles after its response and a client says nothing, the server answers the upload whole, closes the others
 with FIN (not RST), refuses or serves a newcomer (never accepts and drops it), and its whole process tree
-exits within --stop-grace (benoitc/gunicorn#922, #2529, #3397; puma/puma#1685)."""
+exits within --wire-stop-grace (benoitc/gunicorn#922, #2529, #3397; puma/puma#1685)."""
 
 import signal
 import time
