@@ -9,6 +9,8 @@ the very check that guards the good ones. Judgements over several connections or
 over the process table are claims (wirecheck.claims).
 """
 
+from typing import overload
+
 from wirecheck.flows import STATES, Connection
 from wirecheck.frames import ACK, SYN, Segment
 from wirecheck.http import (
@@ -79,7 +81,8 @@ def http_exchange(connection: Connection, target: str, status: int, body: bytes)
     return verdict
 
 
-def response(connection: Connection, status: int | None, within: float | None = None, complete: bool = True) -> Verdict:
+def response(connection: Connection, status: int | None, *, within: float | None = None,
+             complete: bool = True) -> Verdict:
     """The server answered with `status` (None: any final status), its response beginning at most `within` after
     the request (if given) and, if `complete` is asked for, whole (by Content-Length, chunks or its close)."""
     verdict = Verdict(connection)
@@ -134,10 +137,23 @@ def _response(verdict: Verdict, status: int | None, complete: bool = True) -> Ht
     return answer
 
 
-def server_closes(connection: Connection, delay: float | None = None, within: float | None = None,
+@overload
+def server_closes(connection: Connection, *, delay: float, tolerance: Tolerance | None = None,
+                  closes_first: bool = True) -> Verdict: ...
+
+
+@overload
+def server_closes(connection: Connection, *, within: float, closes_first: bool = True) -> Verdict: ...
+
+
+def server_closes(connection: Connection, *, delay: float | None = None, within: float | None = None,
                   tolerance: Tolerance | None = None, closes_first: bool = True) -> Verdict:
     """The server closes with FIN (not RST), after a complete response: `delay` after its last byte (within
-    `tolerance`), or at most `within` after it; first, unless `closes_first` is False (a client's half-close)."""
+    `tolerance`), or at most `within` after it; first, unless `closes_first` is False (a client's half-close).
+    One of `delay` and `within` is given, by name (the overloads say so to a type checker)."""
+    if (delay is None) == (within is None):
+        raise TypeError("server_closes() needs delay= (when the FIN is due, within a tolerance) or within= (the "
+                        "most it may take), one of the two")
     verdict = Verdict(connection)
     server = connection.sent_by_server
     expected = f"{seconds(delay)} after the response" if delay is not None else f"within {seconds(within)} after it"
