@@ -21,7 +21,7 @@ from wirecheck.privileges import ServerUser
 from wirecheck.procs import ServerFailed
 from wirecheck.report import ladder
 from wirecheck.results import ProblemRecord, TestRecord
-from wirecheck.session import REPO_ROOT, Observation, WireSession, variant_command
+from wirecheck.session import Observation, WireSession, variant_command
 from wirecheck.settings import DEFAULT_CONTRACT_SERVER, Settings
 from wirecheck.verdict import Problem, Verdict
 
@@ -41,23 +41,25 @@ class Wire:
         self._invocation_dir = node.config.invocation_params.dir
         self.session: WireSession | None = None
 
-    def serve(self, variant: str, delay: float = 0.0, backlog: int | None = None,
+    def serve(self, variant: str, *, delay: float = 0.0, backlog: int | None = None,
               open_files_limit: int | None = None) -> WireSession:
         """Start capturing, then start the article's `variant`; return once it listens."""
-        return self.serve_command(variant_command(variant, delay, backlog), open_files_limit)
+        return self.serve_command(variant_command(variant, delay, backlog), open_files_limit=open_files_limit)
 
     def serve_contract(self) -> WireSession:
         """Start the server under contract: --server's command, or the reference server."""
-        if self.settings.server:  # run where the user typed it, so that ./their-server and relative paths resolve
-            return self.serve_command(shlex.split(self.settings.server), cwd=self._invocation_dir)
+        if self.settings.server:
+            return self.serve_command(shlex.split(self.settings.server))
         return self.serve(DEFAULT_CONTRACT_SERVER)
 
-    def serve_command(self, argv: list[str], open_files_limit: int | None = None,
-                      cwd: Path = REPO_ROOT) -> WireSession:
-        """Start capturing, then start `argv` ("{port}" is replaced) in `cwd`; return once it listens."""
+    def serve_command(self, argv: list[str], *, open_files_limit: int | None = None,
+                      cwd: Path | None = None) -> WireSession:
+        """Start capturing, then start `argv` ("{port}" is replaced) in `cwd`; return once it listens. By default
+        it runs where pytest was started, so that `./my-server` and the server's relative paths resolve as they do
+        for the person who typed `pytest`."""
         assert self.session is None, "one server per test"
         self.session = WireSession(argv, self._log_path, open_files_limit, self.settings.listen_timeout,
-                                   self.server_user.name, cwd)
+                                   self.server_user.name, self._invocation_dir if cwd is None else cwd)
         self.record.capture = str(self.capture_path)
         try:
             self.session.start()
