@@ -1,8 +1,8 @@
 """wirecheck installed the way a new user installs it, used from a directory outside the clone.
 
 A fresh virtual environment in a new directory under /tmp, `pip install <clone>` (no -e, no extras:
-jsonschema and pytest-xdist stay out; pip uses the machine's pip configuration as it is), then, from
-that directory: `wirecheck gate`
+jsonschema and pytest-xdist stay out, the py.typed marker comes along; pip uses the machine's pip
+configuration as it is), then, from that directory: `wirecheck gate`
 against http.server holds (exit 0, the table printed, a --json-report that the installed
 schema accepts), against a server that leaves zombies fails (exit 1, property 5), and
 a bad command is a usage error (exit 2); the example custom check (examples/) passes with a
@@ -81,9 +81,11 @@ def installed() -> Iterator[Installed]:
 
 
 def test_installed_gate_holds_fails_and_refuses_the_example_check_runs_and_show_draws(installed):
-    extras = installed.run("python", "-c", "import importlib.util as u; print(u.find_spec('jsonschema'), "
-                           "u.find_spec('xdist'))", timeout=EXAMPLE_SECONDS)
-    assert extras.stdout.split() == ["None", "None"], "a plain install brought an extra's dependencies along"
+    shipped = installed.run("python", "-c", "import importlib.util as u, importlib.resources as r; "
+                            "print(u.find_spec('jsonschema'), u.find_spec('xdist'), "
+                            "r.files('wirecheck').joinpath('py.typed').is_file())", timeout=EXAMPLE_SECONDS)
+    assert shipped.stdout.split()[:2] == ["None", "None"], "a plain install brought an extra's dependencies along"
+    assert shipped.stdout.split()[2:] == ["True"], "the package's py.typed marker was not installed"
 
     good = installed.run("wirecheck", "gate", "--json-report", "good.json", "--",
                          "python3", "-m", "http.server", "--bind", "127.0.0.1", "{port}", timeout=GATE_SECONDS)

@@ -70,7 +70,7 @@ class Wire:
     def observe(self) -> Observation:
         """The finished capture; a capture that lost frames fails the test instead of being analysed."""
         __tracebackhide__ = True
-        observation = self.session.observe()
+        observation = self._served().observe()
         if observation.capture.loss:
             self._fail([Problem("incomplete-capture", f"incomplete capture: {observation.capture.loss}")])
         return observation
@@ -81,7 +81,7 @@ class Wire:
         found = self.observe().connections
         if len(found) != count:
             pictures = "\n\n".join(ladder(c) for c in found) or "(no TCP frames on the server's port)"
-            self._fail([Problem("connection-count", f"expected {count} connection(s) on port {self.session.port}, "
+            self._fail([Problem("connection-count", f"expected {count} connection(s) on port {self._served().port}, "
                                                     f"saw {len(found)}")], pictures)
         return found
 
@@ -89,18 +89,25 @@ class Wire:
         """Annotate the frames the verdict looked at and keep its figures; fail with the ladder of every
         connection a problem is about."""
         __tracebackhide__ = True
+        session = self._served()
         for segment, text in verdict.notes:
-            self.session.note(segment, text)
+            session.note(segment, text)
         self.record.figures.update(verdict.figures)
         if not verdict.problems:
             return
         for problem in verdict.problems:
             if problem.segment is not None:
-                self.session.note(problem.segment, f"FAILED: {problem.message}")
+                session.note(problem.segment, f"FAILED: {problem.message}")
         marks = {s.index: text for s, text in verdict.notes}
         marks.update({p.segment.index: "!! " + p.message for p in verdict.problems if p.segment is not None})
         shown = list({id(p.connection): p.connection for p in verdict.problems if p.connection is not None}.values())
         self._fail(verdict.problems, "\n\n".join(ladder(c, marks) for c in shown))
+
+    def _served(self) -> WireSession:
+        """The session of the server this test started; a clear error before one was."""
+        if self.session is None:
+            raise RuntimeError("no server yet: start one with wire.serve_command(argv) first")
+        return self.session
 
     def _fail(self, problems: list[Problem], pictures: str = "") -> None:
         __tracebackhide__ = True
@@ -111,7 +118,7 @@ class Wire:
 
     def save(self) -> Path:
         """Write the capture with its annotations so far (teardown writes it again, complete)."""
-        self.session.save(self.capture_path)
+        self._served().save(self.capture_path)
         return self.capture_path
 
     def finish(self) -> None:
