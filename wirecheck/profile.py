@@ -30,6 +30,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from wirecheck import extras
+
 FORMAT = "wirecheck-profile"
 VERSION = 1
 OUTCOMES = ("passed", "failed", "skipped")
@@ -149,11 +151,10 @@ def validate(data: object, name: str) -> None:
     if data.get("version") != VERSION:
         raise ProfileError(f"{name} is a wirecheck profile of version {data.get('version')!r}; this wirecheck "
                            f"reads version {VERSION}: write the baseline again with --profile-out")
-    try:
-        import jsonschema  # a tenth of a second to import, and an extra: only a run given a baseline needs it
-    except ImportError:
-        raise ProfileError(f"{name}: reading a baseline needs jsonschema, which the extra 'baseline' brings: "
-                           "pip install 'wirecheck[baseline]'") from None
+    try:  # a tenth of a second to import, and an extra: only a run given a baseline needs it
+        jsonschema = extras.require("baseline", f"{name}: reading a baseline")
+    except extras.MissingExtra as missing:
+        raise ProfileError(str(missing)) from None
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(PROFILE_SCHEMA).iter_errors(data))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "the top level"
