@@ -3,15 +3,17 @@
 The port was free when the server got it and is reserved against other test processes (session.free_port),
 but any program on the machine may bind it too, and as root we could end any of them. So a listener is taken
 for the server's only when that is proven: it runs as the server's user, started no earlier than the server,
-and is in the server's session or process tree, or is an orphan handed to this process (a child subreaper)
-that leads a session of its own, as a daemon the server forked does. Only those are ended (as a tree:
-SIGTERM, a bounded wait, SIGKILL); anyone else's is described, for the caller to report, and left alone.
+and is in the server's session or process tree, or descends from an orphan handed to this process (a child
+subreaper) that started after the server in a session other than ours, as a daemon the server forked does (our
+own children share our session). Only those are ended (as a tree: SIGTERM, a bounded wait, SIGKILL); anyone
+else's is described, for the caller to report, and left alone.
 """
 
 import os
 import pwd
 import signal
 from dataclasses import dataclass
+from itertools import pairwise
 
 import psutil
 
@@ -67,12 +69,13 @@ def _why_not_the_servers(process: psutil.Process, origin: Origin) -> str | None:
         return f"it runs as uid {process.uids().real}, the server as uid {origin.uid}"
     if process.create_time() < origin.started:
         return "it started before the server"
-    session = os.getsid(process.pid)
-    in_tree = any(parent.pid == origin.pid for parent in process.parents())
-    orphan_daemon = process.ppid() == os.getpid() and session == process.pid
-    if session != origin.pid and not in_tree and not orphan_daemon:
-        return "it is outside the server's session and process tree"
-    return None
+    lineage = [process, *process.parents()]  # up to init
+    if os.getsid(process.pid) == origin.pid or any(p.pid == origin.pid for p in lineage):
+        return None
+    orphan = next((child for child, parent in pairwise(lineage) if parent.pid == os.getpid()), None)
+    if orphan is not None and orphan.create_time() >= origin.started and os.getsid(orphan.pid) != os.getsid(0):
+        return None  # an orphan of the server's handed to us, or its descendant
+    return "it is outside the server's session and process tree"
 
 
 def end(pids: list[int]) -> None:
