@@ -7,6 +7,7 @@ import sys
 from wirecheck.flows import Connection
 from wirecheck.frames import Segment
 from wirecheck.registry import client3_path
+from wirecheck.session import REPO_ROOT
 
 CLIENT3_SECONDS = 30  # a bound for one client3 run, far above the second or so a burst takes here
 
@@ -37,5 +38,7 @@ def note_process(wire, segment: Segment | None, text: str) -> None:
 
 
 def broken_server(name: str, *options: str) -> list[str]:
-    """The command line of a deliberately broken server of tests/broken/ ("{port}" is the session's)."""
-    return [sys.executable, "-m", f"tests.broken.{name}", "--port", "{port}", *options]
+    """The command line of a deliberately broken server of tests/broken/ ("{port}" is the session's). It finds its
+    package through PYTHONPATH, wherever it runs (by default where pytest was started)."""
+    return ["env", f"PYTHONPATH={REPO_ROOT}", sys.executable, "-m", f"tests.broken.{name}", "--port", "{port}",
+            *options]

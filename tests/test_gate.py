@@ -135,8 +135,8 @@ def test_a_bad_server_command_is_one_clear_error(command, message, pytester, mon
 
 
 # Forking first, the daemon listens after the started process may have exited; listening first (nginx), the started
-# process listens, and the daemon holds that socket once it has exited.
-@pytest.mark.parametrize("daemon", ["daemonizes", "daemonizes_after_listening"])
+# process listens, and the daemon holds that socket once it has exited; forking twice, the daemon leads no session.
+@pytest.mark.parametrize("daemon", ["daemonizes", "daemonizes_after_listening", "daemonizes_twice"])
 def test_a_server_that_goes_to_the_background_is_one_clear_error_and_is_ended(daemon, pytester, monkeypatch):
     module = f"tests.broken.{daemon}"
     done = refused(pytester, monkeypatch, f"{PYTHON} -m {module} --port {{port}}")

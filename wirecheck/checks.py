@@ -9,6 +9,9 @@ the very check that guards the good ones. Judgements over several connections or
 over the process table are claims (wirecheck.claims).
 """
 
+from collections.abc import Callable
+from typing import TypeVar, overload
+
 from wirecheck.flows import STATES, Connection
 from wirecheck.frames import ACK, SYN, Segment
 from wirecheck.http import (
@@ -22,6 +25,11 @@ from wirecheck.http import (
 )
 from wirecheck.timing import Tolerance, seconds
 from wirecheck.verdict import Verdict
+
+__all__ = ["handshake", "http_exchange", "response", "server_closes", "ends_in_state", "no_server_close_before",
+           "server_fin_between", "client_fin_acknowledged_unanswered"]
+
+Message = TypeVar("Message", HttpRequest, HttpResponse)
 
 
 def handshake(connection: Connection, tolerance: Tolerance | None = None) -> Verdict:
@@ -66,35 +74,36 @@ def http_exchange(connection: Connection, target: str, status: int, body: bytes)
         verdict.problem("wrong-request", f"expected GET {target}, the client sent {request.start_line!r}",
                         client.first_data)
     verdict.note(client.first_data, f"request: {request.start_line}")
-    answer = _response(verdict, status)
-    if answer is None:
+    answer = _response(verdict, connection, status)
+    responded, requested = server.first_data, client.last_data  # both there once a response is
+    if answer is None or responded is None or requested is None:
         return verdict
     if answer.body != body:
         verdict.problem("wrong-body", f"expected the body {body!r}, the server sent {answer.body!r}", server.last_data)
-    if server.first_data.index < client.last_data.index:
+    if responded.index < requested.index:
         verdict.problem("response-before-request", "expected the response after the request, it began before the "
-                                                   "request was complete", server.first_data)
-    verdict.note(server.first_data, f"response: {answer.start_line}, "
-                                    f"{seconds(server.first_data.time - client.last_data.time)} after the request")
+                                                   "request was complete", responded)
+    verdict.note(responded, f"response: {answer.start_line}, {seconds(responded.time - requested.time)} after the "
+                            "request")
     return verdict
 
 
-def response(connection: Connection, status: int | None, within: float | None = None, complete: bool = True) -> Verdict:
+def response(connection: Connection, status: int | None, *, within: float | None = None,
+             complete: bool = True) -> Verdict:
     """The server answered with `status` (None: any final status), its response beginning at most `within` after
     the request (if given) and, if `complete` is asked for, whole (by Content-Length, chunks or its close)."""
     verdict = Verdict(connection)
-    if within is not None and not _responds_within(verdict, within):
+    if within is not None and not _responds_within(verdict, connection, within):
         return verdict
-    answer = _response(verdict, status, complete)
+    answer = _response(verdict, connection, status, complete)
     if answer is not None and complete:
         verdict.note(connection.sent_by_server.first_data,
                      f"response: {answer.start_line} ({len(answer.body)} body bytes, end by {answer.framing})")
     return verdict
 
 
-def _responds_within(verdict: Verdict, limit: float) -> bool:
+def _responds_within(verdict: Verdict, connection: Connection, limit: float) -> bool:
     """Whether the server's response begins at most `limit` after the client's request (else a problem)."""
-    connection = verdict.connection
     request, answer = connection.sent_by_client.last_data, connection.sent_by_server.first_data
     if request is None:
         verdict.problem("no-request", "expected a request from the client, it sent none", connection.segments[-1])
@@ -111,10 +120,10 @@ def _responds_within(verdict: Verdict, limit: float) -> bool:
     return False
 
 
-def _response(verdict: Verdict, status: int | None, complete: bool = True) -> HttpResponse | None:
+def _response(verdict: Verdict, connection: Connection, status: int | None,
+              complete: bool = True) -> HttpResponse | None:
     """The parsed response, with a problem recorded if it is missing, of another status, or (if `complete`
     is asked for) cut short."""
-    connection = verdict.connection
     server = connection.sent_by_server
     if server.first_data is None:
         verdict.problem("no-response", "expected an HTTP response, the server sent no data", connection.segments[-1])
@@ -134,13 +143,29 @@ def _response(verdict: Verdict, status: int | None, complete: bool = True) -> Ht
     return answer
 
 
-def server_closes(connection: Connection, delay: float | None = None, within: float | None = None,
+@overload
+def server_closes(connection: Connection, *, delay: float, tolerance: Tolerance | None = None,
+                  closes_first: bool = True) -> Verdict: ...
+
+
+@overload
+def server_closes(connection: Connection, *, within: float, closes_first: bool = True) -> Verdict: ...
+
+
+def server_closes(connection: Connection, *, delay: float | None = None, within: float | None = None,
                   tolerance: Tolerance | None = None, closes_first: bool = True) -> Verdict:
     """The server closes with FIN (not RST), after a complete response: `delay` after its last byte (within
-    `tolerance`), or at most `within` after it; first, unless `closes_first` is False (a client's half-close)."""
+    `tolerance`), or at most `within` after it; first, unless `closes_first` is False (a client's half-close).
+    One of `delay` and `within` is given, by name (the overloads say so to a type checker)."""
+    if delay is not None and within is None:
+        expected = f"{seconds(delay)} after the response"
+    elif within is not None and delay is None:
+        expected = f"within {seconds(within)} after it"
+    else:
+        raise TypeError("server_closes() needs delay= (when the FIN is due, within a tolerance) or within= (the "
+                        "most it may take), one of the two")
     verdict = Verdict(connection)
     server = connection.sent_by_server
-    expected = f"{seconds(delay)} after the response" if delay is not None else f"within {seconds(within)} after it"
     if server.rst is not None:
         verdict.problem("rst-instead-of-fin", "expected the server to close with FIN, it sent RST", server.rst)
         return verdict
@@ -169,7 +194,7 @@ def server_closes(connection: Connection, delay: float | None = None, within: fl
                             f"happened at {seconds(gap, signed=True)}; tolerance {seconds(tolerance.of(delay))}",
                             server.fin)
         verdict.note(server.fin, f"server FIN, {seconds(gap)} after the last response byte (expected {seconds(delay)})")
-    else:
+    elif within is not None:
         if gap > within:
             verdict.problem("server-fin-late", f"expected the server FIN within {seconds(within)} after the last "
                                                f"response byte, it came {seconds(gap)} after it (late FIN)",
@@ -239,7 +264,7 @@ def client_fin_acknowledged_unanswered(connection: Connection, before: float) ->
     return verdict.extend(no_server_close_before(connection, before, "the server process was terminated"))
 
 
-def _parsed(verdict: Verdict, parse, segment: Segment | None, cut_short: str) -> HttpRequest | HttpResponse | None:
+def _parsed(verdict: Verdict, parse: Callable[[], Message], segment: Segment | None, cut_short: str) -> Message | None:
     """The parsed message; a head cut short is a problem of kind `cut_short`, bytes h11 rejects malformed-http."""
     try:
         return parse()

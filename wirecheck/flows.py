@@ -57,6 +57,7 @@ class Side:
 
     def offset(self, seq: int) -> int:
         """Position of `seq` in this side's byte stream (0 is the first data byte)."""
+        assert self.initial_seq is not None, "no segment of this side was added yet"
         return (seq - self.initial_seq - 1) % _SEQUENCE_SPACE
 
 
@@ -121,7 +122,7 @@ class Connection:
         the suite's own analysis never needs it."""
         from scapy.layers.l2 import Ether  # imported here: the analysis path does without scapy's dissectors
 
-        packets = []
+        packets: list[Packet] = []
         for segment in self.segments:
             packet = Ether(segment.frame)
             packet.time = segment.time
@@ -136,7 +137,7 @@ def _first_sender(by_client: Segment | None, by_server: Segment | None) -> str |
 
 def connections(segments: list[Segment], server_port: int | None = None) -> list[Connection]:
     """The connections in `segments`, ordered by their first segment."""
-    open_by_pair: dict[frozenset, Connection] = {}
+    open_by_pair: dict[frozenset[tuple[str, int]], Connection] = {}
     found: list[Connection] = []
     for segment in segments:
         pair = frozenset(((segment.src, segment.sport), (segment.dst, segment.dport)))

@@ -16,6 +16,7 @@ ETHERTYPE_IPV4, ETHERTYPE_IPV6 = 0x0800, 0x86DD
 IPPROTO_TCP = 6
 _ETHERNET = struct.Struct("!12xH")
 _TCP = struct.Struct("!HHIIBBH")
+_IPV4_ID = struct.Struct("!H")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,8 @@ def ipv4_id(data: bytes) -> int | None:
     has, a TIME_WAIT's ACK)."""
     if len(data) < 20 or _ETHERNET.unpack_from(data)[0] != ETHERTYPE_IPV4:
         return None
-    return struct.unpack_from("!H", data, 18)[0]
+    (identification,) = _IPV4_ID.unpack_from(data, 18)
+    return int(identification)
 
 
 def decode_all(frames: list[Frame]) -> list[Segment]:

@@ -3,9 +3,18 @@
 Tests, the contract table, the JSON report and the baseline diff read these kinds, never
 the wording of a message (the message is for people and may change). The README's table
 of kinds is checked against this one (tests/unit/test_kinds.py).
+
+A check of one's own reports kinds of its own: `register_kind(kind, meaning)` first (at
+import, beside the check), so that a typo in a kind still fails at once instead of making
+a problem no test can name. They are kept apart from KINDS, the package's own.
 """
 
+import re
+
 from wirecheck.option_names import flag
+
+# A kind is lower-case words joined by hyphens: the JSON report's schema (json_report.schema.json) says the same.
+KIND_PATTERN = re.compile(r"[a-z]+(-[a-z]+)*")
 
 KINDS = {
     # the handshake
@@ -71,8 +80,33 @@ KINDS = {
 }
 
 
-def check_kind(kind: str) -> str:
-    """`kind`, if it is one of KINDS (a typo would otherwise make a problem no test can name)."""
+_REGISTERED: dict[str, str] = {}  # the kinds of users' own checks, by register_kind
+
+
+def register_kind(kind: str, meaning: str) -> str:
+    """Make `kind` a problem kind that checks of one's own may report, meaning `meaning`; return it. Registering it
+    again with the same meaning does nothing (a module imported twice); a kind that already means something else,
+    the package's own included, is refused."""
+    if not KIND_PATTERN.fullmatch(kind):
+        raise ValueError(f"problem kind {kind!r}: a kind is lower-case words joined by hyphens, e.g. 'banner-late'")
+    if not meaning.strip():
+        raise ValueError(f"problem kind {kind!r}: say what it means")
+    known = KINDS.get(kind, _REGISTERED.get(kind))
+    if known is not None and known != meaning:
+        raise ValueError(f"problem kind {kind!r} already means {known!r}: name yours otherwise")
     if kind not in KINDS:
-        raise ValueError(f"unknown problem kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+        _REGISTERED[kind] = meaning
+    return kind
+
+
+def meaning(kind: str) -> str:
+    """What `kind` means, the package's own or a registered one."""
+    return KINDS[kind] if kind in KINDS else _REGISTERED[check_kind(kind)]
+
+
+def check_kind(kind: str) -> str:
+    """`kind`, if it is one of KINDS or registered (a typo would otherwise make a problem no test can name)."""
+    if kind not in KINDS and kind not in _REGISTERED:
+        raise ValueError(f"unknown problem kind {kind!r}: a kind of your own needs wirecheck.register_kind(kind, "
+                         f"meaning) first; known: {', '.join(sorted({*KINDS, *_REGISTERED}))}")
     return kind

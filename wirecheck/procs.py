@@ -13,7 +13,8 @@ the exit status of other subprocesses. A server that goes to the background (a d
 it forks, starts a session of its own, and its first process exits) leaves the tree;
 its listener is found by port, reported, and ended: when the first process exits before
 listening, and, for a daemon that took over a socket its first process was seen listening
-on (nginx's order), when the server is stopped.
+on (nginx's order), when the server is stopped. A listener there that is not provably the
+server's (wirecheck.strays) is left running and reported.
 """
 
 import ctypes
@@ -25,18 +26,18 @@ import signal
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import psutil
 
 from wirecheck.option_names import flag
 from wirecheck.privileges import CANNOT_EXECUTE, NOT_FOUND, as_user
-from wirecheck.process_view import ProcessView, kernel_listeners, listeners
+from wirecheck.process_view import ProcessView, kernel_listeners
+from wirecheck.strays import KILL_GRACE_SECONDS, TERMINATE_GRACE_SECONDS, Origin, end, listeners_on, reaped
 from wirecheck.waiting import wait_until
 
 PR_SET_CHILD_SUBREAPER = 36
-TERMINATE_GRACE_SECONDS = 2.0
-KILL_GRACE_SECONDS = 2.0
 OUTPUT_TAIL_CHARACTERS = 4000
 # A daemon's first process may exit a moment before the daemon it forked listens (nginx, apache).
 DAEMON_LISTEN_SECONDS = 2.0
@@ -51,6 +52,10 @@ FOREGROUND_HINT = "run it in the foreground (nginx `daemon off`, apache `-DFOREG
 
 class ServerFailed(Exception):
     """The server died or never listened; the message carries its output."""
+
+
+class ForeignListenerWarning(UserWarning):
+    """A process that is not provably the server's listens on its port: it was left running."""
 
 
 def become_subreaper() -> None:
@@ -71,6 +76,7 @@ class ServerProcess:
         self.cwd = cwd
         self.open_files_limit = open_files_limit  # RLIMIT_NOFILE for the server (and its children) only
         self.popen: subprocess.Popen | None = None
+        self.origin: Origin | None = None  # what proves a listener on its port the server's (wirecheck.strays)
         self.home: str | None = None  # the scratch HOME of a server run as another user
         self.port: int | None = None  # where it listens, once wait_listening has seen it there
         self.terminated_at: float | None = None  # wall clock, comparable with frame times
@@ -82,6 +88,7 @@ class ServerProcess:
         return self.popen.pid
 
     def start(self) -> None:
+        become_subreaper()  # the server's orphans are handed to us: reaped here, and known as the server's
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             try:
@@ -96,6 +103,7 @@ class ServerProcess:
             except OSError as error:
                 self._remove_home()
                 raise self._cannot_start(str(error)) from error
+        self.origin = Origin.of(self.popen.pid, self.user)  # readable until reaped, even if it exited at once
         self._schedule_ahead()
 
     def _cannot_start(self, why: str) -> ServerFailed:
@@ -152,9 +160,9 @@ class ServerProcess:
                                f"{self._output_section()}")
         if self.popen.poll() is not None:
             self._fail_if_not_executed()
-            self._fail_if_daemonized(port)
+            foreign = self._fail_if_daemonized(port)
             raise ServerFailed(f"server exited with status {self.popen.returncode} before listening on "
-                               f"port {port}\n{self._output_section()}")
+                               f"port {port}{_left_alone(foreign)}\n{self._output_section()}")
         if not wait_until(lambda: self.view.listens_on(port), OTHER_ADDRESS_GRACE_SECONDS):
             if self.popen.poll() is not None:  # it handed its socket to a daemon and exited meanwhile
                 self._fail_if_daemonized(port)
@@ -177,19 +185,24 @@ class ServerProcess:
             raise self._not_executable(self.argv[0], said)
         raise self._cannot_start(f"{self.argv[0]}: {said}")
 
-    def _fail_if_daemonized(self, port: int) -> None:
-        """The started process exited: if another process now listens on `port`, the server went to the
-        background; end that daemon (it is not ours to leave running) and say so."""
+    def _fail_if_daemonized(self, port: int) -> list[str]:
+        """The started process exited: if a process of the server's now listens on `port`, the server went to the
+        background; end that daemon (it is not ours to leave running) and say so. Return the other listeners."""
         # Polled on the kernel's table; whose socket it is (every process's descriptors) is read once it is there.
-        strays = listeners(port) if wait_until(lambda: kernel_listeners(port), DAEMON_LISTEN_SECONDS) else []
-        if strays:
-            raise self._daemon_ended(strays, port, f"its first process exited with status {self.popen.returncode}")
+        if not wait_until(lambda: kernel_listeners(port), DAEMON_LISTEN_SECONDS):
+            return []
+        return self._end_daemons(port, f"its first process exited with status {self.popen.returncode}")
 
-    def _daemon_ended(self, strays: list[int], port: int, how: str) -> ServerFailed:
-        end_strays(strays)
-        return ServerFailed(f"the server went to the background: {how}, and process {', '.join(map(str, strays))} "
-                            f"listens on port {port}; {FOREGROUND_HINT}. That process was ended.\n"
-                            f"{self._output_section()}")
+    def _end_daemons(self, port: int, how: str) -> list[str]:
+        """End the server's daemons listening on `port` and raise ServerFailed to say so; return the listeners
+        there that are not provably the server's, left running."""
+        found = listeners_on(port, self.origin)
+        if found.servers:
+            end(found.servers)
+            raise ServerFailed(f"the server went to the background: {how}, and process "
+                               f"{', '.join(map(str, found.servers))} listens on port {port}; {FOREGROUND_HINT}. "
+                               f"That process was ended.{_left_alone(found.foreign)}\n{self._output_section()}")
+        return found.foreign
 
     def signal(self, signum: int) -> float:
         """Send `signum` to the server's process group (as a terminal's Ctrl-C and systemd do); return when
@@ -206,7 +219,7 @@ class ServerProcess:
         it; return the processes still running then (none: the server is over, and stop() has nothing to do)."""
         tree = self.view.tree() + self.view.adopted()
         alive = self._reap_until_gone(tree, timeout)
-        alive += [p for p in self.view.adopted() if p not in alive and not _reaped(p)]  # orphaned meanwhile
+        alive += [p for p in self.view.adopted() if p not in alive and not reaped(p)]  # orphaned meanwhile
         if not alive:
             self.exited_at = time.time()
             self._remove_home()
@@ -248,10 +261,12 @@ class ServerProcess:
         self._remove_home()
         if alive:
             raise ServerFailed(f"processes survived SIGKILL: {[p.pid for p in alive]}")
-        # Its port was reserved for it: a listener there now is a daemon it forked, in a session of its own (out of
-        # its process group), and handed its socket to once its first process had been seen listening (nginx).
+        # A listener there now may be a daemon it forked, in a session of its own (out of its process group), and
+        # handed its socket to once its first process had been seen listening (nginx); or someone else's.
         if self.port is not None and kernel_listeners(self.port):
-            raise self._daemon_ended(listeners(self.port), self.port, "its process tree was ended")
+            foreign = self._end_daemons(self.port, "its process tree was ended")
+            if foreign:
+                warnings.warn(ForeignListenerWarning(f"port {self.port}{_left_alone(foreign)}"), stacklevel=2)
 
     def _signal_all(self, processes: list[psutil.Process], signum: int) -> None:
         try:
@@ -272,36 +287,9 @@ class ServerProcess:
     def _gone(self, process: psutil.Process) -> bool:
         if process.pid == self.pid:
             return self.popen.poll() is not None  # Popen reaps its own child and keeps the status
-        return _reaped(process)
+        return reaped(process)
 
 
-def end_strays(pids: list[int]) -> None:
-    """End processes that are not the server's tree (a daemon it left), with their children: SIGTERM, a bounded
-    wait, SIGKILL; those handed to us (we are a subreaper) are reaped."""
-    strays = []
-    for pid in pids:
-        try:
-            root = psutil.Process(pid)
-            strays += [root, *root.children(recursive=True)]
-        except psutil.Error:
-            continue
-    for signum, grace in ((signal.SIGTERM, TERMINATE_GRACE_SECONDS), (signal.SIGKILL, KILL_GRACE_SECONDS)):
-        for process in strays:
-            try:
-                process.send_signal(signum)
-            except psutil.Error:
-                pass
-        if wait_until(lambda: all(_reaped(p) for p in strays), grace):
-            return
-
-
-def _reaped(process: psutil.Process) -> bool:
-    """Whether `process` is gone; reaps it first if it is our (adopted) zombie."""
-    try:
-        os.waitpid(process.pid, os.WNOHANG)
-    except ChildProcessError:
-        pass  # not our child: its own parent reaps it, or it is gone
-    try:
-        return not process.is_running()
-    except psutil.Error:
-        return True
+def _left_alone(foreign: list[str]) -> str:
+    """What a message says of the listeners that are not provably the server's."""
+    return "".join(f"; {description}, and was left running" for description in foreign)

@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from wirecheck import extras
 from wirecheck.option_names import flag
 
 FORMAT = "wirecheck-profile"
@@ -151,8 +152,10 @@ def validate(data: object, name: str) -> None:
     if data.get("version") != VERSION:
         raise ProfileError(f"{name} is a wirecheck profile of version {data.get('version')!r}; this wirecheck "
                            f"reads version {VERSION}: write the baseline again with {flag('profile_out')}")
-    import jsonschema  # a tenth of a second to import: only a run given --wire-baseline needs it
-
+    try:  # a tenth of a second to import, and an extra: only a run given a baseline needs it
+        jsonschema = extras.require("baseline", f"{name}: reading a baseline")
+    except extras.MissingExtra as missing:
+        raise ProfileError(str(missing)) from None
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(PROFILE_SCHEMA).iter_errors(data))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "the top level"

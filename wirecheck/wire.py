@@ -21,7 +21,7 @@ from wirecheck.privileges import ServerUser
 from wirecheck.procs import ServerFailed
 from wirecheck.report import ladder
 from wirecheck.results import ProblemRecord, TestRecord
-from wirecheck.session import REPO_ROOT, Observation, WireSession, variant_command
+from wirecheck.session import Observation, WireSession, variant_command
 from wirecheck.settings import DEFAULT_CONTRACT_SERVER, Settings
 from wirecheck.verdict import Problem, Verdict
 
@@ -41,23 +41,25 @@ class Wire:
         self._invocation_dir = node.config.invocation_params.dir
         self.session: WireSession | None = None
 
-    def serve(self, variant: str, delay: float = 0.0, backlog: int | None = None,
+    def serve(self, variant: str, *, delay: float = 0.0, backlog: int | None = None,
               open_files_limit: int | None = None) -> WireSession:
         """Start capturing, then start the article's `variant`; return once it listens."""
-        return self.serve_command(variant_command(variant, delay, backlog), open_files_limit)
+        return self.serve_command(variant_command(variant, delay, backlog), open_files_limit=open_files_limit)
 
     def serve_contract(self) -> WireSession:
         """Start the server under contract: --wire-server's command, or the reference server."""
-        if self.settings.server:  # run where the user typed it, so that ./their-server and relative paths resolve
-            return self.serve_command(shlex.split(self.settings.server), cwd=self._invocation_dir)
+        if self.settings.server:  # serve_command runs it where the user typed it: ./their-server resolves
+            return self.serve_command(shlex.split(self.settings.server))
         return self.serve(DEFAULT_CONTRACT_SERVER)
 
-    def serve_command(self, argv: list[str], open_files_limit: int | None = None,
-                      cwd: Path = REPO_ROOT) -> WireSession:
-        """Start capturing, then start `argv` ("{port}" is replaced) in `cwd`; return once it listens."""
+    def serve_command(self, argv: list[str], *, open_files_limit: int | None = None,
+                      cwd: Path | None = None) -> WireSession:
+        """Start capturing, then start `argv` ("{port}" is replaced) in `cwd`; return once it listens. By default
+        it runs where pytest was started, so that `./my-server` and the server's relative paths resolve as they do
+        for the person who typed `pytest`."""
         assert self.session is None, "one server per test"
         self.session = WireSession(argv, self._log_path, open_files_limit, self.settings.listen_timeout,
-                                   self.server_user.name, cwd)
+                                   self.server_user.name, self._invocation_dir if cwd is None else cwd)
         self.record.capture = str(self.capture_path)
         try:
             self.session.start()
@@ -68,7 +70,7 @@ class Wire:
     def observe(self) -> Observation:
         """The finished capture; a capture that lost frames fails the test instead of being analysed."""
         __tracebackhide__ = True
-        observation = self.session.observe()
+        observation = self._served().observe()
         if observation.capture.loss:
             self._fail([Problem("incomplete-capture", f"incomplete capture: {observation.capture.loss}")])
         return observation
@@ -79,7 +81,7 @@ class Wire:
         found = self.observe().connections
         if len(found) != count:
             pictures = "\n\n".join(ladder(c) for c in found) or "(no TCP frames on the server's port)"
-            self._fail([Problem("connection-count", f"expected {count} connection(s) on port {self.session.port}, "
+            self._fail([Problem("connection-count", f"expected {count} connection(s) on port {self._served().port}, "
                                                     f"saw {len(found)}")], pictures)
         return found
 
@@ -87,18 +89,25 @@ class Wire:
         """Annotate the frames the verdict looked at and keep its figures; fail with the ladder of every
         connection a problem is about."""
         __tracebackhide__ = True
+        session = self._served()
         for segment, text in verdict.notes:
-            self.session.note(segment, text)
+            session.note(segment, text)
         self.record.figures.update(verdict.figures)
         if not verdict.problems:
             return
         for problem in verdict.problems:
             if problem.segment is not None:
-                self.session.note(problem.segment, f"FAILED: {problem.message}")
+                session.note(problem.segment, f"FAILED: {problem.message}")
         marks = {s.index: text for s, text in verdict.notes}
         marks.update({p.segment.index: "!! " + p.message for p in verdict.problems if p.segment is not None})
         shown = list({id(p.connection): p.connection for p in verdict.problems if p.connection is not None}.values())
         self._fail(verdict.problems, "\n\n".join(ladder(c, marks) for c in shown))
+
+    def _served(self) -> WireSession:
+        """The session of the server this test started; a clear error before one was."""
+        if self.session is None:
+            raise RuntimeError("no server yet: start one with wire.serve_command(argv) first")
+        return self.session
 
     def _fail(self, problems: list[Problem], pictures: str = "") -> None:
         __tracebackhide__ = True
@@ -109,7 +118,7 @@ class Wire:
 
     def save(self) -> Path:
         """Write the capture with its annotations so far (teardown writes it again, complete)."""
-        self.session.save(self.capture_path)
+        self._served().save(self.capture_path)
         return self.capture_path
 
     def finish(self) -> None:

@@ -15,6 +15,10 @@ def loop(args):
 def serve_as_daemon(listen_socket, args):
     """A session of its own, out of the process group it was started in, then the accept loop."""
     os.setsid()
+    accept_loop(listen_socket, args)
+
+
+def accept_loop(listen_socket, args):
     while True:
         client_connection, _ = listen_socket.accept()
         handle_request(client_connection, args.delay)

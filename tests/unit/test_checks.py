@@ -287,6 +287,20 @@ def test_server_closes_within_a_limit_blames_a_fin_after_it_and_measures_it():
     assert verdict.figures["fin_delay"] == pytest.approx(1.0, abs=1e-6)
 
 
+# server_closes, the shape of its call
+
+
+@pytest.mark.parametrize("when", [{}, {"delay": 0.0, "within": 0.5}], ids=["neither", "both"])
+def test_server_closes_needs_either_a_delay_or_a_limit_and_says_so(when):
+    with pytest.raises(TypeError, match=r"server_closes\(\) needs delay= .* or within="):
+        checks.server_closes(only_connection(exchange()), **when)
+
+
+def test_server_closes_takes_its_delay_by_name_only():
+    with pytest.raises(TypeError, match="positional"):
+        checks.server_closes(only_connection(exchange()), 0.0)  # type: ignore[misc]
+
+
 # what a person reads
 
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck.kinds import KINDS
-from wirecheck.verdict import Problem
+from wirecheck import kinds
+from wirecheck.json_report import schema
+from wirecheck.kinds import KINDS, register_kind
+from wirecheck.verdict import Problem, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 README_SECTION = "## Problem kinds"
@@ -81,3 +83,47 @@ def test_the_readme_table_of_kinds_is_the_table_in_the_code_in_its_order():
 def test_a_problem_of_an_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         Problem("server-fin-too-late", "a kind nobody can name")
+
+
+# kinds of one's own (the README invites users to write checks)
+
+MY_KIND, MY_MEANING = "banner-late", "the server's banner came later than my protocol allows"
+
+
+@pytest.fixture
+def own_kinds(monkeypatch):
+    """The kinds registered by this test alone: what a test registers stays out of the others'."""
+    monkeypatch.setattr(kinds, "_REGISTERED", {})
+
+
+def test_a_registered_kind_of_ones_own_is_reported_with_its_meaning(own_kinds):
+    assert register_kind(MY_KIND, MY_MEANING) == MY_KIND
+    verdict = Verdict()
+    verdict.problem(MY_KIND, "expected the banner within 0.100 s, it came after 0.300 s")
+    assert verdict.kinds == [MY_KIND]
+    assert kinds.meaning(MY_KIND) == MY_MEANING
+
+
+def test_an_unregistered_kind_is_refused_with_the_way_to_register_it(own_kinds):
+    with pytest.raises(ValueError, match=r"register_kind\("):
+        Problem(MY_KIND, "not registered yet")
+
+
+def test_registering_again_with_the_same_meaning_is_allowed_and_with_another_refused(own_kinds):
+    register_kind(MY_KIND, MY_MEANING)
+    register_kind(MY_KIND, MY_MEANING)  # a module imported twice
+    with pytest.raises(ValueError, match="already means"):
+        register_kind(MY_KIND, "something else")
+    with pytest.raises(ValueError, match="already means"):
+        register_kind("no-server-fin", "my own idea of it")
+
+
+@pytest.mark.parametrize("kind", ["Banner_Late", "banner late", "late-", "", "banner-2"])
+def test_a_kind_named_otherwise_than_the_json_report_allows_is_refused(own_kinds, kind):
+    with pytest.raises(ValueError, match="lower-case words joined by hyphens"):
+        register_kind(kind, MY_MEANING)
+
+
+def test_the_kind_pattern_is_the_json_reports():
+    problem_schema = schema()["$defs"]["problem"]["properties"]["kind"]
+    assert problem_schema["pattern"] == f"^{kinds.KIND_PATTERN.pattern}$"

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -91,3 +92,10 @@ def test_a_missing_baseline_is_a_usage_error_of_the_option(tmp_path):
     check = next(option.check for option in OPTIONS if option.name == "baseline")
     with pytest.raises(argparse.ArgumentTypeError, match="cannot read"):
         check(str(tmp_path / "none.json"))
+
+
+def test_reading_a_baseline_without_jsonschema_names_the_extra_that_brings_it(tmp_path, monkeypatch):
+    profile.write(a_profile(fin_delay=0.2), tmp_path / "p.json")
+    monkeypatch.setitem(sys.modules, "jsonschema", None)  # as in an install without the extra: import fails
+    with pytest.raises(ProfileError, match=r"pip install 'wirecheck\[baseline\]'"):
+        profile.load(tmp_path / "p.json")

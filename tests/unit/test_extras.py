@@ -1,0 +1,27 @@
+"""Each extra of pyproject.toml but `dev` is known with the module it brings, and a missing one is named."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from wirecheck import extras
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_extra_but_dev_is_known_with_its_module():
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert set(extras.MODULES) == set(declared) - {"dev"}
+
+
+@pytest.mark.parametrize("extra", sorted(extras.MODULES))
+def test_a_missing_extra_is_named_with_the_command_that_installs_it(extra, monkeypatch):
+    monkeypatch.setitem(sys.modules, extras.MODULES[extra], None)  # as in an install without it: import fails
+    with pytest.raises(extras.MissingExtra, match=rf"^this run needs .* pip install 'wirecheck\[{extra}\]'$"):
+        extras.require(extra, "this run")
