@@ -24,9 +24,6 @@ pytestmark = pytest.mark.slow
 # Shorter than the options' defaults: the broken servers never act, so the tests wait these out whole.
 HEADER_TIMEOUT_SECONDS = 1.0
 STOP_GRACE_SECONDS = 0.5
-# The reference's stop: its idle connection's child lingers after its FIN until the client closes or 2 s pass
-# (forking_lingering's LINGER_SECONDS), and the gate's clients hold on until the tree's exit is judged.
-REFERENCE_STOP_GRACE_SECONDS = 3.0
 LINGER_AFTER_SIGTERM = "1.0"  # longer than the grace: the broken server outlives it
 RUDE_CLIENT_GIVES_UP_SECONDS = 1.0
 # Room in the accept queue for the held connections and the whole burst, so that every burst client connects
@@ -92,7 +89,7 @@ def test_the_articles_correct_server_cuts_off_a_trickled_head_and_the_time_is_re
 
 def test_the_articles_correct_server_stops_gracefully_and_its_drain_time_is_recorded(wire):
     wire.serve(DEFAULT_CONTRACT_SERVER)
-    verdict = stop_while_busy(wire, signal.SIGTERM, REFERENCE_STOP_GRACE_SECONDS)
+    verdict = stop_while_busy(wire, signal.SIGTERM, STOP_GRACE_SECONDS)
     assert verdict.ok, verdict.problems
-    assert 0 <= verdict.figures["drain_time"] < REFERENCE_STOP_GRACE_SECONDS
+    assert 0 <= verdict.figures["drain_time"] < STOP_GRACE_SECONDS
     assert (verdict.figures["silent_ending"], verdict.figures["late_connection"]) == ("FIN", "refused")

@@ -21,6 +21,7 @@ from wirecheck.waiting import wait_until
 
 TRICKLE_INTERVAL_SECONDS = 0.5  # one byte of the head every half second: a slowloris client
 TRICKLE_PADDING = "X-Trickle: "
+CLOSING_POLL_SECONDS = 0.02  # how often ClosingWhenClosed looks for its stop
 
 
 def connect(port: int, timeout: float) -> socket.socket:
@@ -120,6 +121,34 @@ def upload_settled(port: int, client: socket.socket, body_sent: int, quiet: floa
 
 def _readable(client: socket.socket, wait: float) -> bool:
     return bool(select.select([client], [], [], wait)[0])
+
+
+class ClosingWhenClosed(threading.Thread):
+    """Reads each of `clients` until the server closes its side, then closes it too, as a client does: a server
+    that lingers after its FIN waits for that. A client the server never closed stays open until stop(); those
+    are in `still_open` then."""
+
+    def __init__(self, clients: list[socket.socket]) -> None:
+        super().__init__(daemon=True)
+        self.still_open = list(clients)
+        self._stop_asked = threading.Event()
+
+    def run(self) -> None:
+        while self.still_open and not self._stop_asked.is_set():
+            for client in select.select(self.still_open, [], [], CLOSING_POLL_SECONDS)[0]:
+                try:
+                    chunk = client.recv(65536)
+                except OSError:
+                    chunk = b""  # reset: closed too
+                if not chunk:
+                    self.still_open.remove(client)
+                    client.close()
+
+    def stop(self) -> list[socket.socket]:
+        """Stop watching; the clients the server has not closed."""
+        self._stop_asked.set()
+        self.join()
+        return self.still_open
 
 
 def send_quietly(client: socket.socket, data: bytes) -> None:

@@ -45,12 +45,14 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
         clients.append(late)
     except ConnectionError:
         pass  # refused (its SYN answered by RST) or reset at once: the capture shows which
-    # The clients hold on until the tree's exit is judged: a server that waits for them (nginx keeps a connection
-    # that has sent nothing) would otherwise exit just after they gave up at the grace, a race with the deadline
-    # itself. What the server sends them meanwhile waits in their buffers; the capture has it all.
+    # Until the tree's exit is judged, a client closes only once the server closed it: a server that waits for a
+    # client (nginx keeps a connection that has sent nothing) would otherwise exit just after the gate gave up at
+    # the grace, a race with the deadline itself; one that lingers after its FIN gets the client's FIN at once.
+    closing = held_clients.ClosingWhenClosed(clients)
+    closing.start()
     alive = [p.pid for p in server.wait_tree_exit(max(0.0, signalled_at + grace - time.time()))]
     drain = server.exited_at - signalled_at if not alive else None
-    for client in clients:
+    for client in closing.stop():
         with client:
             held_clients.read_until_closed_within(client, CLIENT_DRAIN_SECONDS)
     upload_c, silent_c, idle_c, late_c = wire.connections(4)
