@@ -128,7 +128,9 @@ def _wirecheck_version() -> str:
 
 
 def write(profile: dict, path: Path) -> None:
-    validate(profile, str(path))  # a profile this wirecheck cannot read back is a bug here, not the user's
+    # A profile this wirecheck cannot read back is a bug here, not the user's: checked against the schema where
+    # the extra that brings jsonschema is installed. Writing one needs no extra; reading it back as a baseline does.
+    validate(profile, str(path), schema_required=False)
     path.write_text(json.dumps(profile, indent=2) + "\n")
 
 
@@ -144,8 +146,10 @@ def load(path: Path) -> dict:
     return data
 
 
-def validate(data: object, name: str) -> None:
-    """Refuse, in one line, what is not a profile of this version; name the first place it goes wrong."""
+def validate(data: object, name: str, schema_required: bool = True) -> None:
+    """Refuse, in one line, what is not a profile of this version; name the first place it goes wrong. Without
+    the extra 'baseline' (jsonschema), refuse to read it, unless `schema_required` is False: then only its format
+    and version are checked."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ProfileError(f"{name} is not a wirecheck profile (no \"format\": \"{FORMAT}\"): give a file written "
                            f"by {flag('profile_out')}")
@@ -155,6 +159,8 @@ def validate(data: object, name: str) -> None:
     try:  # a tenth of a second to import, and an extra: only a run given a baseline needs it
         jsonschema = extras.require("baseline", f"{name}: reading a baseline")
     except extras.MissingExtra as missing:
+        if not schema_required:
+            return
         raise ProfileError(str(missing)) from None
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(PROFILE_SCHEMA).iter_errors(data))
     if error is not None:

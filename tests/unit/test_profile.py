@@ -99,3 +99,9 @@ def test_reading_a_baseline_without_jsonschema_names_the_extra_that_brings_it(tm
     monkeypatch.setitem(sys.modules, "jsonschema", None)  # as in an install without the extra: import fails
     with pytest.raises(ProfileError, match=r"pip install 'wirecheck\[baseline\]'"):
         profile.load(tmp_path / "p.json")
+
+
+def test_writing_a_profile_needs_no_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "jsonschema", None)  # as in an install without the extra: import fails
+    profile.write(a_profile(fin_delay=0.2), tmp_path / "p.json")
+    assert json.loads((tmp_path / "p.json").read_text())["format"] == profile.FORMAT
