@@ -19,6 +19,8 @@ an internal error, no test collected).
 """
 
 import argparse
+import os
+import re
 import shlex
 import subprocess
 import sys
@@ -27,8 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import show, verify
-from wirecheck.option_names import flag, gate_flag
+from wirecheck import extras, show, verify
+from wirecheck.option_names import GATE_RUN_VARIABLE, gate_flag, plugin_flag
 from wirecheck.session import PORT_PLACEHOLDER
 from wirecheck.settings import OPTIONS
 
@@ -38,6 +40,7 @@ GATE_HOLDS, GATE_FAILS, GATE_USAGE, GATE_BROKEN = 0, 1, 2, 3
 _EXIT = {pytest.ExitCode.OK: GATE_HOLDS, pytest.ExitCode.TESTS_FAILED: GATE_FAILS,
          pytest.ExitCode.USAGE_ERROR: GATE_USAGE}
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+WORKERS_OPTION = re.compile(r"-n\S*|--numprocesses(=.*)?")  # pytest-xdist's, which the extra 'parallel' brings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,17 +66,22 @@ def gate(argv: list[str]) -> int:
         server = OPTIONS_BY_NAME["server"].check(_joined(command))
     except argparse.ArgumentTypeError as error:
         parser.error(f"the command after --: {error}")
-    pcap_dir = [] if ours.pcap_dir else [flag("pcap_dir"), str(Path.cwd() / "captures")]
+    if any(WORKERS_OPTION.fullmatch(word) for word in theirs):  # else pytest's "unrecognized arguments: -n"
+        try:
+            extras.require("parallel", "wirecheck gate -n")
+        except extras.MissingExtra as missing:
+            parser.error(str(missing))
+    pcap_dir = [] if ours.pcap_dir else [plugin_flag("pcap_dir"), str(Path.cwd() / "captures")]
     done = subprocess.run([sys.executable, "-m", "pytest", str(CONTRACT_DIR), "-c", str(GATE_INI),
                            "-p", "no:cacheprovider", "-p", "wirecheck.plugin", *pcap_dir, *plugin_options(ours),
-                           *theirs, flag("server"), server])
+                           *theirs, plugin_flag("server"), server], env={**os.environ, GATE_RUN_VARIABLE: "1"})
     return _EXIT.get(done.returncode, GATE_BROKEN)
 
 
 def plugin_options(ours: argparse.Namespace) -> list[str]:
     """The contract's options that were given to the gate, under the plugin's names, as they were typed."""
     return [word for option in OPTIONS if getattr(ours, option.name, None) is not None
-            for word in (flag(option.name), getattr(ours, option.name))]
+            for word in (plugin_flag(option.name), getattr(ours, option.name))]
 
 
 def _joined(command: list[str]) -> str:

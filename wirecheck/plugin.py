@@ -28,7 +28,7 @@ from wirecheck.contract.levels import Levels, strict
 from wirecheck.contract.profiling import ProfileAndBaseline
 from wirecheck.contract.properties import BY_KEY, level_of
 from wirecheck.contract.summary import ContractSummary
-from wirecheck.option_names import flag, ini_key
+from wirecheck.option_names import flag, ini_key, plugin_flag
 from wirecheck.privileges import ServerUser, check_server_user, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
 from wirecheck.results import REPORT_ATTRIBUTE, TestRecord
@@ -53,8 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                          "its ini key strict, also makes an unmet SHOULD property of the contract "
                                          "fail)")
     for option in OPTIONS:
-        text = option.help_text(flag)
-        group.addoption(flag(option.name), dest=ini_key(option.name), type=option.check, default=None, help=text)
+        text = option.help_text(plugin_flag)
+        group.addoption(plugin_flag(option.name), dest=ini_key(option.name), type=option.check, default=None, help=text)
         parser.addini(ini_key(option.name), text, default=option.default)
 
 

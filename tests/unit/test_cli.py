@@ -2,9 +2,13 @@
 wirecheck.settings.OPTIONS but --server (the command after "--"), by its short name, and hands it to the plugin
 under the plugin's prefixed one."""
 
+import subprocess
+import sys
+
 import pytest
 
 from wirecheck import cli
+from wirecheck.option_names import GATE_RUN_VARIABLE, flag
 from wirecheck.settings import OPTIONS
 
 
@@ -38,3 +42,23 @@ def test_the_gate_hands_its_options_to_the_plugin_under_the_plugins_names_as_typ
 
 def test_the_command_after_the_dashes_is_joined_so_that_it_splits_back_with_port_readable():
     assert cli._joined(["./my server", "--port", "{port}"]) == "'./my server' --port {port}"
+
+
+def test_messages_name_the_gates_flags_in_the_run_the_gate_starts_and_the_plugins_elsewhere(monkeypatch):
+    started = []
+    monkeypatch.setattr(cli.subprocess, "run", lambda argv, **kwargs: started.append((argv, kwargs["env"])) or
+                        subprocess.CompletedProcess(argv, 0))
+    assert cli.main(["gate", "--contract-path", "/x", "--", "srv", "{port}"]) == cli.GATE_HOLDS
+    (argv, env), = started
+    assert "--wire-contract-path" in argv and env.get(GATE_RUN_VARIABLE)
+    assert flag("contract_path") == "--wire-contract-path"
+    monkeypatch.setenv(GATE_RUN_VARIABLE, "1")
+    assert flag("contract_path") == "--contract-path"
+
+
+def test_gate_workers_without_the_parallel_extra_are_a_usage_error_naming_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "xdist", None)  # as in an install without the extra: import fails
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["gate", "-n", "2", "--", "srv", "{port}"])
+    assert exit_.value.code == cli.GATE_USAGE
+    assert "pip install 'wirecheck[parallel]'" in capsys.readouterr().err
