@@ -3,6 +3,7 @@ child subreaper and leaves no captures/; what a test of the wire needs starts wi
 `wire`, and a captures directory that cannot be written fails that test, not the run."""
 
 import os
+import pwd
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 import unrelated_project
 
 from wirecheck.capture import can_capture
+from wirecheck.privileges import DEFAULT_SERVER_USER
 from wirecheck.tshark_handoff import without_handoff
 
 RUN_SECONDS = 60
@@ -44,3 +46,13 @@ def test_a_captures_directory_that_cannot_be_written_fails_the_first_test_that_c
     done = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:xdist", "--rootdir", UNWRITABLE_ROOTDIR)
     done.assert_outcomes(passed=1, errors=1)
     assert f"--wire-pcap-dir {UNWRITABLE_ROOTDIR}/captures: cannot write captures there" in done.stdout.str()
+
+
+def test_a_machine_without_the_default_server_user_runs_a_project_that_never_asks_for_wire(pytester, monkeypatch):
+    """The servers' default user (nobody) is looked up when a test first needs it, not at start-up (as root)."""
+    if os.geteuid() != 0:
+        pytest.skip("the user is looked up only when the suite is root")
+    known = pwd.getpwnam
+    monkeypatch.setattr(pwd, "getpwnam", lambda name: known(name) if name != DEFAULT_SERVER_USER else {}[name])
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-n", "0").assert_outcomes(passed=1)

@@ -29,7 +29,7 @@ from wirecheck.contract.profiling import ProfileAndBaseline
 from wirecheck.contract.properties import BY_KEY, level_of
 from wirecheck.contract.summary import ContractSummary
 from wirecheck.option_names import flag, ini_key, plugin_flag
-from wirecheck.privileges import ServerUser, check_server_user, choose_server_user
+from wirecheck.privileges import DEFAULT_SERVER_USER, ServerUser, check_server_user, choose_server_user
 from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
 from wirecheck.results import REPORT_ATTRIBUTE, TestRecord
 from wirecheck.session import REPO_ROOT, free_port, release_port, with_port
@@ -85,8 +85,9 @@ def pytest_configure(config: pytest.Config) -> None:
     values["strict"] = strict(config)
     settings = Settings.from_values(values, config.rootpath)
     config.stash[_SETTINGS] = settings
-    try:
-        check_server_user(settings.server_user)
+    try:  # a user given is a value to check now; the default (nobody) waits for use: a project that never uses
+        if settings.server_user != DEFAULT_SERVER_USER:  # wirecheck runs where no nobody exists too
+            check_server_user(settings.server_user)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
     if values["pcap_dir"]:  # a directory given is a value to check now, like any other; the default waits for use
@@ -107,12 +108,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def _start_using(config: pytest.Config) -> ServerUser:
     """What a test of the wire needs, done once a process, by the first test that asks for `wire` (or, with
     --wire-server, at the start): the captures directory checked, this process made the reaper of orphaned server
-    processes, the servers' user tried. A pytest.UsageError says the captures cannot be written."""
+    processes, the servers' user tried. A pytest.UsageError says the captures cannot be written, or the user is
+    not there."""
     if _SERVER_USER not in config.stash:
         settings = config.stash[_SETTINGS]
         _check_writable(settings.pcap_dir)
         become_subreaper()
-        config.stash[_SERVER_USER] = user = choose_server_user(settings.server_user, REPO_ROOT)
+        try:
+            config.stash[_SERVER_USER] = user = choose_server_user(settings.server_user, REPO_ROOT)
+        except ValueError as error:  # the default user, not there: checked only now that a test needs it
+            raise pytest.UsageError(str(error)) from None
         if user.fell_back and not settings.server:  # a contract run's header says so; other runs' headers do not
             warnings.warn(f"wirecheck: {user.reason}", stacklevel=1)
     return config.stash[_SERVER_USER]
