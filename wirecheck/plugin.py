@@ -30,7 +30,7 @@ from wirecheck.contract.properties import BY_KEY, level_of
 from wirecheck.contract.summary import ContractSummary
 from wirecheck.option_names import flag, ini_key, plugin_flag
 from wirecheck.privileges import DEFAULT_SERVER_USER, ServerUser, check_server_user, choose_server_user
-from wirecheck.procs import ServerFailed, ServerProcess, become_subreaper
+from wirecheck.procs import ServerFailed, ServerProcess
 from wirecheck.results import REPORT_ATTRIBUTE, TestRecord
 from wirecheck.session import REPO_ROOT, free_port, release_port, with_port
 from wirecheck.settings import DEFAULT_CONTRACT_SERVER, OPTIONS, Settings
@@ -107,13 +107,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _start_using(config: pytest.Config) -> ServerUser:
     """What a test of the wire needs, done once a process, by the first test that asks for `wire` (or, with
-    --wire-server, at the start): the captures directory checked, this process made the reaper of orphaned server
-    processes, the servers' user tried. A pytest.UsageError says the captures cannot be written, or the user is
-    not there."""
+    --wire-server, at the start): the captures directory checked, the servers' user tried (ServerProcess.start
+    makes this process the reaper of the servers' orphans). A pytest.UsageError says the captures cannot be
+    written, or the user is not there."""
     if _SERVER_USER not in config.stash:
         settings = config.stash[_SETTINGS]
         _check_writable(settings.pcap_dir)
-        become_subreaper()
         try:
             config.stash[_SERVER_USER] = user = choose_server_user(settings.server_user, REPO_ROOT)
         except ValueError as error:  # the default user, not there: checked only now that a test needs it
