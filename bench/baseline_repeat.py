@@ -7,7 +7,7 @@ as bin/test runs it). A run is green when pytest exits 0; otherwise its changes 
 baseline property's problems, from the run's JUnit XML) are printed. The last line says
 how many of the N were green, and a table of each timing the runs measured (each run writes
 its profile too): the baseline's median, the runs' lowest and highest, and the largest
-difference, against the floor of the comparison (wirecheck.baseline.BASELINE_FLOOR_SECONDS).
+difference, against the floor of the comparison (wirecheck.contract._baseline.BASELINE_FLOOR_SECONDS).
 The exit status is 1 unless all were green.
 """
 
@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree
 
-from wirecheck.baseline import BASELINE_FLOOR_SECONDS, NOT_COMPARED
-from wirecheck.contract.properties import BASELINE
-from wirecheck.session import REPO_ROOT
-from wirecheck.timing import seconds
+from wirecheck.checks._timing import seconds
+from wirecheck.contract._baseline import BASELINE_FLOOR_SECONDS, NOT_COMPARED
+from wirecheck.contract._properties import BASELINE
+from wirecheck.server._session import REPO_ROOT
 
 DEFAULT_SERVER = f"{sys.executable} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}"
 

@@ -27,19 +27,13 @@ from scapy.utils import RawPcapReader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wirecheck.capture import LoopbackCapture, can_capture  # noqa: E402
-from wirecheck.flows import connections  # noqa: E402
-from wirecheck.frames import decode_all  # noqa: E402
-from wirecheck.procs import ServerProcess, become_subreaper  # noqa: E402
-from wirecheck.registry import client3_path  # noqa: E402
-from wirecheck.session import (  # noqa: E402
-    LISTEN_TIMEOUT_SECONDS,
-    REPO_ROOT,
-    free_port,
-    release_port,
-    variant_command,
-    with_port,
-)
+from wirecheck.article._registry import client3_path, variant_command  # noqa: E402
+from wirecheck.capture._loopback import LoopbackCapture, can_capture  # noqa: E402
+from wirecheck.model._flows import connections  # noqa: E402
+from wirecheck.model._frames import decode_all  # noqa: E402
+from wirecheck.server._ports import LISTEN_TIMEOUT_SECONDS, free_port, release_port, with_port  # noqa: E402
+from wirecheck.server._process import ServerProcess, become_subreaper  # noqa: E402
+from wirecheck.server._session import REPO_ROOT  # noqa: E402
 
 DEFAULT_BURSTS = (200, 2000, 10000)
 CLIENT_PROCESSES = 20  # client3 children; each opens burst / 20 connections, one after another

@@ -26,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from wirecheck.privileges import DEFAULT_SERVER_USER
+from wirecheck.server._privileges import DEFAULT_SERVER_USER
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PARALLEL = ["-n", "auto", "--dist", "load", "--maxschedchunk", "2", "-p", "no:cacheprovider", "-q"]  # bin/test's

@@ -54,7 +54,7 @@ from real_servers import (
     verdict_of,
 )
 
-from wirecheck.contract.properties import BASELINE
+from wirecheck.contract._properties import BASELINE
 
 DEFAULT_RUNS = 10
 DEFAULT_TIMEOUT_SECONDS = 300  # a gate run takes 5 to 60 s here; five minutes is a hang
@@ -134,8 +134,8 @@ def reference_server() -> Server:
     (which has the gate's dependencies; this script may run without them), so that they follow the gate's."""
     name, argv = json.loads(subprocess.run(
         [str(VENV_PYTHON), "-c", "import json\n"
-                                 "from wirecheck.session import variant_command\n"
-                                 "from wirecheck.settings import DEFAULT_CONTRACT_SERVER as name\n"
+                                 "from wirecheck.server._session import variant_command\n"
+                                 "from wirecheck.plugin._settings import DEFAULT_CONTRACT_SERVER as name\n"
                                  "print(json.dumps([name, variant_command(name)]))"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout)
     return Server(REFERENCE, argv, "TERM", lambda: f"{name} at {wirecheck_commit()}")

@@ -14,9 +14,9 @@ per-port scratch directory that anyone may create (mode 1777, like /tmp).
 Each server answers GET / with 200 and a short body, bound to 127.0.0.1 and started in the
 foreground (nginx `daemon off`, apache `-DFOREGROUND`, lighttpd `-D`). Servers run one after
 another (`-n 2` inside each run), each stopped by its own graceful signal (--stop-signal). The
-verdicts and figures are read from each run's --json-report (wirecheck/json_report.schema.json):
+verdicts and figures are read from each run's --json-report (wirecheck/plugin/json_report.schema.json):
 a property passes, warns (a SHOULD unmet) or fails; its captures stay under
---cache-dir/reports/SERVER/, one pcapng per test (`python -m wirecheck.show CAPTURE` draws one).
+--cache-dir/reports/SERVER/, one pcapng per test (`wirecheck show CAPTURE` draws one).
 """
 
 import argparse
@@ -37,7 +37,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # the property table is the gate's own, so that the columns follow it
-from wirecheck.contract.properties import BASELINE, PROPERTIES, level_of, numbered  # noqa: E402
+from wirecheck.contract._properties import BASELINE, PROPERTIES, level_of, numbered  # noqa: E402
 
 DEFAULT_CACHE = Path("/var/cache/wirecheck-servers")
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's: `nobody` can run it (pyenv's under /root it cannot)

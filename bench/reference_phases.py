@@ -1,4 +1,4 @@
-"""Phase timing for a revision older than wirecheck.phases: a pytest plugin that wraps its functions.
+"""Phase timing for a revision older than wirecheck._phases: a pytest plugin that wraps its functions.
 
 bench/suite_speed.py copies wirecheck/phases.py and wirecheck/phases_plugin.py into the
 reference revision's temporary worktree and loads this plugin there (`-p reference_phases`),
@@ -12,7 +12,13 @@ from collections.abc import Callable
 
 import pytest
 
-from wirecheck import capture, pcapng, phases, phases_plugin, procs, session, tshark
+from wirecheck import _phases as phases
+from wirecheck.capture import _loopback as capture
+from wirecheck.capture import _pcapng_writer as pcapng
+from wirecheck.plugin import _phase_timing as phases_plugin
+from wirecheck.server import _process as procs
+from wirecheck.server import _session as session
+from wirecheck.tshark import _check as tshark
 
 WRAPPED = (  # (owner, attribute, phase)
     (capture.LoopbackCapture, "start", "capture start"),

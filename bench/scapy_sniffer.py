@@ -27,7 +27,7 @@ from scapy.sendrecv import AsyncSniffer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wirecheck.capture import PACKET_STATISTICS, RECEIVE_BUFFER_BYTES, SO_RCVBUFFORCE, SOL_PACKET  # noqa: E402
+from wirecheck.capture._loopback import PACKET_STATISTICS, RECEIVE_BUFFER_BYTES, SO_RCVBUFFORCE, SOL_PACKET  # noqa: E402
 
 SETTLE_SECONDS = 1.0  # as capture_benchmark.TCPDUMP_SETTLE_SECONDS
 STATISTICS = struct.Struct("II")  # struct tpacket_stats: packets, drops

@@ -8,7 +8,7 @@ Each run is `pytest tests` (or the paths given) in a subprocess. CPU time is wha
 used (the children's rusage: pytest, xdist workers, servers, clients, tshark). With
 --reference, the revision and this tree take turns (serial, serial, parallel, parallel), so
 that before and after share one stretch of this machine's load. The per-phase report comes
-from wirecheck.phases (WIRECHECK_PHASES): one file per test process. A reference revision
+from wirecheck._phases (WIRECHECK_PHASES): one file per test process. A reference revision
 without it gets it copied into its temporary worktree, with bench/reference_phases.py timing
 the same places in its code. Needs root (the suite sniffs).
 """
@@ -29,7 +29,7 @@ REPO_ROOT = BENCH.parent
 PHASE_MODULES = ("phases.py", "phases_plugin.py")
 MODES = {"serial": ["-n", "0"], "parallel": ["-n", "auto", "--dist", "load", "--maxschedchunk", "2"]}  # bin/test's
 OTHER = "other (pytest, fixtures, teardown)"
-CONTROLLER = "controller"  # wirecheck.phases_plugin's name for the xdist controller's phase file
+CONTROLLER = "controller"  # wirecheck.plugin._phase_timing's name for the xdist controller's phase file
 
 
 def main() -> int:

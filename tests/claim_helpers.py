@@ -4,10 +4,10 @@ written into the capture beside the packets, and the command line of a deliberat
 import subprocess
 import sys
 
-from wirecheck.flows import Connection
-from wirecheck.frames import Segment
-from wirecheck.registry import client3_path
-from wirecheck.session import REPO_ROOT
+from wirecheck.article._registry import client3_path
+from wirecheck.model._flows import Connection
+from wirecheck.model._frames import Segment
+from wirecheck.server._session import REPO_ROOT
 
 CLIENT3_SECONDS = 30  # a bound for one client3 run, far above the second or so a burst takes here
 

@@ -4,7 +4,7 @@ Kept apart from the servers on purpose: a test that imported the server's respon
 would pass whatever the server sent.
 """
 
-from wirecheck.registry import SERVERS, Accept, Duplicate
+from wirecheck.article._registry import SERVERS, Accept, Duplicate
 
 TARGET = "/hello"
 STATUS = 200

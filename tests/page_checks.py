@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from browser import chromium, render
 
-from wirecheck.browser import chromium, render
-from wirecheck.svg_ladder import FAILED_COLOUR
+from wirecheck.render._svg import FAILED_COLOUR
 
 needs_chromium = pytest.mark.skipif(
     chromium() is None, reason="no chromium to render the report in: install Debian's chromium (bin/setup does)")

@@ -7,9 +7,12 @@ import threading
 import pytest
 from expectations import ARTICLE_VARIANTS, BODY, STATUS, TARGET
 
-from wirecheck import checks, claims, process_claims, registry
-from wirecheck.abuse import ABUSES
-from wirecheck.clients import burst, request_bytes
+from wirecheck import checks
+from wirecheck.article import _registry as registry
+from wirecheck.checks import _process_table as process_claims
+from wirecheck.checks import _several_connections as claims
+from wirecheck.clients._abuse import ABUSES
+from wirecheck.clients._requests import burst, request_bytes
 
 # iterative_slow is iterative with another default delay: with the delay these tests use it is the same server.
 VARIANTS = tuple(name for name in ARTICLE_VARIANTS if name != "iterative_slow")

@@ -12,8 +12,9 @@ import pytest
 from claim_helpers import client3, closed_normally
 from expectations import BODY, STATUS, TARGET
 
-from wirecheck import capture, checks
-from wirecheck.report import ladder
+from wirecheck import checks
+from wirecheck.capture import _loopback as capture
+from wirecheck.render._ladder import ladder
 
 BURST_CLIENTS, BURST_CONNECTIONS_EACH = 10, 50  # 500 connections, about 5,000 frames
 

@@ -14,13 +14,15 @@ from claim_helpers import broken_server
 from expectations import BODY, ITERATIVE_DELAY, STATUS, TARGET
 from test_one_client_at_a_time import _two_overlapping_clients
 
-from wirecheck import checks, claims
-from wirecheck.capture import LoopbackCapture
-from wirecheck.clients import curl, read_until_closed, request_bytes
-from wirecheck.flows import connections
-from wirecheck.frames import decode_all
-from wirecheck.session import free_port, release_port, variant_command
-from wirecheck.timing import Tolerance
+from wirecheck import checks
+from wirecheck.article._registry import variant_command
+from wirecheck.capture._loopback import LoopbackCapture
+from wirecheck.checks import _several_connections as claims
+from wirecheck.checks._timing import Tolerance
+from wirecheck.clients._requests import curl, read_until_closed, request_bytes
+from wirecheck.model._flows import connections
+from wirecheck.model._frames import decode_all
+from wirecheck.server._ports import free_port, release_port
 
 LATE_DELAY = 0.3
 CURL_GIVES_UP_SECONDS = 0.5

@@ -34,9 +34,10 @@ import pytest
 from claim_helpers import note_process
 from expectations import BODY, STATUS, TARGET
 
-from wirecheck import checks, claims
-from wirecheck.clients import request_bytes
-from wirecheck.process_view import accept_queue
+from wirecheck import checks
+from wirecheck.checks import _several_connections as claims
+from wirecheck.clients._requests import request_bytes
+from wirecheck.server._process_view import accept_queue
 
 # Two listen backlogs, so that the count of handshakes completed at once is seen to follow the value.
 BACKLOGS = (1, 3)

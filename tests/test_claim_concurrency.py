@@ -12,7 +12,8 @@ import pytest
 from claim_helpers import client3
 from expectations import BODY, STATUS, TARGET
 
-from wirecheck import checks, claims
+from wirecheck import checks
+from wirecheck.checks import _several_connections as claims
 
 # Four clients at once: three gaps to measure, and fewer than the iterative server's accept queue
 # holds (backlog 5 + 1), so no SYN waits for a retransmission (see test_claim_backlog.py).

@@ -21,9 +21,10 @@ import pytest
 from claim_helpers import note_process
 from expectations import BODY, STATUS, TARGET
 
-from wirecheck import checks, claims
-from wirecheck.clients import request_bytes
-from wirecheck.report import ladder
+from wirecheck import checks
+from wirecheck.checks import _several_connections as claims
+from wirecheck.clients._requests import request_bytes
+from wirecheck.render._ladder import ladder
 
 # RLIMIT_NOFILE for the server only. Python starts with 4 descriptors open (standard input, output and
 # error, the listening socket), which leaves 12 for connections: few enough for a short test.

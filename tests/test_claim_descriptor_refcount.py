@@ -17,9 +17,10 @@ import time
 from claim_helpers import broken_server, note_process
 from expectations import BODY, STATUS, TARGET
 
-from wirecheck import checks, claims
-from wirecheck.clients import read_until_closed, request_bytes
-from wirecheck.waiting import wait_until
+from wirecheck import checks
+from wirecheck.checks import _several_connections as claims
+from wirecheck.clients._requests import read_until_closed, request_bytes
+from wirecheck.server._waiting import wait_until
 
 # The child's delay between its response and its close: time to read the process table meanwhile,
 # and the gap at which the FIN is expected.

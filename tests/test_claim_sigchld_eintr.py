@@ -23,9 +23,10 @@ import pytest
 from claim_helpers import note_process
 from expectations import BODY, STATUS, TARGET
 
-from wirecheck import checks, claims
-from wirecheck.clients import http_get, read_until_closed, request_bytes
-from wirecheck.waiting import wait_until
+from wirecheck import checks
+from wirecheck.checks import _several_connections as claims
+from wirecheck.clients._requests import http_get, read_until_closed, request_bytes
+from wirecheck.server._waiting import wait_until
 
 # The child waits this long between its response and its exit: the parent has long been back in
 # accept() by then (it returns there within a millisecond), so the SIGCHLD finds it there.

@@ -26,9 +26,10 @@ import pytest
 from claim_helpers import client3, closed_normally, note_process
 from expectations import BODY, STATUS, TARGET
 
-from wirecheck import checks, process_claims
-from wirecheck.report import ladder
-from wirecheck.waiting import settle, wait_until
+from wirecheck import checks
+from wirecheck.checks import _process_table as process_claims
+from wirecheck.render._ladder import ladder
+from wirecheck.server._waiting import settle, wait_until
 
 # client3 processes at once, one connection each. The claim asks for at least 50, but with 50 the one-wait
 # handler once left none in 40 runs here; with 100 (and the values below) it left 6 to 37 in 190 runs,

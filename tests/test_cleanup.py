@@ -16,9 +16,9 @@ import sys
 import psutil
 import pytest
 
-from wirecheck import sock_diag
-from wirecheck.session import REPO_ROOT
-from wirecheck.waiting import wait_until
+from wirecheck.server import _sock_diag as sock_diag
+from wirecheck.server._session import REPO_ROOT
+from wirecheck.server._waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ pytest_plugins = ["pytester"]
 INNER_TEST = '''
 import faulthandler, json, os, signal, threading, time
 import pytest
-from wirecheck.clients import curl
+from wirecheck.clients._requests import curl
 
 faulthandler.register(signal.SIGUSR1)  # the outer test asks for every thread's stack if this run hangs
 

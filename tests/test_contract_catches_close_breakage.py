@@ -10,14 +10,14 @@ import signal
 import pytest
 from claim_helpers import broken_server
 
-from wirecheck import endings
-from wirecheck.abuse import sends_random_bytes
-from wirecheck.clients import burst
+from wirecheck.checks import _endings as endings
+from wirecheck.clients._abuse import sends_random_bytes
+from wirecheck.clients._requests import burst
 from wirecheck.contract.test_basics import BLOCKERS, _requests, overlapping_clients_served
 from wirecheck.contract.test_close import clients_close_first
 from wirecheck.contract.test_header_timeout import trickling_head
 from wirecheck.contract.test_stop import stop_while_busy
-from wirecheck.settings import DEFAULT_CONTRACT_SERVER
+from wirecheck.plugin._settings import DEFAULT_CONTRACT_SERVER
 
 pytestmark = pytest.mark.slow
 

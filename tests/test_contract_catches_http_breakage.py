@@ -8,7 +8,8 @@ problem reported, never on their words.
 import pytest
 from claim_helpers import broken_server
 
-from wirecheck import checks, checks_http
+from wirecheck import checks
+from wirecheck.checks import _http as checks_http
 from wirecheck.contract.test_connection_close import request_after_close
 from wirecheck.contract.test_expect_continue import expecting_continue
 from wirecheck.contract.test_half_close import half_closing_clients

@@ -9,8 +9,8 @@ import pytest
 from expectations import BODY, CLOSE_DELAYS, STATUS, TARGET
 
 from wirecheck import checks
-from wirecheck.clients import curl
-from wirecheck.timing import Tolerance
+from wirecheck.checks._timing import Tolerance
+from wirecheck.clients._requests import curl
 
 CURL_SLACK_SECONDS = 5.0
 # The child closes right after its sendall, but its close waits for the scheduler: with six test workers on two

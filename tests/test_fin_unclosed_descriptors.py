@@ -12,8 +12,8 @@ import time
 from expectations import BODY, UNCLOSED_OBSERVATION_SECONDS
 
 from wirecheck import checks
-from wirecheck.clients import CURL_TIMED_OUT, curl
-from wirecheck.timing import ACK_SETTLE_SECONDS
+from wirecheck.checks._timing import ACK_SETTLE_SECONDS
+from wirecheck.clients._requests import CURL_TIMED_OUT, curl
 
 
 def test_no_server_fin_until_the_server_exits_though_the_client_gave_up(wire):

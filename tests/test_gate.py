@@ -10,9 +10,9 @@ from xml.etree import ElementTree
 import psutil
 import pytest
 
-from wirecheck.contract.properties import BASELINE, BY_KEY
-from wirecheck.registry import server
-from wirecheck.session import REPO_ROOT
+from wirecheck.article._registry import server
+from wirecheck.contract._properties import BASELINE, BY_KEY
+from wirecheck.server._session import REPO_ROOT
 
 PYTHON = sys.executable
 # A nested run of the contract: fifteen tests, the slowest waiting out --wire-header-timeout.

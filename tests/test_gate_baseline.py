@@ -4,8 +4,8 @@ profile, and the same server with another delay before its FIN fails property 7 
 import pytest
 from test_gate import PYTHON, failed_properties, gate
 
-from wirecheck.contract.properties import BASELINE
-from wirecheck.registry import server
+from wirecheck.article._registry import server
+from wirecheck.contract._properties import BASELINE
 
 pytestmark = pytest.mark.slow
 

@@ -18,10 +18,10 @@ import pytest
 from page_checks import needs_chromium, rendered, without_spaces
 from test_gate import failed_properties, gate
 
-from wirecheck.capture import can_capture
-from wirecheck.capture_file import read
-from wirecheck.registry import server
-from wirecheck.session import REPO_ROOT
+from wirecheck.article._registry import server
+from wirecheck.capture._loopback import can_capture
+from wirecheck.capture._pcapng_reader import read
+from wirecheck.server._session import REPO_ROOT
 
 pytestmark = [pytest.mark.slow, needs_chromium,
               pytest.mark.skipif(can_capture() is not None, reason=str(can_capture()))]

@@ -7,8 +7,8 @@ import pytest
 from expectations import ARTICLE_VARIANTS, TARGET
 
 from wirecheck import checks
-from wirecheck.clients import request_bytes
-from wirecheck.session import EPHEMERAL_RANGE
+from wirecheck.clients._requests import request_bytes
+from wirecheck.server._ports import EPHEMERAL_RANGE
 
 
 @pytest.mark.parametrize("variant", ARTICLE_VARIANTS)

@@ -16,10 +16,10 @@ from expectations import TARGET
 from page_checks import needs_chromium, rendered, without_spaces
 
 from wirecheck import checks
-from wirecheck.clients import curl
-from wirecheck.flows import Connection
-from wirecheck.html_report import Page, Section, write
-from wirecheck.verdict import Problem
+from wirecheck.checks._verdict import Problem
+from wirecheck.clients._requests import curl
+from wirecheck.model._flows import Connection
+from wirecheck.render._html_page import Page, Section, write
 
 pytestmark = [pytest.mark.slow, needs_chromium]
 

@@ -4,7 +4,7 @@ import pytest
 from expectations import BODY, FORKING_VARIANTS, STATUS, TARGET
 
 from wirecheck import checks
-from wirecheck.clients import curl
+from wirecheck.clients._requests import curl
 
 CURL_MAX_SECONDS = 5.0
 

@@ -30,10 +30,10 @@ import jsonschema
 import pytest
 import unrelated_project
 
-from wirecheck.capture import can_capture
-from wirecheck.contract.properties import BY_KEY, numbered
-from wirecheck.session import REPO_ROOT
-from wirecheck.tshark_handoff import without_handoff
+from wirecheck.capture._loopback import can_capture
+from wirecheck.contract._properties import BY_KEY, numbered
+from wirecheck.server._session import REPO_ROOT
+from wirecheck.tshark._handoff import without_handoff
 
 PIP_SECONDS = 300  # a cold pip cache downloads every dependency
 pytestmark = [pytest.mark.install, pytest.mark.timeout(2 * PIP_SECONDS),  # the suite's 60 s is for one test
@@ -73,7 +73,7 @@ class Installed:
 
     def article_server(self, name: str) -> str:
         """The path of the article's server `name` inside the installed package."""
-        done = self.run("python", "-c", f"from wirecheck.registry import server; print(server({name!r}).path)",
+        done = self.run("python", "-c", f"from wirecheck.article._registry import server; print(server({name!r}).path)",
                         timeout=EXAMPLE_SECONDS)
         return done.stdout.strip()
 
@@ -182,7 +182,7 @@ def _show_draws(installed: Installed, held: dict) -> None:
 def _validates(installed: Installed, name: str) -> dict:
     """The report `name`, once the installed package's schema has accepted it (jsonschema is an extra the plain
     install leaves out: this process's validates)."""
-    done = installed.run("python", "-c", "import json, wirecheck.json_report as r; print(json.dumps(r.schema()))",
+    done = installed.run("python", "-c", "import json, wirecheck.plugin._json_run as r; print(json.dumps(r.schema()))",
                          timeout=EXAMPLE_SECONDS)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((installed.workdir / name).read_text())

@@ -15,10 +15,10 @@ from xml.etree import ElementTree
 import jsonschema
 import pytest
 
-from wirecheck.capture import can_capture
-from wirecheck.json_report import schema
-from wirecheck.registry import server
-from wirecheck.session import REPO_ROOT
+from wirecheck.article._registry import server
+from wirecheck.capture._loopback import can_capture
+from wirecheck.plugin._json_run import schema
+from wirecheck.server._session import REPO_ROOT
 
 CLOSE_DELAY = 0.3
 FIN_WITHIN = "0.1"

@@ -8,7 +8,7 @@ import psutil
 import pytest
 from expectations import ARTICLE_VARIANTS
 
-from wirecheck.procs import SERVER_NICENESS
+from wirecheck.server._process import SERVER_NICENESS
 
 CAP_SYS_NICE = 23  # the capability's bit in /proc/PID/status (linux/capability.h)
 HTTP_SERVER_PYTHON = "/usr/bin/python3"  # Debian's: any user may run it (field notes: pyenv's under /root not)

@@ -11,8 +11,9 @@ import socket
 import pytest
 from expectations import ITERATIVE_DELAY
 
-from wirecheck import checks, claims
-from wirecheck.clients import read_until_closed, request_bytes
+from wirecheck import checks
+from wirecheck.checks import _several_connections as claims
+from wirecheck.clients._requests import read_until_closed, request_bytes
 
 READ_TIMEOUT_SECONDS = ITERATIVE_DELAY + 5
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck.capture import can_capture
-from wirecheck.tshark_handoff import HANDOFF_VARIABLE
+from wirecheck.capture._loopback import can_capture
+from wirecheck.tshark._handoff import HANDOFF_VARIABLE
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.skipif(bool(can_capture()), reason=can_capture() or "")

@@ -1,5 +1,5 @@
-"""`python -m wirecheck.show` (and the `wirecheck show` command, the same through wirecheck.cli) draws a capture that
-tcpdump wrote exactly as the suite saw the same wire.
+"""`wirecheck show` (and `python -m wirecheck show`, the same) draws a capture that tcpdump wrote exactly as the suite
+saw the same wire.
 
 tcpdump and the suite capture one curl exchange with the iterative server side by side;
 the ladder drawn from tcpdump's pcap (no server port given: the SYN's sender is the client)
@@ -12,14 +12,15 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from expectations import TARGET
 
-from wirecheck.clients import curl
-from wirecheck.report import ladder
-from wirecheck.session import REPO_ROOT
-from wirecheck.timing import ACK_SETTLE_SECONDS
+from wirecheck.checks._timing import ACK_SETTLE_SECONDS
+from wirecheck.clients._requests import curl
+from wirecheck.render._ladder import ladder
+from wirecheck.server._session import REPO_ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("tcpdump") is None, reason="no tcpdump: bin/setup installs it")
 
@@ -44,9 +45,9 @@ def test_show_draws_a_tcpdump_pcap_frame_for_frame_as_the_suite_saw_it(wire, tmp
         tcpdump.send_signal(signal.SIGINT)
         tcpdump.communicate(timeout=TCPDUMP_STOP_SECONDS)
     connection, = wire.connections(1)
-    shown, command = (subprocess.run([sys.executable, "-m", *module, str(path)], cwd=REPO_ROOT,
-                                     capture_output=True, text=True, timeout=30)
-                      for module in (["wirecheck.show"], ["wirecheck.cli", "show"]))
+    programs = ([sys.executable, "-m", "wirecheck"], [Path(sys.executable).with_name("wirecheck")])
+    shown, command = (subprocess.run([*program, "show", str(path)], cwd=REPO_ROOT, capture_output=True, text=True,
+                                     timeout=30) for program in programs)
     assert shown.returncode == 0, f"wirecheck show failed: {shown.stderr}"
     assert (command.returncode, command.stdout) == (0, shown.stdout), f"`wirecheck show` differs:\n{command.stdout}"
     heading, drawn = shown.stdout.rstrip("\n").split("\n\n")  # one connection: a heading and one ladder

@@ -14,12 +14,13 @@ import sys
 
 import pytest
 
-from wirecheck.session import REPO_ROOT
-from wirecheck.tshark_handoff import without_handoff
+from wirecheck.server._session import REPO_ROOT
+from wirecheck.tshark._handoff import without_handoff
 
 INNER_TEST = '''
-from wirecheck import checks, pcapng
-from wirecheck.clients import curl
+from wirecheck import checks
+from wirecheck.capture import _pcapng_writer as pcapng
+from wirecheck.clients._requests import curl
 
 def exchange(wire):
     session = wire.serve("forking")

@@ -10,9 +10,9 @@ import sys
 import pytest
 import unrelated_project
 
-from wirecheck.capture import can_capture
-from wirecheck.privileges import DEFAULT_SERVER_USER
-from wirecheck.tshark_handoff import without_handoff
+from wirecheck.capture._loopback import can_capture
+from wirecheck.server._privileges import DEFAULT_SERVER_USER
+from wirecheck.tshark._handoff import without_handoff
 
 RUN_SECONDS = 60
 pytest_plugins = ["pytester"]

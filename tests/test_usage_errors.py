@@ -6,8 +6,8 @@ import sys
 import pytest
 from expectations import TARGET
 
-from wirecheck.clients import curl
-from wirecheck.session import REPO_ROOT
+from wirecheck.clients._requests import curl
+from wirecheck.server._session import REPO_ROOT
 
 RUN_SECONDS = 60
 pytest_plugins = ["pytester"]
@@ -45,7 +45,7 @@ def test_a_bad_pytest_option_is_a_usage_error_in_one_line(pytester, options, mes
     (["--delay", "2", "--window", "1"], "need 0 <= --delay < --window"),
 ], ids=["unknown-variant", "delay-past-window"])
 def test_a_bad_verify_option_is_a_usage_error_in_one_line(argv, message):
-    done = subprocess.run([sys.executable, "-m", "wirecheck.verify", *argv], cwd=REPO_ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "wirecheck", "verify", *argv], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=RUN_SECONDS)
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from wirecheck.capture import can_capture
-from wirecheck.capture_file import read
-from wirecheck.session import REPO_ROOT
-from wirecheck.verify_page import STORY
+from wirecheck.article._story_page import STORY
+from wirecheck.capture._loopback import can_capture
+from wirecheck.capture._pcapng_reader import read
+from wirecheck.server._session import REPO_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(can_capture() is not None, reason=str(can_capture()))]
 
@@ -20,7 +20,7 @@ VARIANTS = ("forking_unclosed", "iterative")  # given out of order: the page fol
 
 def test_verify_html_draws_each_server_in_the_articles_order_with_its_change_and_fin_timing(tmp_path):
     page = tmp_path / "report.html"
-    done = subprocess.run([sys.executable, "-m", "wirecheck.verify", "--pcap-dir", str(tmp_path / "captures"),
+    done = subprocess.run([sys.executable, "-m", "wirecheck", "verify", "--pcap-dir", str(tmp_path / "captures"),
                            "--html", str(page), *(f"--variant={variant}" for variant in VARIANTS)],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=50)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -7,8 +7,9 @@ import subprocess
 import pytest
 from expectations import TARGET
 
-from wirecheck import checks, pcapng
-from wirecheck.clients import curl
+from wirecheck import checks
+from wirecheck.capture import _pcapng_writer as pcapng
+from wirecheck.clients._requests import curl
 
 TSHARK_SECONDS = 30
 # Wireshark's TCP analysis flags what a doubled or lost frame looks like on the wire (each prints 1 where raised).

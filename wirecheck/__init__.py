@@ -8,8 +8,8 @@ the package may change. The `wire` fixture is a `Wire`: `serve_command` returns 
 `checks` return `Verdict`s of `Problem`s, of kinds a check of one's own may add with
 `register_kind`; `Settings` and `Tolerance` are the options in force.
 
-The names load on first use (PEP 562): importing the analysis (``wirecheck.flows``,
-``wirecheck.frames``) stays free of pytest, and the plugin, which pytest loads in every
+The names load on first use (PEP 562): importing the analysis (``wirecheck.model._flows``,
+``wirecheck.model._frames``) stays free of pytest, and the plugin, which pytest loads in every
 run of an environment where wirecheck is installed, pays for nothing it does not use.
 """
 
@@ -18,28 +18,28 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from wirecheck import checks
-    from wirecheck.flows import Connection, Side
-    from wirecheck.frames import Segment
-    from wirecheck.kinds import register_kind
-    from wirecheck.session import Observation, WireSession
-    from wirecheck.settings import Settings
-    from wirecheck.timing import Tolerance
-    from wirecheck.verdict import Problem, Verdict
-    from wirecheck.wire import Wire
+    from wirecheck.checks._kinds import register_kind
+    from wirecheck.checks._timing import Tolerance
+    from wirecheck.checks._verdict import Problem, Verdict
+    from wirecheck.model._flows import Connection, Side
+    from wirecheck.model._frames import Segment
+    from wirecheck.plugin._fixture import Wire
+    from wirecheck.plugin._settings import Settings
+    from wirecheck.server._session import Observation, WireSession
 
-# Each public name and the module it lives in (for `checks`, the module itself).
+# Each public name and the module it lives in (for `checks`, the package itself).
 _HOMES = {
-    "Wire": "wirecheck.wire",
-    "WireSession": "wirecheck.session",
-    "Observation": "wirecheck.session",
-    "Settings": "wirecheck.settings",
-    "Tolerance": "wirecheck.timing",
-    "Connection": "wirecheck.flows",
-    "Side": "wirecheck.flows",
-    "Segment": "wirecheck.frames",
-    "Verdict": "wirecheck.verdict",
-    "Problem": "wirecheck.verdict",
-    "register_kind": "wirecheck.kinds",
+    "Wire": "wirecheck.plugin._fixture",
+    "WireSession": "wirecheck.server._session",
+    "Observation": "wirecheck.server._session",
+    "Settings": "wirecheck.plugin._settings",
+    "Tolerance": "wirecheck.checks._timing",
+    "Connection": "wirecheck.model._flows",
+    "Side": "wirecheck.model._flows",
+    "Segment": "wirecheck.model._frames",
+    "Verdict": "wirecheck.checks._verdict",
+    "Problem": "wirecheck.checks._verdict",
+    "register_kind": "wirecheck.checks._kinds",
     "checks": "wirecheck.checks",
 }
 

@@ -7,8 +7,8 @@ from scapy.layers.inet import IP, TCP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
-from wirecheck.flows import Connection, connections
-from wirecheck.frames import Frame, decode_all
+from wirecheck.model._flows import Connection, connections
+from wirecheck.model._frames import Frame, decode_all
 
 T0 = 1_700_000_000.0
 ZERO_MAC = "00:00:00:00:00:00"  # loopback frames carry a zeroed Ethernet header

@@ -2,10 +2,10 @@
 
 import pytest
 
-from wirecheck import profile
-from wirecheck.baseline import BASELINE_FLOOR_SECONDS, compare
-from wirecheck.profile import MeasuredTest
-from wirecheck.timing import Tolerance
+from wirecheck.checks._timing import Tolerance
+from wirecheck.contract import _profile as profile
+from wirecheck.contract._baseline import BASELINE_FLOOR_SECONDS, compare
+from wirecheck.contract._profile import MeasuredTest
 
 SETTINGS_TOLERANCE = Tolerance()  # 4 ms, 12.5 %: the baseline raises the floor
 

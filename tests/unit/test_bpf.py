@@ -3,7 +3,7 @@ frames, where scapy asks libpcap for 65535 bytes (skipped where libpcap is not i
 
 import pytest
 
-from wirecheck.bpf import RET_K, SNAP_BYTES, tcp_port_program
+from wirecheck.capture._bpf import RET_K, SNAP_BYTES, tcp_port_program
 
 PORTS = (1, 80, 8080, 12345, 40000, 65535)
 

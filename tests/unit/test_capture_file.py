@@ -5,10 +5,10 @@ from crafted import REQUEST_DATA, SERVER_FIN, exchange
 from scapy.layers.l2 import CookedLinux, CookedLinuxV2, Ether, Loopback
 from scapy.utils import wrpcap
 
-from wirecheck import pcapng
-from wirecheck.capture_file import CaptureFileError, read
-from wirecheck.frames import decode_all
-from wirecheck.show import main
+from wirecheck._cli import show as main
+from wirecheck.capture import _pcapng_writer as pcapng
+from wirecheck.capture._pcapng_reader import CaptureFileError, read
+from wirecheck.model._frames import decode_all
 
 COMMENTS = {REQUEST_DATA: ["request: GET /hello HTTP/1.1", "second note"], SERVER_FIN: ["server FIN"]}
 

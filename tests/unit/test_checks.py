@@ -20,8 +20,8 @@ from crafted import (
 )
 
 from wirecheck import checks
-from wirecheck.timing import Tolerance, seconds
-from wirecheck.verdict import Problem, Verdict
+from wirecheck.checks._timing import Tolerance, seconds
+from wirecheck.checks._verdict import Problem, Verdict
 
 TALK = Talk()
 TOLERANCE = Tolerance()

@@ -4,7 +4,7 @@ the frame to blame and what it measured."""
 import pytest
 from crafted import REQUEST, RESPONSE, T0, Talk, only_connection
 
-from wirecheck import checks_http
+from wirecheck.checks import _http as checks_http
 
 CLOSING_REQUEST = REQUEST.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"

@@ -3,9 +3,10 @@ the kind of problem, the connection and the frame to blame (never the words of a
 
 from crafted import RESPONSE, SERVER_FIN, T0, Talk, analyse
 
-from wirecheck import claims, process_claims
-from wirecheck.timing import Tolerance
-from wirecheck.verdict import Problem, Verdict
+from wirecheck.checks import _process_table as process_claims
+from wirecheck.checks import _several_connections as claims
+from wirecheck.checks._timing import Tolerance
+from wirecheck.checks._verdict import Problem, Verdict
 
 TOLERANCE = Tolerance()
 DELAY = 0.2

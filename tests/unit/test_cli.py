@@ -1,5 +1,5 @@
 """The `wirecheck` command's usage errors exit 2 before anything runs, and its gate takes every option of
-wirecheck.settings.OPTIONS but --server (the command after "--"), by its short name, and hands it to the plugin
+wirecheck.plugin._settings.OPTIONS but --server (the command after "--"), by its short name, and hands it to the plugin
 under the plugin's prefixed one."""
 
 import subprocess
@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from wirecheck import cli
-from wirecheck.option_names import GATE_RUN_VARIABLE, flag
-from wirecheck.settings import OPTIONS
+from wirecheck import _cli as cli
+from wirecheck._option_names import GATE_RUN_VARIABLE, flag
+from wirecheck.plugin._settings import OPTIONS
 
 
 @pytest.mark.parametrize("argv", [

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import extras
+from wirecheck import _extras as extras
 
 try:
     import tomllib

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from wirecheck.process_view import kernel_listeners
-from wirecheck.procs import ForeignListenerWarning, ServerProcess
-from wirecheck.session import free_port, release_port
-from wirecheck.waiting import wait_until
+from wirecheck.server._ports import free_port, release_port
+from wirecheck.server._process import ForeignListenerWarning, ServerProcess
+from wirecheck.server._process_view import kernel_listeners
+from wirecheck.server._waiting import wait_until
 
 LISTENER = ("import socket, sys, time; s = socket.socket(); "
             "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); "

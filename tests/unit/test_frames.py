@@ -6,7 +6,7 @@ from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import ARP, Ether
 
-from wirecheck.frames import ACK, FIN, PSH, RST, SYN, Frame, decode, decode_all
+from wirecheck.model._frames import ACK, FIN, PSH, RST, SYN, Frame, decode, decode_all
 
 CLIENT, SERVER = ("127.0.0.1", 43210), ("127.0.0.1", 8080)
 

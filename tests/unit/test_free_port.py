@@ -4,9 +4,10 @@ same port while this one holds it, and can once it is released."""
 import subprocess
 import sys
 
-from wirecheck.session import REPO_ROOT, free_port, release_port
+from wirecheck.server._ports import free_port, release_port
+from wirecheck.server._session import REPO_ROOT
 
-TRY_TO_RESERVE = "import sys; from wirecheck.session import _reserve; print(_reserve(int(sys.argv[1])))"
+TRY_TO_RESERVE = "import sys; from wirecheck.server._ports import _reserve; print(_reserve(int(sys.argv[1])))"
 
 
 def reservable_elsewhere(port: int) -> bool:

@@ -4,8 +4,8 @@ import re
 
 from crafted import SERVER_FIN, T0, exchange
 
-from wirecheck import pcapng
-from wirecheck.html_report import MAX_LADDERS, Page, Section, render, write
+from wirecheck.capture import _pcapng_writer as pcapng
+from wirecheck.render._html_page import MAX_LADDERS, Page, Section, render, write
 
 
 def capture(tmp_path, name, frames, comments=None):
@@ -38,7 +38,7 @@ def test_the_capture_is_linked_relative_to_the_page_with_the_commands_that_open_
     path = capture(tmp_path, "one.pcapng", exchange())
     html = render(page_of(Section("one", "passed", capture=path)), tmp_path)
     assert 'href="captures/one.pcapng"' in html
-    assert "wireshark captures/one.pcapng" in html and "python -m wirecheck.show captures/one.pcapng" in html
+    assert "wireshark captures/one.pcapng" in html and "wirecheck show captures/one.pcapng" in html
 
 
 def test_a_capture_elsewhere_than_beside_the_page_is_named_by_its_whole_path(tmp_path):

@@ -4,12 +4,12 @@ problem's frame (numbered from 1) drawn red on the capture's frame (indexed from
 import pytest
 from crafted import SERVER_FIN, exchange
 
-from wirecheck import pcapng
-from wirecheck.html_report import render
-from wirecheck.html_run import HtmlRun
-from wirecheck.results import REPORT_ATTRIBUTE, ProblemRecord
-from wirecheck.results import TestRecord as Record  # a Test* name would be collected as a test class
-from wirecheck.settings import OPTIONS, Settings
+from wirecheck.capture import _pcapng_writer as pcapng
+from wirecheck.plugin._html_run import HtmlRun
+from wirecheck.plugin._results import REPORT_ATTRIBUTE, ProblemRecord
+from wirecheck.plugin._results import TestRecord as Record  # a Test* name would be collected as a test class
+from wirecheck.plugin._settings import OPTIONS, Settings
+from wirecheck.render._html_page import render
 
 FIN_LATE = ProblemRecord("server-fin-late", "expected the server FIN at +1.000 s, happened at +1.400 s",
                          "127.0.0.1:43210 -> 127.0.0.1:8080", SERVER_FIN + 1)

@@ -4,8 +4,8 @@ import h11
 import pytest
 from crafted import BODY, REQUEST, RESPONSE
 
-from wirecheck.abuse import OVERSIZED_REQUEST_BYTES
-from wirecheck.http import (
+from wirecheck.clients._abuse import OVERSIZED_REQUEST_BYTES
+from wirecheck.model._http import (
     HttpHeadCutShort,
     HttpParseError,
     parse_request,

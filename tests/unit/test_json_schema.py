@@ -6,7 +6,7 @@ import copy
 import jsonschema
 import pytest
 
-from wirecheck.json_report import schema
+from wirecheck.plugin._json_run import schema
 
 PROBLEM = {"kind": "server-fin-late", "message": "expected the server FIN within 0.1 s, it came 0.3 s after it",
            "connection": "127.0.0.1:40000 -> 127.0.0.1:10001", "frame": 8}

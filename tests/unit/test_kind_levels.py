@@ -1,7 +1,7 @@
 """A failure's level: its property's, lowered only when every problem is of a kind with a lower level."""
 
-from wirecheck.contract.properties import KIND_LEVELS, PROPERTIES, level_of
-from wirecheck.kinds import KINDS
+from wirecheck.checks._kinds import KINDS
+from wirecheck.contract._properties import KIND_LEVELS, PROPERTIES, level_of
 
 
 def test_every_kind_with_a_level_of_its_own_is_a_known_kind_and_a_level():

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import kinds
-from wirecheck.json_report import schema
-from wirecheck.kinds import KINDS, register_kind
-from wirecheck.verdict import Problem, Verdict
+from wirecheck.checks import _kinds as kinds
+from wirecheck.checks._kinds import KINDS, register_kind
+from wirecheck.checks._verdict import Problem, Verdict
+from wirecheck.plugin._json_run import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 README_SECTION = "## Problem kinds"
@@ -24,11 +24,11 @@ ROW = re.compile(r"^\| `(?P<kind>[^`]+)` \| (?P<meaning>.+) \|$")
 def reported_kinds() -> dict[str, set[str]]:
     """Each kind written in a problem(...) or Problem(...) call in wirecheck/, with the modules that report it."""
     found: dict[str, set[str]] = {}
-    for path in sorted((ROOT / "wirecheck").glob("*.py")):
+    for path in sorted((ROOT / "wirecheck").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Call) and _called_name(node) in ("problem", "Problem"):
                 for kind in _kind_literals(node):
-                    found.setdefault(kind, set()).add(path.name)
+                    found.setdefault(kind, set()).add(str(path.relative_to(ROOT / "wirecheck")))
     return found
 
 

@@ -8,8 +8,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from wirecheck.contract import properties, summary
-from wirecheck.contract.properties import BY_KEY, PROPERTIES
+from wirecheck.contract import _properties as properties
+from wirecheck.contract._properties import BY_KEY, PROPERTIES
+from wirecheck.plugin import _summary as summary
 
 pytest_plugins = ["pytester"]
 

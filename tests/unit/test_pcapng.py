@@ -8,8 +8,8 @@ import pytest
 from crafted import REQUEST_DATA, SERVER_FIN, T0, exchange
 from scapy.utils import PcapNgReader
 
-from wirecheck import pcapng
-from wirecheck.frames import Frame
+from wirecheck.capture import _pcapng_writer as pcapng
+from wirecheck.model._frames import Frame
 
 COMMENTS = {REQUEST_DATA: ["request: GET /hello HTTP/1.1", "second note"], SERVER_FIN: ["server FIN"]}
 

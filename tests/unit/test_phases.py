@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from wirecheck import phases
+from wirecheck import _phases as phases
 
 NAP_SECONDS = 0.02
 NAMES = ("off", "unit test: main thread", "unit test: helper thread")  # the phases these tests time

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from wirecheck import profile
-from wirecheck.profile import MeasuredTest, ProfileError
-from wirecheck.settings import OPTIONS
+from wirecheck.contract import _profile as profile
+from wirecheck.contract._profile import MeasuredTest, ProfileError
+from wirecheck.plugin._settings import OPTIONS
 
 NOW = datetime(2026, 11, 28, 21, 30, tzinfo=timezone.utc)
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck import results
-from wirecheck.contract.profiling import ProfileAndBaseline
-from wirecheck.settings import OPTIONS, Settings
+from wirecheck.plugin import _results as results
+from wirecheck.plugin._profiling import ProfileAndBaseline
+from wirecheck.plugin._settings import OPTIONS, Settings
 
 VALUES = {option.name: option.check(option.default) if option.default else option.default for option in OPTIONS}
 

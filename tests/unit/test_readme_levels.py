@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from wirecheck.contract.properties import PROPERTIES
+from wirecheck.contract._properties import PROPERTIES
 
 ROOT = Path(__file__).resolve().parents[2]
 README_SECTION = "### Levels"

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from wirecheck.registry import SERVERS, markdown_table
+from wirecheck.article._registry import SERVERS, markdown_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_the_readme_server_table_is_the_registry():
     assert markdown_table() in README.read_text(), (
-        "README.md's table under 'The servers by hand' differs from wirecheck.registry; paste this:\n"
+        "README.md's table under 'The servers by hand' differs from wirecheck.article._registry; paste this:\n"
         + markdown_table())
 
 

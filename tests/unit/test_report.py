@@ -19,7 +19,7 @@ from crafted import (
     only_connection,
 )
 
-from wirecheck.report import EXCERPT_CHARACTERS, excerpt, ladder
+from wirecheck.render._ladder import EXCERPT_CHARACTERS, excerpt, ladder
 
 
 def lines_of(connection, marks=None) -> list[str]:

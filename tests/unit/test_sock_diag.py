@@ -3,8 +3,8 @@
 import os
 import socket
 
-from wirecheck import sock_diag
-from wirecheck.waiting import wait_until
+from wirecheck.server import _sock_diag as sock_diag
+from wirecheck.server._waiting import wait_until
 
 
 def test_a_listening_socket_is_found_with_its_address_its_inode_and_the_connections_waiting_in_its_queue():

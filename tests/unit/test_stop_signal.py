@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from wirecheck.settings import OPTIONS
+from wirecheck.plugin._settings import OPTIONS
 
 STOP_SIGNAL = next(option for option in OPTIONS if option.name == "stop_signal")
 

@@ -4,8 +4,8 @@ import xml.etree.ElementTree as ElementTree
 
 from crafted import NORMAL_OFFSETS, REQUEST_DATA, RESPONSE_DATA, SERVER_FIN, T0, analyse, exchange, only_connection
 
-from wirecheck import svg_ladder
-from wirecheck.svg_ladder import (
+from wirecheck.render import _svg as svg_ladder
+from wirecheck.render._svg import (
     COMPRESS_SECONDS,
     FAILED_COLOUR,
     GAP_SECONDS,

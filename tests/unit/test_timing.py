@@ -2,7 +2,7 @@
 
 import pytest
 
-from wirecheck.timing import DEFAULT_FLOOR_SECONDS, DEFAULT_FRACTION, Tolerance, seconds
+from wirecheck.checks._timing import DEFAULT_FLOOR_SECONDS, DEFAULT_FRACTION, Tolerance, seconds
 
 
 def test_defaults_are_4_ms_and_12_5_percent():

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from crafted import HANDSHAKE_ACK, REQUEST_DATA, SERVER_FIN, T0, Talk, exchange
 
-from wirecheck import pcapng
-from wirecheck.capture import CaptureResult
-from wirecheck.flows import connections
-from wirecheck.frames import Frame, decode_all
-from wirecheck.session import Observation
-from wirecheck.tshark import Expectations, disagreements, expectations
-from wirecheck.tshark_batch import TsharkBatch
+from wirecheck.capture import _pcapng_writer as pcapng
+from wirecheck.capture._loopback import CaptureResult
+from wirecheck.model._flows import connections
+from wirecheck.model._frames import Frame, decode_all
+from wirecheck.server._session import Observation
+from wirecheck.tshark._batch import TsharkBatch
+from wirecheck.tshark._check import Expectations, disagreements, expectations
 
 pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from wirecheck.tshark_handoff import HANDOFF_VARIABLE, Inbox, hand_up, inherited, open_inbox
+from wirecheck.tshark._handoff import HANDOFF_VARIABLE, Inbox, hand_up, inherited, open_inbox
 
 CAPTURE = {"test": "test_contract.py::test_1", "expected": {"path": "/captures/test_1.pcapng"}}
 

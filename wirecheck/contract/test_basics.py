@@ -14,12 +14,14 @@ from contextlib import ExitStack, contextmanager
 
 import pytest
 
-from wirecheck import checks, endings, process_claims
-from wirecheck.abuse import ABUSES
-from wirecheck.clients import burst, request_bytes
-from wirecheck.held_clients import Trickler, idle_keep_alive, wait_accepted
-from wirecheck.verdict import Verdict
-from wirecheck.waiting import settle, wait_until
+from wirecheck import checks
+from wirecheck.checks import _endings as endings
+from wirecheck.checks import _process_table as process_claims
+from wirecheck.checks._verdict import Verdict
+from wirecheck.clients._abuse import ABUSES
+from wirecheck.clients._held import Trickler, idle_keep_alive, wait_accepted
+from wirecheck.clients._requests import burst, request_bytes
+from wirecheck.server._waiting import settle, wait_until
 
 HANDSHAKE_CONNECTIONS = 3
 OVERLAPPING_CLIENTS = 5

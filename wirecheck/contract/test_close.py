@@ -3,12 +3,13 @@ no socket in CLOSE_WAIT and no descriptor for a client that has left (Kludex/uvi
 
 import pytest
 
-from wirecheck import endings, process_claims
-from wirecheck.clients import burst
+from wirecheck.checks import _endings as endings
+from wirecheck.checks import _process_table as process_claims
+from wirecheck.checks._verdict import Verdict
+from wirecheck.clients._held import connect, idle_keep_alive, keep_alive_request, wait_accepted
+from wirecheck.clients._requests import burst
 from wirecheck.contract.test_basics import DESCRIPTOR_SLACK, _reply_timeout, _requests, _settled
-from wirecheck.held_clients import connect, idle_keep_alive, keep_alive_request, wait_accepted
-from wirecheck.verdict import Verdict
-from wirecheck.waiting import wait_until
+from wirecheck.server._waiting import wait_until
 
 # Several clients of each kind, so that a server leaking one socket per close shows a count, not a fluke.
 KEEP_ALIVE_CLOSERS = 3

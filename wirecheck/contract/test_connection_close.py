@@ -4,10 +4,10 @@ server's FIN; the second request is never answered (RFC 9112 §9.6)."""
 
 import pytest
 
-from wirecheck import checks_http
-from wirecheck.connection_clients import pipelined_after_close
-from wirecheck.contract.exchange import answered_then_fin
-from wirecheck.verdict import Verdict
+from wirecheck.checks import _http as checks_http
+from wirecheck.checks._verdict import Verdict
+from wirecheck.clients._exchanges import pipelined_after_close
+from wirecheck.contract._exchange import answered_then_fin
 
 
 def request_after_close(wire) -> Verdict:

@@ -3,10 +3,10 @@ CONTINUE_WITHIN_SECONDS (RFC 9110 §10.1.1; curl waits 1 s before it sends the b
 
 import pytest
 
-from wirecheck import checks_http
-from wirecheck.connection_clients import expect_continue
-from wirecheck.contract.exchange import only_connection, reply_timeout
-from wirecheck.verdict import Verdict
+from wirecheck.checks import _http as checks_http
+from wirecheck.checks._verdict import Verdict
+from wirecheck.clients._exchanges import expect_continue
+from wirecheck.contract._exchange import only_connection, reply_timeout
 
 CONTINUE_WITHIN_SECONDS = 1.0
 # The client sends its body anyway this long after its head, past the allowed wait, so that a server

@@ -6,10 +6,10 @@ other, so that the property costs one server and one capture."""
 import pytest
 
 from wirecheck import checks
-from wirecheck.clients import request_bytes
-from wirecheck.connection_clients import HOST, sends_then_half_closes
-from wirecheck.contract.exchange import reply_timeout
-from wirecheck.verdict import Verdict
+from wirecheck.checks._verdict import Verdict
+from wirecheck.clients._exchanges import HOST, sends_then_half_closes
+from wirecheck.clients._requests import request_bytes
+from wirecheck.contract._exchange import reply_timeout
 
 
 def half_closing_clients(wire) -> Verdict:

@@ -4,9 +4,9 @@ clients hold up nobody else is property no-waiting's (test_basics)."""
 
 import pytest
 
-from wirecheck import endings
-from wirecheck.held_clients import TRICKLE_INTERVAL_SECONDS, Trickler
-from wirecheck.verdict import Verdict
+from wirecheck.checks import _endings as endings
+from wirecheck.checks._verdict import Verdict
+from wirecheck.clients._held import TRICKLE_INTERVAL_SECONDS, Trickler
 
 
 def trickling_head(wire, within: float) -> Verdict:

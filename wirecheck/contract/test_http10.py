@@ -4,9 +4,9 @@ within --wire-fin-within (RFC 9112 §9.3: an HTTP/1.0 connection without "keep-a
 import pytest
 
 from wirecheck import checks
-from wirecheck.connection_clients import http10
-from wirecheck.contract.exchange import answered_then_fin
-from wirecheck.verdict import Verdict
+from wirecheck.checks._verdict import Verdict
+from wirecheck.clients._exchanges import http10
+from wirecheck.contract._exchange import answered_then_fin
 
 
 def http10_request(wire) -> Verdict:

@@ -9,10 +9,10 @@ the window as its idle_timeout (a float and a flag, so that a baseline compares 
 
 import pytest
 
-from wirecheck import checks_http
-from wirecheck.connection_clients import keep_alive
-from wirecheck.contract.exchange import only_connection, reply_timeout
-from wirecheck.verdict import Verdict
+from wirecheck.checks import _http as checks_http
+from wirecheck.checks._verdict import Verdict
+from wirecheck.clients._exchanges import keep_alive
+from wirecheck.contract._exchange import only_connection, reply_timeout
 
 
 def two_requests(wire, idle_window: float = 0.0) -> Verdict:

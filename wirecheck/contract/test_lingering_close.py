@@ -6,10 +6,11 @@ answer (SHOULD): a server that closes with unread bytes makes Linux send RST, wh
 
 import pytest
 
-from wirecheck import checks, checks_http
-from wirecheck.connection_clients import upload
-from wirecheck.contract.exchange import only_connection, reply_timeout
-from wirecheck.flows import Connection
+from wirecheck import checks
+from wirecheck.checks import _http as checks_http
+from wirecheck.clients._exchanges import upload
+from wirecheck.contract._exchange import only_connection, reply_timeout
+from wirecheck.model._flows import Connection
 
 # Far more than a server reads before answering (the article's servers read 1 KiB) and than a socket's
 # receive buffer starts with (128 KiB here), so the client is still sending when the answer comes.

@@ -8,10 +8,12 @@ import time
 
 import pytest
 
-from wirecheck import endings, held_clients, process_claims
-from wirecheck.clients import request_bytes
-from wirecheck.process_view import listeners
-from wirecheck.verdict import Verdict
+from wirecheck.checks import _endings as endings
+from wirecheck.checks import _process_table as process_claims
+from wirecheck.checks._verdict import Verdict
+from wirecheck.clients import _held as held_clients
+from wirecheck.clients._requests import request_bytes
+from wirecheck.server._process_view import listeners
 
 # Small enough that half of it fits the socket buffers of a server that does not read it yet.
 UPLOAD_BYTES = 64 * 1024

@@ -1,0 +1,121 @@
+"""Read a saved capture, pcap or pcapng, ours or any other tool's, into the suite's frames.
+
+scapy's raw readers do the file format (either kind, any byte order, nanosecond pcap,
+several pcapng interfaces) without dissecting a packet. The analysis reads Ethernet
+frames, so frames of the other link types tcpdump writes (Linux cooked capture v1 and
+v2 from `-i any`, raw IP, BSD loopback) get a zeroed Ethernet header in front, as
+loopback frames already have. A pcapng's per-frame comments come along, by frame index.
+"""
+
+import gzip
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from wirecheck.model._frames import ETHERTYPE_IPV4, ETHERTYPE_IPV6, Frame
+
+LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LOOP = 0, 1, 101, 108
+LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2 = 113, 228, 229, 276
+_BSD_IPV6_FAMILIES = {24, 28, 30}  # AF_INET6 on NetBSD/OpenBSD, FreeBSD, macOS
+_ZERO_MACS = bytes(12)
+
+
+class CaptureFileError(Exception):
+    """The file is missing, unreadable, or not a pcap or pcapng capture."""
+
+
+@dataclass(frozen=True)
+class SavedCapture:
+    """A capture file's frames, the comments on them (by frame index), and what could not be read whole."""
+
+    path: Path
+    frames: list[Frame]
+    comments: dict[int, list[str]]
+    truncated: int  # frames shorter than on the wire (the writer's snap length): their data is incomplete
+    unsupported: int  # frames of a link type the analysis cannot read, left out
+    cut: bool  # the file ends inside a record: its writer was killed before it closed the file
+
+    @property
+    def incomplete(self) -> str | None:
+        """Why conclusions from this capture may be false, or None."""
+        reasons = [f"{self.truncated} frames were cut short by the capture's snap length"] * bool(self.truncated)
+        reasons += [f"{self.unsupported} frames of an unsupported link type were left out"] * bool(self.unsupported)
+        reasons += ["the file ends in the middle of a record (its writer did not finish)"] * self.cut
+        return "; ".join(reasons) or None
+
+
+def read(path: Path) -> SavedCapture:
+    """Every frame of the pcap or pcapng file at `path`, as Ethernet frames, with their comments."""
+    if not path.is_file():
+        raise CaptureFileError(f"{path}: no such file")
+    # scapy.utils takes a tenth of a second to import: every pytest process loads this module, few read a file.
+    from scapy.error import Scapy_Exception
+    from scapy.utils import RawPcapNgReader, RawPcapReader
+
+    try:
+        reader = RawPcapReader(str(path))  # becomes a RawPcapNgReader when the file is pcapng
+    except (Scapy_Exception, OSError, EOFError, struct.error) as error:
+        raise CaptureFileError(f"{path}: not a pcap or pcapng capture ({error})") from error
+    frames: list[Frame] = []
+    comments: dict[int, list[str]] = {}
+    truncated = unsupported = 0
+    with reader:
+        for data, meta in reader:
+            if isinstance(reader, RawPcapNgReader):
+                linktype, time = meta.linktype, ((meta.tshigh << 32) + meta.tslow) / meta.tsresol
+            else:
+                linktype, time = reader.linktype, meta.sec + meta.usec / (1e9 if reader.nano else 1e6)
+            ethernet = as_ethernet(linktype, data)
+            if ethernet is None:
+                unsupported += 1
+                continue
+            truncated += len(data) < meta.wirelen
+            if getattr(meta, "comments", None):
+                comments[len(frames)] = [text.decode(errors="replace") for text in meta.comments]
+            frames.append(Frame(time, ethernet))
+    return SavedCapture(path, frames, comments, truncated, unsupported, _ends_inside_a_record(path))
+
+
+def _ends_inside_a_record(path: Path) -> bool:
+    """Walk the record lengths (scapy's readers stop quietly at a short record)."""
+    with open(path, "rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    with (gzip.open if gzipped else open)(path, "rb") as file:
+        magic = file.read(4)
+        if magic == b"\x0a\x0d\x0d\x0a":  # pcapng: blocks of (type, total length, ..., total length)
+            file.seek(0)
+            endian = "<"
+            while header := file.read(12):
+                if len(header) < 12:
+                    return True
+                if header[:4] == magic:  # a section header says its byte order
+                    endian = "<" if header[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+                length = struct.unpack(endian + "I", header[4:8])[0]
+                if length < 12 or len(file.read(length - 12)) < length - 12:
+                    return True
+            return False
+        endian = ">" if magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d") else "<"
+        file.seek(24)  # pcap: a global header, then records of (16-byte header, caplen bytes)
+        while header := file.read(16):
+            caplen = struct.unpack(endian + "I", header[8:12])[0] if len(header) == 16 else -1
+            if caplen < 0 or len(file.read(caplen)) < caplen:
+                return True
+        return False
+
+
+def as_ethernet(linktype: int, data: bytes) -> bytes | None:
+    """`data` of link type `linktype` as an Ethernet frame, or None when the link type is not one we read."""
+    if linktype == LINKTYPE_ETHERNET:
+        return data
+    if linktype == LINKTYPE_LINUX_SLL and len(data) >= 16:
+        return _ZERO_MACS + data[14:16] + data[16:]
+    if linktype == LINKTYPE_LINUX_SLL2 and len(data) >= 20:
+        return _ZERO_MACS + data[0:2] + data[20:]
+    if linktype in (LINKTYPE_NULL, LINKTYPE_LOOP) and len(data) >= 4:
+        family = struct.unpack("<I" if linktype == LINKTYPE_NULL and data[0] else ">I", data[:4])[0]
+        ethertype = ETHERTYPE_IPV4 if family == 2 else ETHERTYPE_IPV6 if family in _BSD_IPV6_FAMILIES else None
+        return None if ethertype is None else _ZERO_MACS + struct.pack("!H", ethertype) + data[4:]
+    if linktype in (LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6) and data:
+        ethertype = ETHERTYPE_IPV4 if data[0] >> 4 == 4 else ETHERTYPE_IPV6
+        return _ZERO_MACS + struct.pack("!H", ethertype) + data
+    return None

@@ -1,0 +1,198 @@
+"""Checks of how one connection ended when the client, not the request, set the pace.
+
+wirecheck.checks judges an exchange the server closes after answering; here the client
+closed first, trickled its head, was rude, or the server was told to stop while the
+connection was open. Each ending is read from the frames and named in one word that
+profiles compare: "FIN", "RST", "<status> then FIN" (an error status, say), "open" (the
+server never closed), "client RST" (the client reset it first).
+"""
+
+from wirecheck.checks._timing import Tolerance, seconds
+from wirecheck.checks._verdict import Verdict
+from wirecheck.model._flows import Connection
+from wirecheck.model._frames import Segment
+from wirecheck.model._http import HttpParseError, is_complete_response, parse_response
+
+
+def ending(connection: Connection) -> str:
+    """How the server ended `connection`: "FIN", "RST", "<status> then FIN|RST", "client RST" or "open"."""
+    server, client = connection.sent_by_server, connection.sent_by_client
+    close = min((s for s in (server.fin, server.rst) if s), key=lambda s: s.index, default=None)
+    if close is None:
+        return "client RST" if client.rst is not None else "open"
+    how = "FIN" if close is server.fin else "RST"
+    status = _status(connection)
+    return f"{status} then {how}" if status is not None else how
+
+
+def server_close(connection: Connection) -> Segment | None:
+    """The server's first FIN or RST."""
+    server = connection.sent_by_server
+    return min((s for s in (server.fin, server.rst) if s), key=lambda s: s.index, default=None)
+
+
+def _status(connection: Connection) -> int | None:
+    try:
+        return parse_response(connection.sent_by_server.data, closed=True).status
+    except HttpParseError:
+        return None
+
+
+def closes_after_the_client(connection: Connection, within: float) -> Verdict:
+    """The client closed first (FIN): the server's FIN follows within `within`, not a RST, not never. A server
+    that closed first anyway is as good; so is one that answered within `within` and was reset for it by the
+    client's stack (the client had closed its socket, so the answer meets a RST: nothing is left to close)."""
+    verdict = Verdict(connection)
+    client, server = connection.sent_by_client, connection.sent_by_server
+    client_fin = client.fin
+    if server.fin is not None and (client_fin is None or server.fin.index < client_fin.index) and (
+            server.rst is None or server.fin.index < server.rst.index):
+        verdict.note(server.fin, "the server closes first, with FIN")
+        return verdict
+    if client_fin is None:
+        if client.rst is not None:  # the client's stack reset it (it closed with unread data): nothing to close
+            verdict.note(client.rst, "the client resets the connection")
+        else:
+            verdict.problem("no-client-fin", "expected the client to close first, it never sent its FIN",
+                            connection.segments[-1])
+        return verdict
+    verdict.note(client_fin, "the client closes first")
+    answer = next((s for s in server.segments if s.index > client_fin.index and s.payload), None)
+    answered_in_time = answer is not None and answer.time - client_fin.time <= within
+    if server.rst is not None and (server.fin is None or server.rst.index < server.fin.index):
+        verdict.problem("rst-instead-of-fin", "expected the server to answer the client's FIN with its own FIN, it "
+                                              "sent RST", server.rst)
+    elif server.fin is None and client.rst is not None and answered_in_time:
+        verdict.note(client.rst, "the client's stack resets the connection: the server answered a closed socket")
+    elif server.fin is None:
+        verdict.problem("no-server-fin", f"expected the server's FIN within {seconds(within)} after the client's FIN, "
+                                         "none came: the server's socket stays in CLOSE_WAIT", client_fin)
+    elif server.fin.time - client_fin.time > within:
+        verdict.problem("server-fin-late", f"expected the server's FIN within {seconds(within)} after the client's "
+                                           f"FIN, it came {seconds(server.fin.time - client_fin.time)} after it",
+                        server.fin)
+    else:
+        gap = max(0.0, server.fin.time - client_fin.time)
+        verdict.figure("fin_after_client_fin", gap)
+        verdict.note(server.fin, f"server FIN, {seconds(gap)} after the client's")
+    return verdict
+
+
+def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) -> Verdict:
+    """A client trickling its request head is cut off: the server closes with FIN (after an error status, or
+    none) at most `within` after the head's first byte. Records the measured timeout and the ending."""
+    verdict = Verdict(connection)
+    client = connection.sent_by_client
+    first, close, how = client.first_data, server_close(connection), ending(connection)
+    left = min((s for s in (client.fin, client.rst) if s), key=lambda s: s.index, default=None)
+    if close is None or left is not None and left.index < close.index:
+        close, how = None, "open"  # the client gave up first: whatever the server did then only answered it
+    verdict.figure("header_cut_off", how)
+    if first is None:
+        verdict.problem("no-request", "expected the first bytes of a request head, the client sent none",
+                        connection.segments[-1])
+        return verdict
+    limit = within + tolerance.of(within)
+    if close is None or close.time - first.time > limit:
+        when = "it never closed" if close is None else f"it closed {seconds(close.time - first.time)} after it"
+        verdict.problem("head-not-cut-off", f"expected the server to cut off a client trickling its head within "
+                                            f"{seconds(within)} of its first byte, {when}", close or first)
+        return verdict
+    verdict.figure("header_timeout", close.time - first.time)
+    if close is connection.sent_by_server.rst:
+        verdict.problem("rst-instead-of-fin", "expected the server to cut off the trickling client with FIN, it "
+                                              "sent RST", close)
+    verdict.note(close, f"the server cuts off the trickling client {seconds(close.time - first.time)} after its "
+                        f"first byte ({how})")
+    return verdict
+
+
+def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
+    """How a rude client's connection ended and when: figures "rude_ending" (a category) and
+    "rude_ending_after" (seconds from the client's last data, or its handshake, to it). Still open when the
+    client gave up waiting is a problem (left-open): the server holds a socket for nobody. A connection the
+    client reset ends "client RST", with no time: how the server would have ended it is lost in a race."""
+    verdict = Verdict(connection)
+    how, close, client = ending(connection), server_close(connection), connection.sent_by_client
+    client_close = min((s for s in (client.fin, client.rst) if s), key=lambda s: s.index, default=None)
+    if gave_up and close is None and is_complete_response(connection.sent_by_server.data, closed=False):
+        # A request the server took as one (a large head under its limit, say), answered and kept alive: an
+        # idle keep-alive connection, which property 8 judges, not a socket held for nobody.
+        verdict.figure("rude_ending", "answered, kept alive")
+        verdict.note(connection.sent_by_server.last_data, "the server answers the rude request whole and keeps "
+                                                          "the connection alive")
+        return verdict
+    if gave_up and (close is None or client_close is not None and client_close.index < close.index):
+        how, close = "open", None
+    elif client.rst is not None:  # the client ended it: whether the server's close came first is a race
+        verdict.figure("rude_ending", "client RST")
+        verdict.note(client.rst, "the client resets the connection")
+        return verdict
+    verdict.figure("rude_ending", how)
+    last_client = client.last_data or connection.handshake_ack or connection.segments[0]
+    if close is None:
+        end = client_close or connection.segments[-1]
+        verdict.figure("rude_ending_after", end.time - last_client.time)
+        if how == "open":
+            verdict.problem("left-open", f"expected the server to end a rude connection, it was still open when the "
+                                         f"client gave up, {seconds(end.time - last_client.time)} after it last "
+                                         "sent", end)
+        return verdict
+    verdict.figure("rude_ending_after", close.time - last_client.time)
+    verdict.note(close, f"the server ends the rude connection: {how}, {seconds(close.time - last_client.time)} "
+                        "after the client last sent")
+    return verdict
+
+
+def closed_with_fin(connection: Connection, what: str, figure: str) -> Verdict:
+    """The server closed `connection` (`what`: "the idle connection") with FIN, not RST; its ending is recorded
+    as the figure named `figure`."""
+    verdict = Verdict(connection)
+    close = server_close(connection)
+    verdict.figure(figure, ending(connection))
+    if close is None:
+        verdict.problem("no-server-fin", f"expected the server to close {what} with FIN, it never closed it",
+                        connection.segments[-1])
+    elif close is connection.sent_by_server.rst:
+        verdict.problem("rst-instead-of-fin", f"expected the server to close {what} with FIN, it sent RST", close)
+    else:
+        verdict.note(close, f"the server closes {what} with FIN")
+    return verdict
+
+
+def answered_whole_then_fin(connection: Connection, since: float, what: str, figure: str) -> Verdict:
+    """`connection`, still open at `since` (wall clock: the stop signal), gets a whole response (any status),
+    then the server's FIN, not a RST. One the server had already answered and closed is not judged here (how
+    a server closes on an unread body is lingering close's question): it was no longer in flight."""
+    verdict = Verdict(connection)
+    server, close = connection.sent_by_server, server_close(connection)
+    if close is not None and close.time < since:
+        verdict.figure(figure, "closed before the signal")
+        verdict.note(close, f"{what}: the server closed it before the stop signal ({ending(connection)})")
+        return verdict
+    try:
+        answer = parse_response(server.data, closed=server.fin is not None) if server.first_data else None
+    except HttpParseError:
+        answer = None
+    if answer is None or not answer.complete:
+        verdict.problem("incomplete-response" if server.first_data else "no-response",
+                        f"expected {what} answered whole, {'it was cut short' if server.first_data else 'no answer'}",
+                        server.last_data or close or connection.segments[-1])
+        return verdict
+    verdict.note(server.first_data, f"{what} answered: {answer.start_line}")
+    return verdict.extend(closed_with_fin(connection, what, figure))
+
+
+def refused_or_served(connection: Connection, what: str, figure: str) -> Verdict:
+    """`connection` was refused (its SYN answered by RST) or served; never accepted and then dropped."""
+    verdict = Verdict(connection)
+    verdict.figure(figure, "refused" if connection.state == "REJ" else ending(connection))
+    if connection.state == "REJ":
+        verdict.note(connection.sent_by_server.rst, f"{what} refused: nothing listens any more")
+    elif connection.sent_by_server.first_data is not None:
+        verdict.note(connection.sent_by_server.first_data, f"{what} served")
+    else:
+        verdict.problem("accepted-then-dropped", f"expected {what} refused or served, its handshake completed and "
+                                                 f"it ended {connection.state} unanswered",
+                        server_close(connection) or connection.segments[-1])
+    return verdict

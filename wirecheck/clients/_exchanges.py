@@ -1,0 +1,167 @@
+"""Clients that exercise how a server manages a connection: keep-alive, pipelining after a close,
+an upload answered early, half-close, HTTP/1.0, and `Expect: 100-continue`.
+
+Each drives one connection and returns nothing: the capture is the evidence, and the checks
+(wirecheck.checks._http) judge it. Each reads the way a careful client reads (until the responses
+it waits for are complete, or the server closes), and none waits longer than its `timeout`.
+"""
+
+import select
+import socket
+import time
+from collections.abc import Callable
+
+from wirecheck.clients._requests import request_bytes
+from wirecheck.model._http import HttpParseError, HttpResponse, parse_responses
+
+HOST = "127.0.0.1"
+READ_BYTES = 65536
+CONTINUE_BODY = b"expected body\n"
+# The part of an upload's body sent before the client pauses for an early answer: far below a socket's receive
+# buffer (128 KiB here), so that it never waits for the server to read.
+FIRST_BODY_BYTES = 16 * 1024
+
+
+def keep_alive(port: int, path: str, timeout: float, idle_window: float = 0.0) -> None:
+    """Two GETs, one after the other's response, if the first response keeps the connection open; then waits
+    up to `idle_window` for the server to close the idle connection."""
+    request = request_bytes(path, HOST, port)
+    with socket.create_connection((HOST, port), timeout=timeout) as client:
+        client.sendall(request)
+        received = bytearray()
+        closed = _read_until(client, received, lambda data: len(_finals(data)) >= 1, timeout)
+        if closed or not _finals(received) or not _finals(received)[0].persistent:
+            _read_until(client, received, _never, timeout)  # the server said it closes: let it
+            return
+        if not _send(client, request) or _read_until(client, received, lambda data: len(_finals(data)) >= 2,
+                                                     timeout):
+            return
+        _read_until(client, received, _never, idle_window)
+
+
+def pipelined_after_close(port: int, path: str, timeout: float) -> None:
+    """A GET with `Connection: close` and a second GET, in one segment; reads until the server closes."""
+    with socket.create_connection((HOST, port), timeout=timeout) as client:
+        client.sendall(request_bytes(path, HOST, port, close=True) + request_bytes(path, HOST, port))
+        _read_until(client, bytearray(), _never, timeout)
+
+
+def sends_then_half_closes(port: int, data: bytes, timeout: float) -> bool:
+    """Sends `data` and shuts its sending side (FIN) in the same segment, then reads until the server closes; True
+    if it gave up waiting first."""
+    with socket.create_connection((HOST, port), timeout=timeout) as client:
+        # Corked, the data waits for the FIN and both leave in one segment: the server always has the request and
+        # the end of the stream at once. Sent apart, the FIN came before the server's answer in some runs and
+        # after it in others, and a server that stops at the end of the stream (aiohttp) flapped between them.
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+        client.sendall(data)
+        client.shutdown(socket.SHUT_WR)
+        return not _read_until(client, bytearray(), _never, timeout)
+
+
+def http10(port: int, path: str, timeout: float) -> None:
+    """An HTTP/1.0 GET without keep-alive; reads until the server closes."""
+    with socket.create_connection((HOST, port), timeout=timeout) as client:
+        client.sendall(request_bytes(path, HOST, port, version="1.0"))
+        _read_until(client, bytearray(), _never, timeout)
+
+
+def upload(port: int, path: str, body_bytes: int, timeout: float, answer_wait: float) -> None:
+    """A POST of `body_bytes`: its head and FIRST_BODY_BYTES of the body, then a pause of up to `answer_wait` for
+    an early answer, then the rest as fast as the server takes it while reading whatever the server answers.
+    It goes on sending after the server's FIN (a lingering server still reads), and stops at an error, once
+    all is sent and the server closed, or once all is sent and the response keeps the connection open.
+
+    The pause makes an early answer meet a client that is still sending, every time: sent straight through, a
+    megabyte on loopback took about as long as the server took to answer, and which came first changed from
+    run to run."""
+    head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Length: {body_bytes}\r\n\r\n").encode()
+    pending = memoryview(head + bytes(body_bytes))
+    received, reading = bytearray(), True
+    deadline = time.monotonic() + timeout
+    with socket.create_connection((HOST, port), timeout=timeout) as client:
+        first = len(head) + min(body_bytes, FIRST_BODY_BYTES)
+        if not _send(client, pending[:first]):
+            return
+        pending = pending[first:]
+        select.select([client], [], [], answer_wait)
+        client.setblocking(False)
+        while (reading or pending) and time.monotonic() < deadline:
+            if not pending and _finals(received) and _finals(received)[0].persistent:
+                return
+            readable, writable, _ = select.select([client] if reading else [], [client] if pending else [], [],
+                                                  max(0.0, deadline - time.monotonic()))
+            try:
+                if readable:
+                    chunk = client.recv(READ_BYTES)
+                    received += chunk
+                    reading = bool(chunk)
+                if writable:
+                    pending = pending[client.send(pending[:READ_BYTES]):]
+            except BlockingIOError:
+                continue
+            except ConnectionError:
+                return  # reset, or the server will take no more: the wire shows which
+
+
+def expect_continue(port: int, path: str, wait: float, timeout: float) -> None:
+    """A POST with `Expect: 100-continue`: its head, then the body once 100 Continue comes, or after `wait`
+    without any answer (as curl does); none once a final status came. Reads until the server closes."""
+    head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Length: {len(CONTINUE_BODY)}\r\n"
+            "Expect: 100-continue\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection((HOST, port), timeout=timeout) as client:
+        client.sendall(head)
+        received = bytearray()
+        if _read_until(client, received, lambda data: bool(_responses(data)), wait):
+            return
+        if not _finals(received) and not _send(client, CONTINUE_BODY):
+            return
+        _read_until(client, received, _never, timeout)
+
+
+def _read_until(client: socket.socket, received: bytearray, enough: Callable[[bytes], bool],
+                timeout: float) -> bool:
+    """Read into `received` until `enough(received)`, for at most `timeout`; True if the server closed."""
+    deadline = time.monotonic() + timeout
+    while not enough(bytes(received)):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        client.settimeout(remaining)
+        try:
+            chunk = client.recv(READ_BYTES)
+        except TimeoutError:
+            return False
+        except ConnectionError:
+            return True
+        if not chunk:
+            return True
+        received += chunk
+    return False
+
+
+def _send(client: socket.socket, data: bytes) -> bool:
+    """Send `data`; False if the server had closed or reset the connection."""
+    try:
+        client.sendall(data)
+    except ConnectionError:
+        return False
+    return True
+
+
+def _never(data: bytes) -> bool:
+    return False
+
+
+def _responses(data: bytes) -> list[HttpResponse]:
+    """The responses (interim ones too) whose head has arrived; none while the bytes are no HTTP."""
+    try:
+        return parse_responses(data, closed=False)
+    except HttpParseError:
+        return []
+
+
+def _finals(data: bytes) -> list[HttpResponse]:
+    """The complete final responses in `data`."""
+    return [response for response in _responses(data) if not response.interim and response.complete]

@@ -1,0 +1,218 @@
+"""Clients that hold a connection open: silent, idle after a response, trickling their head, mid-upload.
+
+These are the clients that tie up a server's workers or outlive its patience: the contract
+opens them to see whether others still get served, whether the server cuts them off, how
+it ends them when it stops, and whether it closes when they close first. None of them
+waits unbounded: every read has a deadline, and what the server did is read from the
+capture afterwards, not from these sockets.
+"""
+
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+from wirecheck.clients._requests import request_bytes
+from wirecheck.model._http import HttpParseError, parse_response
+from wirecheck.server import _sock_diag as sock_diag
+from wirecheck.server._process_view import accept_queue
+from wirecheck.server._waiting import wait_until
+
+TRICKLE_INTERVAL_SECONDS = 0.5  # one byte of the head every half second: a slowloris client
+TRICKLE_PADDING = "X-Trickle: "
+CLOSING_POLL_SECONDS = 0.02  # how often ClosingWhenClosed looks for its stop
+
+
+def connect(port: int, timeout: float) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+
+def wait_accepted(port: int, timeout: float) -> bool:
+    """Wait (at most `timeout`) until the server has accepted every connection made so far: none is left in the
+    accept queue of its listening socket. False if some still are (a server that accepts one at a time)."""
+    return wait_until(lambda: not accept_queue(port), timeout)
+
+
+def keep_alive_request(path: str, port: int) -> bytes:
+    """A GET without `Connection: close`: an HTTP/1.1 server may keep the connection open after answering."""
+    return request_bytes(path, "127.0.0.1", port)
+
+
+def read_response(client: socket.socket, timeout: float) -> bytes:
+    """Read until one whole response has arrived, the server closes, or `timeout` passes; return what came."""
+    return _read(client, timeout, until=_whole_response)
+
+
+def read_until_closed_within(client: socket.socket, timeout: float) -> bytes:
+    """Read until the server closes (FIN or RST) or `timeout` passes; return what came."""
+    return _read(client, timeout, until=lambda received: False)
+
+
+def _read(client: socket.socket, timeout: float, until: Callable[[bytes], bool]) -> bytes:
+    """Read until `until(what came)` holds, the server closes, or `timeout` passes; return what came."""
+    received = bytearray()
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        client.settimeout(left)
+        try:
+            chunk = client.recv(65536)
+        except (TimeoutError, ConnectionError):
+            break
+        if not chunk:
+            break
+        received += chunk
+        if until(bytes(received)):
+            break
+    return bytes(received)
+
+
+def _whole_response(received: bytes) -> bool:
+    try:
+        return parse_response(received, closed=False).complete
+    except HttpParseError:
+        return False  # the head is not whole yet
+
+
+def idle_keep_alive(port: int, path: str, timeout: float, count: int = 1) -> list[socket.socket]:
+    """`count` connections that have had one response each and stay open, asking for nothing more. All ask
+    first, then all read, within one `timeout`: a server that answers one at a time does not multiply it."""
+    clients = [connect(port, timeout) for _ in range(count)]
+    for client in clients:
+        client.sendall(keep_alive_request(path, port))
+    deadline = time.monotonic() + timeout
+    for client in clients:
+        read_response(client, max(0.0, deadline - time.monotonic()))
+    return clients
+
+
+def upload_in_flight(port: int, path: str, body_bytes: int, timeout: float) -> tuple[socket.socket, bytes, int]:
+    """A POST whose head and first half of the body are sent; returns the socket, the half still to send and the
+    number of body bytes sent."""
+    client = connect(port, timeout)
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Length: {body_bytes}\r\nConnection: close\r\n\r\n").encode()
+    half = body_bytes // 2
+    client.sendall(head + b"u" * half)
+    return client, b"u" * (body_bytes - half), half
+
+
+def upload_settled(port: int, client: socket.socket, body_sent: int, quiet: float, timeout: float) -> None:
+    """Wait until the server has taken in the head of the upload on `client` (its socket holds at most
+    `body_sent` bytes unread), then until it has said nothing for `quiet` seconds, or answered and closed: what it
+    does before a stop signal is then done, never racing the signal. A server that answers an upload without
+    reading its body (http.server's 501, an application that ignores the body) does so within moments of the head;
+    one that waits for the body says nothing. All within `timeout`."""
+    deadline = time.monotonic() + timeout
+    client_port = client.getsockname()[1]
+
+    def head_taken() -> bool:
+        own = [s for s in sock_diag.sockets(port, *sock_diag.CONNECTED) if s.peer_port == client_port]
+        return not own or own[0].queue <= body_sent or _readable(client, 0)
+
+    wait_until(head_taken, timeout)
+    while (left := deadline - time.monotonic()) > 0 and _readable(client, min(quiet, left)):
+        try:
+            if not client.recv(65536):  # what it answered is in the capture
+                return
+        except OSError:
+            return  # reset: that too is in the capture
+
+
+def _readable(client: socket.socket, wait: float) -> bool:
+    return bool(select.select([client], [], [], wait)[0])
+
+
+class ClosingWhenClosed(threading.Thread):
+    """Reads each of `clients` until the server closes its side, then closes it too, as a client does: a server
+    that lingers after its FIN waits for that. A client the server never closed stays open until stop(); those
+    are in `still_open` then."""
+
+    def __init__(self, clients: list[socket.socket]) -> None:
+        super().__init__(daemon=True)
+        self.still_open = list(clients)
+        self._stop_asked = threading.Event()
+
+    def run(self) -> None:
+        while self.still_open and not self._stop_asked.is_set():
+            for client in select.select(self.still_open, [], [], CLOSING_POLL_SECONDS)[0]:
+                try:
+                    chunk = client.recv(65536)
+                except OSError:
+                    chunk = b""  # reset: closed too
+                if not chunk:
+                    self.still_open.remove(client)
+                    client.close()
+
+    def stop(self) -> list[socket.socket]:
+        """Stop watching; the clients the server has not closed."""
+        self._stop_asked.set()
+        self.join()
+        return self.still_open
+
+
+def send_quietly(client: socket.socket, data: bytes) -> None:
+    """Send `data` unless the server has closed or reset meanwhile (how it ended shows on the wire)."""
+    try:
+        client.sendall(data)
+    except OSError:
+        pass
+
+
+def trickled_head(path: str, port: int, lasting: float) -> bytes:
+    """A request head long enough to take more than `lasting` seconds at one byte per trickle interval."""
+    head = request_bytes(path, "127.0.0.1", port)
+    needed = int(lasting / TRICKLE_INTERVAL_SECONDS) + 1 - len(head)
+    padding = f"{TRICKLE_PADDING}{'a' * max(needed, 1)}\r\n".encode()
+    return head[:-2] + padding + b"\r\n"
+
+
+class Trickler(threading.Thread):
+    """Sends a request head one byte every TRICKLE_INTERVAL_SECONDS until the server closes or resets, the
+    head is sent, `give_up` seconds pass, or stop() is called; then closes. `cut_off_at` is when (monotonic)
+    the server ended the connection, None if it never did."""
+
+    def __init__(self, port: int, path: str, give_up: float) -> None:
+        super().__init__(daemon=True)
+        self.port, self.give_up = port, give_up
+        self.head = trickled_head(path, port, give_up)
+        self.cut_off_at: float | None = None
+        self._stop_asked = threading.Event()
+        self.client = connect(port, give_up)
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.give_up
+        with self.client:
+            for byte in self.head:
+                if self._stop_asked.is_set() or time.monotonic() > deadline or not self._send(bytes([byte])):
+                    return
+                if self._server_ended(TRICKLE_INTERVAL_SECONDS):
+                    return
+
+    def _send(self, byte: bytes) -> bool:
+        try:
+            self.client.sendall(byte)
+            return True
+        except OSError:
+            self.cut_off_at = time.monotonic()
+            return False
+
+    def _server_ended(self, wait: float) -> bool:
+        """Read whatever the server says for `wait` seconds; True as soon as it closes or resets."""
+        deadline = time.monotonic() + wait
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.client], [], [], left)
+            if not readable:
+                return False
+            try:
+                if self.client.recv(65536):
+                    continue  # an error status, say: its close follows
+            except OSError:
+                pass
+            self.cut_off_at = time.monotonic()
+            return True
+        return False
+
+    def stop(self) -> None:
+        """Ask it to stop after the byte it is waiting to send (join() waits for that)."""
+        self._stop_asked.set()

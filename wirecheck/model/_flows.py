@@ -1,0 +1,261 @@
+"""Group TCP segments into connections and tell each connection's story.
+
+Theory of operation. Segments belong together by socket pair, both directions in one
+connection; a new SYN on a pair whose SYN had another sequence number starts a new
+connection (ports are reused). The client is the side that sent the SYN; without a
+SYN it is the side that is not the server's port, or failing that the first sender.
+
+Each side is reassembled from sequence numbers relative to its initial sequence
+number, so duplicates and retransmissions add no bytes; bytes after a hole are left
+out and the hole is recorded. The connection's fate is summed up in Zeek's words
+(``STATES``) and its events in Zeek's history letters: s SYN, h SYN-ACK, a pure
+ACK, d data, f FIN, r RST, t retransmitted data, g a hole in the data; upper case
+for the client.
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from wirecheck.model._frames import ACK, FIN, RST, SYN, Segment
+
+if TYPE_CHECKING:
+    from scapy.packet import Packet
+
+# Zeek's conn_state vocabulary; "client" is Zeek's originator, "server" its responder.
+STATES = {
+    "S0": "SYN seen, no reply",
+    "S1": "established, not closed",
+    "SF": "established, closed by both sides",
+    "REJ": "SYN answered by RST",
+    "S2": "established, client sent FIN, server did not",
+    "S3": "established, server sent FIN, client did not",
+    "RSTO": "established, client reset it",
+    "RSTR": "established, server reset it",
+    "RSTOS0": "client sent SYN then RST, no SYN-ACK",
+    "RSTRH": "server sent SYN-ACK then RST, no SYN seen",
+    "SH": "client sent SYN then FIN, no SYN-ACK",
+    "SHR": "server sent SYN-ACK then FIN, no SYN seen",
+    "OTH": "no SYN seen: the capture began mid-connection",
+}
+_SEQUENCE_SPACE = 1 << 32
+
+
+@dataclass
+class Side:
+    """One direction of a connection: what one endpoint sent."""
+
+    segments: list[Segment] = field(default_factory=list)
+    initial_seq: int | None = None
+    data: bytes = b""
+    first_data: Segment | None = None
+    last_data: Segment | None = None  # the segment that carried the last new byte
+    fin: Segment | None = None
+    rst: Segment | None = None
+    retransmissions: int = 0
+    gap: bool = False
+
+    def offset(self, seq: int) -> int:
+        """Position of `seq` in this side's byte stream (0 is the first data byte)."""
+        assert self.initial_seq is not None, "no segment of this side was added yet"
+        return (seq - self.initial_seq - 1) % _SEQUENCE_SPACE
+
+
+@dataclass
+class Connection:
+    """One TCP connection between a client and the server, in capture order."""
+
+    client: tuple[str, int]
+    server: tuple[str, int]
+    segments: list[Segment] = field(default_factory=list)
+    sent_by_client: Side = field(default_factory=Side)
+    sent_by_server: Side = field(default_factory=Side)
+    syn: Segment | None = None
+    syn_ack: Segment | None = None
+    handshake_ack: Segment | None = None
+    history: str = ""
+
+    def from_client(self, segment: Segment) -> bool:
+        return (segment.src, segment.sport) == self.client
+
+    @property
+    def established(self) -> bool:
+        return self.syn is not None and self.syn_ack is not None
+
+    @property
+    def state(self) -> str:
+        """The connection's fate in one of Zeek's words (see STATES)."""
+        client, server = self.sent_by_client, self.sent_by_server
+        reset_by = _first_sender(client.rst, server.rst)
+        if self.syn is None:
+            if self.syn_ack is not None and server.rst:
+                return "RSTRH"
+            return "SHR" if self.syn_ack is not None and server.fin else "OTH"
+        if self.syn_ack is None:
+            if server.rst:
+                return "REJ"
+            if client.rst:
+                return "RSTOS0"
+            return "SH" if client.fin else "S0"
+        if reset_by:
+            return "RSTO" if reset_by == "client" else "RSTR"
+        return {(True, True): "SF", (True, False): "S2", (False, True): "S3", (False, False): "S1"}[
+            (client.fin is not None, server.fin is not None)]
+
+    @property
+    def first_closer(self) -> str | None:
+        """"client" or "server": who sent the first FIN or RST; None if nobody closed."""
+        client, server = self.sent_by_client, self.sent_by_server
+        return _first_sender(client.fin or client.rst, server.fin or server.rst)
+
+    @property
+    def closing(self) -> Segment | None:
+        """The connection's first FIN or RST, from either side."""
+        client, server = self.sent_by_client, self.sent_by_server
+        return min((s for s in (client.fin, client.rst, server.fin, server.rst) if s), key=lambda s: s.index,
+                   default=None)
+
+    @cached_property
+    def packets(self) -> list["Packet"]:
+        """The connection's frames as scapy packets (`Ether` and up), one per segment, in capture order, each with
+        its capture time as `.time`. Dissected on first use only: scapy dissects a few thousand frames a second,
+        the suite's own analysis never needs it."""
+        from scapy.layers.l2 import Ether  # imported here: the analysis path does without scapy's dissectors
+
+        packets: list[Packet] = []
+        for segment in self.segments:
+            packet = Ether(segment.frame)
+            packet.time = segment.time
+            packets.append(packet)
+        return packets
+
+
+def _first_sender(by_client: Segment | None, by_server: Segment | None) -> str | None:
+    candidates = [(s.index, name) for s, name in ((by_client, "client"), (by_server, "server")) if s]
+    return min(candidates)[1] if candidates else None
+
+
+def connections(segments: list[Segment], server_port: int | None = None) -> list[Connection]:
+    """The connections in `segments`, ordered by their first segment."""
+    open_by_pair: dict[frozenset[tuple[str, int]], Connection] = {}
+    found: list[Connection] = []
+    for segment in segments:
+        pair = frozenset(((segment.src, segment.sport), (segment.dst, segment.dport)))
+        connection = open_by_pair.get(pair)
+        if connection is None or _starts_anew(connection, segment):
+            connection = _new_connection(segment, server_port)
+            open_by_pair[pair] = connection
+            found.append(connection)
+        _add(connection, segment)
+    for connection in found:
+        for side, from_client in ((connection.sent_by_client, True), (connection.sent_by_server, False)):
+            _reassemble(side)
+            _add_history(connection, from_client, "t" * bool(side.retransmissions) + "g" * side.gap)
+    return found
+
+
+def _starts_anew(connection: Connection, segment: Segment) -> bool:
+    is_syn = segment.flags & (SYN | ACK) == SYN
+    return is_syn and connection.syn is not None and segment.seq != connection.syn.seq
+
+
+def _new_connection(segment: Segment, server_port: int | None) -> Connection:
+    source, destination = (segment.src, segment.sport), (segment.dst, segment.dport)
+    if segment.flags & (SYN | ACK) == SYN:
+        client_is_source = True
+    elif segment.flags & (SYN | ACK) == SYN | ACK:
+        client_is_source = False
+    elif server_port is not None:
+        client_is_source = segment.sport != server_port
+    else:
+        client_is_source = True
+    client, server = (source, destination) if client_is_source else (destination, source)
+    return Connection(client=client, server=server)
+
+
+def _add(connection: Connection, segment: Segment) -> None:
+    connection.segments.append(segment)
+    from_client = connection.from_client(segment)
+    side = connection.sent_by_client if from_client else connection.sent_by_server
+    side.segments.append(segment)
+    if segment.has(SYN):
+        if from_client and not segment.has(ACK) and connection.syn is None:
+            connection.syn = segment
+        elif not from_client and segment.has(ACK) and connection.syn_ack is None:
+            connection.syn_ack = segment
+        if side.initial_seq is None:
+            side.initial_seq = segment.seq
+    elif (from_client and connection.syn_ack is not None and connection.handshake_ack is None
+          and segment.has(ACK) and segment.ack == (connection.syn_ack.seq + 1) % _SEQUENCE_SPACE):
+        connection.handshake_ack = segment
+    if side.initial_seq is None:  # no SYN seen: count from the first byte we saw
+        side.initial_seq = (segment.seq - 1) % _SEQUENCE_SPACE
+    if segment.has(FIN) and side.fin is None:
+        side.fin = segment
+    if segment.has(RST) and side.rst is None:
+        side.rst = segment
+    _record_history(connection, segment, from_client)
+
+
+def _record_history(connection: Connection, segment: Segment, from_client: bool) -> None:
+    letters = []
+    if segment.has(SYN):
+        letters.append("h" if segment.has(ACK) else "s")
+    elif segment.payload:
+        letters.append("d")
+    elif segment.flags == ACK:
+        letters.append("a")
+    if segment.has(FIN):
+        letters.append("f")
+    if segment.has(RST):
+        letters.append("r")
+    _add_history(connection, from_client, "".join(letters))
+
+
+def _add_history(connection: Connection, from_client: bool, letters: str) -> None:
+    """Zeek's history: each event's letter once, at its first occurrence; client in upper case."""
+    for letter in letters:
+        letter = letter.upper() if from_client else letter
+        if letter not in connection.history:
+            connection.history += letter
+
+
+def _reassemble(side: Side) -> None:
+    """Fill `data`, `first_data`, `last_data`, `retransmissions` and `gap` from the segments.
+
+    A segment whose bytes had all been seen before (in capture order) is a retransmission
+    and adds nothing; the others are laid out by sequence number, whatever order they
+    arrived in, and the stream stops at the first hole.
+    """
+    seen: list[tuple[int, int]] = []  # byte ranges already carried, merged
+    pieces: list[tuple[int, Segment]] = []
+    for segment in side.segments:
+        if not segment.payload:
+            continue
+        start = side.offset(segment.seq)
+        end = start + len(segment.payload)
+        if any(low <= start and end <= high for low, high in seen):
+            side.retransmissions += 1
+            continue
+        pieces.append((start, segment))
+        seen = _merged([*seen, (start, end)])
+    data = bytearray()
+    for start, segment in sorted(pieces, key=lambda piece: piece[0]):
+        if start > len(data):
+            side.gap = True
+            break
+        if start + len(segment.payload) > len(data):
+            side.first_data = side.first_data or segment
+            side.last_data = segment
+            data += segment.payload[len(data) - start:]
+    side.data = bytes(data)
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged

@@ -1,0 +1,1 @@
+"""Drawing connections for people: the text ladder, SVG, the HTML page, and `wirecheck show` for a saved capture."""
