@@ -243,3 +243,29 @@ def test_packets_are_dissected_by_scapy_on_first_use_only_one_per_segment_with_i
     assert bytes(packets[REQUEST_DATA][TCP].payload) == REQUEST
     assert [float(packet.time) for packet in packets] == [s.time for s in connection.segments]
     assert connection.packets is packets, "dissected twice"
+
+
+def test_a_sides_ending_is_its_first_fin_or_rst_and_a_reset_only_when_the_rst_came_first():
+    fin_then_rst = only_connection(exchange() + [TALK.server_rst(T0 + 0.01)])
+    server = fin_then_rst.sent_by_server
+    assert server.ending is server.fin and not server.reset
+    rst_only = only_connection(exchange()[:SERVER_FIN] + [TALK.server_rst(T0 + 0.001)]).sent_by_server
+    assert rst_only.ending is rst_only.rst and rst_only.reset
+    assert fin_then_rst.closing is server.fin  # the server's FIN is the connection's first close
+
+
+def test_a_connections_messages_are_parsed_once_and_a_response_ends_at_the_servers_fin():
+    connection = only_connection(exchange())
+    assert connection.requests is connection.requests
+    assert connection.requests.first().target == "/hello"
+    response, = connection.responses.all()
+    assert response.complete and response.status == 200
+
+
+def test_sequence_numbers_wrap_and_an_ack_past_the_wrap_has_reached_its_mark():
+    from wirecheck.model._frames import SEQUENCE_SPACE, seq_distance, seq_plus, seq_reached
+
+    near_end = SEQUENCE_SPACE - 2
+    assert seq_plus(near_end, 5) == 3
+    assert seq_distance(near_end, 3) == 5
+    assert seq_reached(3, near_end) and not seq_reached(near_end, 3)

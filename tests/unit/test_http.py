@@ -8,10 +8,13 @@ from wirecheck.clients._abuse import OVERSIZED_REQUEST_BYTES
 from wirecheck.model._http import (
     HttpHeadCutShort,
     HttpParseError,
+    is_final,
     parse_request,
     parse_requests,
     parse_response,
     parse_responses,
+    requests_in,
+    responses_in,
 )
 
 ARTICLE_RESPONSE = b"HTTP/1.1 200 OK\n\nHello, World!\n"  # what the article's servers send: bare LF, no length
@@ -235,3 +238,20 @@ def test_bad_content_length_is_rejected(value):
 def test_response_that_is_one_unended_line_raises_head_cut_short():
     with pytest.raises(HttpHeadCutShort):
         parse_response(b"SSH-2.0-OpenSSH_9.6\r\n", closed=True)
+
+
+def test_messages_are_read_only_as_far_as_asked_and_an_error_is_raised_again_each_time():
+    messages = requests_in(REQUEST + b"\x00 not http\r\n\r\n")
+    assert messages.first().method == "GET"  # the garbage after it is not read for the first
+    with pytest.raises(HttpParseError) as first:
+        messages.all()
+    with pytest.raises(HttpParseError) as again:
+        messages.all()
+    assert again.value is first.value
+    assert [request.method for request in messages.readable()] == ["GET"]
+
+
+def test_the_first_final_response_skips_interim_ones():
+    responses = responses_in(b"HTTP/1.1 100 Continue\r\n\r\n" + ARTICLE_RESPONSE, closed=True)
+    assert responses.first(is_final).status == 200
+    assert responses.first().status == 100

@@ -15,15 +15,14 @@ from typing import TypeVar, overload
 from wirecheck.checks._timing import Tolerance, seconds
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import STATES, Connection
-from wirecheck.model._frames import ACK, SYN, Segment
+from wirecheck.model._frames import ACK, SYN, Segment, seq_plus
 from wirecheck.model._http import (
     HttpHeadCutShort,
     HttpParseError,
     HttpRequest,
     HttpResponse,
     is_complete_response,
-    parse_request,
-    parse_response,
+    is_final,
 )
 
 Message = TypeVar("Message", HttpRequest, HttpResponse)
@@ -40,7 +39,7 @@ def handshake(connection: Connection, tolerance: Tolerance | None = None) -> Ver
         return verdict
     verdict.note(syn, "handshake 1/3: client SYN")
     if (syn_ack is None or connection.from_client(syn_ack) or syn_ack.flags & (SYN | ACK) != SYN | ACK
-            or syn_ack.ack != (syn.seq + 1) % (1 << 32)):
+            or syn_ack.ack != seq_plus(syn.seq, 1)):
         verdict.problem("handshake-broken", f"expected the server's SYN-ACK acknowledging the SYN as the second "
                                             f"frame, got {_describe(connection, syn_ack)}", syn_ack)
         return verdict
@@ -64,7 +63,7 @@ def http_exchange(connection: Connection, target: str, status: int, body: bytes)
     if client.first_data is None:
         verdict.problem("no-request", f"expected GET {target}, the client sent nothing", connection.segments[-1])
         return verdict
-    request = _parsed(verdict, lambda: parse_request(client.data), client.first_data, "no-request")
+    request = _parsed(verdict, connection.requests.first, client.first_data, "no-request")
     if request is None:
         return verdict
     if (request.method, request.target) != ("GET", target):
@@ -125,7 +124,7 @@ def _response(verdict: Verdict, connection: Connection, status: int | None,
     if server.first_data is None:
         verdict.problem("no-response", "expected an HTTP response, the server sent no data", connection.segments[-1])
         return None
-    answer = _parsed(verdict, lambda: parse_response(server.data, server.fin is not None), server.first_data,
+    answer = _parsed(verdict, lambda: connection.responses.first(is_final), server.first_data,
                      "incomplete-response")
     if answer is None:
         return None
@@ -179,7 +178,7 @@ def server_closes(connection: Connection, *, delay: float | None = None, within:
     verdict.figure("fin_delay", gap)
     if closes_first and connection.first_closer != "server":
         verdict.problem("client-closed-first", "expected the server to close first, the client closed first",
-                        connection.sent_by_client.fin or connection.sent_by_client.rst)
+                        connection.sent_by_client.ending)
     if not is_complete_response(connection.sent_by_server.data, closed=True):
         verdict.problem("server-fin-early", "expected the server FIN after a complete response, it closed before "
                                             "the response was complete", server.fin)
@@ -229,7 +228,7 @@ def server_fin_between(connection: Connection, start: float, end: float, what: s
     """The server's FIN, not a RST, comes after `start` and no later than `end` (plus the tolerance floor)."""
     verdict = Verdict(connection)
     fin, rst = connection.sent_by_server.fin, connection.sent_by_server.rst
-    if rst is not None and (fin is None or rst.index < fin.index):
+    if connection.sent_by_server.reset:
         verdict.problem("rst-instead-of-fin", f"expected a server FIN once {what}, the server sent RST", rst)
     elif fin is None:
         verdict.problem("no-server-fin", f"expected a server FIN once {what}, none came", connection.segments[-1])
@@ -250,7 +249,7 @@ def client_fin_acknowledged_unanswered(connection: Connection, before: float) ->
     if fin is None:
         verdict.problem("no-client-fin", "expected a client FIN, the client never closed", connection.segments[-1])
         return verdict
-    fin_end = (fin.seq + len(fin.payload) + 1) % (1 << 32)
+    fin_end = seq_plus(fin.data_end, 1)
     acks = [s for s in connection.sent_by_server.segments if s.index > fin.index and s.has(ACK) and s.ack == fin_end]
     if not acks:
         verdict.problem("client-fin-unacknowledged", "expected the server to acknowledge the client's FIN, it did not",

@@ -10,14 +10,13 @@ server never closed), "client RST" (the client reset it first).
 from wirecheck.checks._timing import Tolerance, seconds
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import Connection
-from wirecheck.model._frames import Segment
-from wirecheck.model._http import HttpParseError, is_complete_response, parse_response
+from wirecheck.model._http import HttpParseError, is_complete_response, is_final
 
 
 def ending(connection: Connection) -> str:
     """How the server ended `connection`: "FIN", "RST", "<status> then FIN|RST", "client RST" or "open"."""
     server, client = connection.sent_by_server, connection.sent_by_client
-    close = min((s for s in (server.fin, server.rst) if s), key=lambda s: s.index, default=None)
+    close = server.ending
     if close is None:
         return "client RST" if client.rst is not None else "open"
     how = "FIN" if close is server.fin else "RST"
@@ -25,15 +24,9 @@ def ending(connection: Connection) -> str:
     return f"{status} then {how}" if status is not None else how
 
 
-def server_close(connection: Connection) -> Segment | None:
-    """The server's first FIN or RST."""
-    server = connection.sent_by_server
-    return min((s for s in (server.fin, server.rst) if s), key=lambda s: s.index, default=None)
-
-
 def _status(connection: Connection) -> int | None:
     try:
-        return parse_response(connection.sent_by_server.data, closed=True).status
+        return connection.responses.first(is_final).status
     except HttpParseError:
         return None
 
@@ -45,8 +38,8 @@ def closes_after_the_client(connection: Connection, within: float) -> Verdict:
     verdict = Verdict(connection)
     client, server = connection.sent_by_client, connection.sent_by_server
     client_fin = client.fin
-    if server.fin is not None and (client_fin is None or server.fin.index < client_fin.index) and (
-            server.rst is None or server.fin.index < server.rst.index):
+    if server.fin is not None and server.ending is server.fin and (client_fin is None
+                                                                    or server.fin.index < client_fin.index):
         verdict.note(server.fin, "the server closes first, with FIN")
         return verdict
     if client_fin is None:
@@ -59,7 +52,7 @@ def closes_after_the_client(connection: Connection, within: float) -> Verdict:
     verdict.note(client_fin, "the client closes first")
     answer = next((s for s in server.segments if s.index > client_fin.index and s.payload), None)
     answered_in_time = answer is not None and answer.time - client_fin.time <= within
-    if server.rst is not None and (server.fin is None or server.rst.index < server.fin.index):
+    if server.reset:
         verdict.problem("rst-instead-of-fin", "expected the server to answer the client's FIN with its own FIN, it "
                                               "sent RST", server.rst)
     elif server.fin is None and client.rst is not None and answered_in_time:
@@ -83,7 +76,7 @@ def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) ->
     none) at most `within` after the head's first byte. Records the measured timeout and the ending."""
     verdict = Verdict(connection)
     client = connection.sent_by_client
-    first, close, how = client.first_data, server_close(connection), ending(connection)
+    first, close, how = client.first_data, connection.sent_by_server.ending, ending(connection)
     left = min((s for s in (client.fin, client.rst) if s), key=lambda s: s.index, default=None)
     if close is None or left is not None and left.index < close.index:
         close, how = None, "open"  # the client gave up first: whatever the server did then only answered it
@@ -113,11 +106,11 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     client gave up waiting is a problem (left-open): the server holds a socket for nobody. A connection the
     client reset ends "client RST", with no time: how the server would have ended it is lost in a race."""
     verdict = Verdict(connection)
-    how, close, client = ending(connection), server_close(connection), connection.sent_by_client
-    client_close = min((s for s in (client.fin, client.rst) if s), key=lambda s: s.index, default=None)
+    how, close, client = ending(connection), connection.sent_by_server.ending, connection.sent_by_client
+    client_close = client.ending
     if gave_up and close is None and is_complete_response(connection.sent_by_server.data, closed=False):
         # A request the server took as one (a large head under its limit, say), answered and kept alive: an
-        # idle keep-alive connection, which property 8 judges, not a socket held for nobody.
+        # idle keep-alive connection, which the idle-close property judges, not a socket held for nobody.
         verdict.figure("rude_ending", "answered, kept alive")
         verdict.note(connection.sent_by_server.last_data, "the server answers the rude request whole and keeps "
                                                           "the connection alive")
@@ -148,7 +141,7 @@ def closed_with_fin(connection: Connection, what: str, figure: str) -> Verdict:
     """The server closed `connection` (`what`: "the idle connection") with FIN, not RST; its ending is recorded
     as the figure named `figure`."""
     verdict = Verdict(connection)
-    close = server_close(connection)
+    close = connection.sent_by_server.ending
     verdict.figure(figure, ending(connection))
     if close is None:
         verdict.problem("no-server-fin", f"expected the server to close {what} with FIN, it never closed it",
@@ -165,13 +158,13 @@ def answered_whole_then_fin(connection: Connection, since: float, what: str, fig
     then the server's FIN, not a RST. One the server had already answered and closed is not judged here (how
     a server closes on an unread body is lingering close's question): it was no longer in flight."""
     verdict = Verdict(connection)
-    server, close = connection.sent_by_server, server_close(connection)
+    server, close = connection.sent_by_server, connection.sent_by_server.ending
     if close is not None and close.time < since:
         verdict.figure(figure, "closed before the signal")
         verdict.note(close, f"{what}: the server closed it before the stop signal ({ending(connection)})")
         return verdict
     try:
-        answer = parse_response(server.data, closed=server.fin is not None) if server.first_data else None
+        answer = connection.responses.first(is_final) if server.first_data else None
     except HttpParseError:
         answer = None
     if answer is None or not answer.complete:
@@ -194,5 +187,5 @@ def refused_or_served(connection: Connection, what: str, figure: str) -> Verdict
     else:
         verdict.problem("accepted-then-dropped", f"expected {what} refused or served, its handshake completed and "
                                                  f"it ended {connection.state} unanswered",
-                        server_close(connection) or connection.segments[-1])
+                        connection.sent_by_server.ending or connection.segments[-1])
     return verdict

@@ -10,10 +10,8 @@ after it).
 from wirecheck.checks._timing import seconds
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import Connection, Side
-from wirecheck.model._frames import ACK, Segment
-from wirecheck.model._http import HttpParseError, HttpRequest, parse_request, parse_requests, parse_responses
-
-_SEQUENCE_SPACE = 1 << 32
+from wirecheck.model._frames import ACK, Segment, seq_reached
+from wirecheck.model._http import HttpParseError, HttpRequest, parse_requests
 
 
 def exchanges(connection: Connection, status: int) -> Verdict:
@@ -28,8 +26,7 @@ def exchanges(connection: Connection, status: int) -> Verdict:
     due = next((number for number, request in enumerate(requests, start=1) if not request.persistent),
                len(requests))
     try:
-        finals = [r for r in parse_responses(server.data, server.fin is not None, [r.method for r in requests])
-                  if not r.interim]
+        finals = [r for r in connection.responses.all() if not r.interim]
     except HttpParseError as error:
         verdict.problem("malformed-http", f"expected HTTP responses: {error}", server.first_data)
         return verdict
@@ -60,7 +57,7 @@ def keeps_alive(connection: Connection) -> Verdict:
     verdict = Verdict(connection)
     requests = _requests_before_close(verdict)
     try:
-        first = parse_responses(connection.sent_by_server.data, connection.sent_by_server.fin is not None)[:1]
+        first = connection.responses.all()[:1]
     except HttpParseError:
         first = []
     kept = len(requests) > 1 and bool(first) and first[0].persistent
@@ -75,7 +72,7 @@ def _requests_before_close(verdict: Verdict) -> list[HttpRequest]:
     after the server closed is no request the server had to answer)."""
     connection = verdict.connection
     client, server = connection.sent_by_client, connection.sent_by_server
-    closing = min((s for s in (server.fin, server.rst) if s), key=lambda s: s.index, default=None)
+    closing = server.ending
     sent = client.data if closing is None else client.data[:_bytes_sent_before(client, closing.index)]
     try:
         return [request for request in parse_requests(sent) if request.complete]
@@ -100,7 +97,7 @@ def idle_close(connection: Connection, window: float) -> Verdict:
     if server.last_data is None:
         verdict.problem("no-response", "expected responses before the idle time, none came", connection.segments[-1])
         return verdict
-    closing = _server_closing(server)
+    closing = server.ending
     if closing is None or connection.first_closer == "client":
         verdict.figure("idle_close", "open")
         verdict.figure("idle_timeout", window)
@@ -135,7 +132,7 @@ def no_reset_while_sending(connection: Connection, window: float) -> Verdict:
         verdict.note(client.last_data, "the client sent its whole request: no RST from the server")
         return verdict
     linger = server.rst.time - start if start is not None else 0.0
-    if not _whole_request_sent(client) and linger < window:
+    if not _whole_request_sent(connection) and linger < window:
         verdict.problem("reset-while-sending", f"expected no RST while the client was still sending, for at least "
                                                f"{seconds(window)} after it acknowledged the response; the server "
                                                f"reset {seconds(linger)} after it", server.rst)
@@ -144,24 +141,18 @@ def no_reset_while_sending(connection: Connection, window: float) -> Verdict:
     return verdict
 
 
-def _server_closing(server: Side) -> Segment | None:
-    """The server's first FIN or RST."""
-    return min((s for s in (server.fin, server.rst) if s), key=lambda s: s.index, default=None)
-
-
 def _acknowledgement_of_response(connection: Connection) -> Segment | None:
     """The client's first ACK of the server's last data byte."""
     last = connection.sent_by_server.last_data
     if last is None:
         return None
-    end = (last.seq + len(last.payload)) % _SEQUENCE_SPACE
     return next((s for s in connection.sent_by_client.segments if s.index > last.index and s.has(ACK)
-                 and (s.ack - end) % _SEQUENCE_SPACE < _SEQUENCE_SPACE // 2), None)
+                 and seq_reached(s.ack, last.data_end)), None)
 
 
-def _whole_request_sent(client: Side) -> bool:
+def _whole_request_sent(connection: Connection) -> bool:
     try:
-        return parse_request(client.data).complete
+        return connection.requests.first().complete
     except HttpParseError:
         return False
 
@@ -182,7 +173,7 @@ def answers_expectation(connection: Connection, within: float) -> Verdict:
                                        f"the request head, {late}", answer or connection.segments[-1])
         return verdict
     try:
-        first = parse_responses(connection.sent_by_server.data, connection.sent_by_server.fin is not None)[0]
+        first = connection.responses.all()[0]
     except (HttpParseError, IndexError) as error:
         verdict.problem("malformed-http", f"expected 100 Continue or a final status: {error}", answer)
         return verdict

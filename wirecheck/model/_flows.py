@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from wirecheck.model._frames import ACK, FIN, RST, SYN, Segment
+from wirecheck.model._frames import ACK, FIN, RST, SYN, Segment, seq_distance, seq_plus
+from wirecheck.model._http import HttpRequest, HttpResponse, Messages, requests_in, responses_in
 
 if TYPE_CHECKING:
     from scapy.packet import Packet
@@ -38,7 +39,6 @@ STATES = {
     "SHR": "server sent SYN-ACK then FIN, no SYN seen",
     "OTH": "no SYN seen: the capture began mid-connection",
 }
-_SEQUENCE_SPACE = 1 << 32
 
 
 @dataclass
@@ -58,7 +58,17 @@ class Side:
     def offset(self, seq: int) -> int:
         """Position of `seq` in this side's byte stream (0 is the first data byte)."""
         assert self.initial_seq is not None, "no segment of this side was added yet"
-        return (seq - self.initial_seq - 1) % _SEQUENCE_SPACE
+        return seq_distance(seq_plus(self.initial_seq, 1), seq)
+
+    @property
+    def ending(self) -> Segment | None:
+        """This side's first FIN or RST: where it stopped sending."""
+        return _earliest(self.fin, self.rst)
+
+    @property
+    def reset(self) -> bool:
+        """Whether this side ended with RST (before any FIN of its own)."""
+        return self.rst is not None and self.ending is self.rst
 
 
 @dataclass
@@ -105,15 +115,24 @@ class Connection:
     @property
     def first_closer(self) -> str | None:
         """"client" or "server": who sent the first FIN or RST; None if nobody closed."""
-        client, server = self.sent_by_client, self.sent_by_server
-        return _first_sender(client.fin or client.rst, server.fin or server.rst)
+        return _first_sender(self.sent_by_client.ending, self.sent_by_server.ending)
 
     @property
     def closing(self) -> Segment | None:
         """The connection's first FIN or RST, from either side."""
-        client, server = self.sent_by_client, self.sent_by_server
-        return min((s for s in (client.fin, client.rst, server.fin, server.rst) if s), key=lambda s: s.index,
-                   default=None)
+        return _earliest(self.sent_by_client.ending, self.sent_by_server.ending)
+
+    @cached_property
+    def requests(self) -> Messages[HttpRequest]:
+        """The client's requests, parsed once, as far as a check asks (read after the connection is whole)."""
+        return requests_in(self.sent_by_client.data)
+
+    @cached_property
+    def responses(self) -> Messages[HttpResponse]:
+        """The server's responses, parsed once: a close-delimited body ends at the server's FIN; each answers the
+        client's request in its place (a response to HEAD has no body)."""
+        methods = [request.method for request in self.requests.readable()]
+        return responses_in(self.sent_by_server.data, self.sent_by_server.fin is not None, methods)
 
     @cached_property
     def packets(self) -> list["Packet"]:
@@ -128,6 +147,10 @@ class Connection:
             packet.time = segment.time
             packets.append(packet)
         return packets
+
+
+def _earliest(*segments: Segment | None) -> Segment | None:
+    return min((s for s in segments if s is not None), key=lambda s: s.index, default=None)
 
 
 def _first_sender(by_client: Segment | None, by_server: Segment | None) -> str | None:
@@ -186,10 +209,10 @@ def _add(connection: Connection, segment: Segment) -> None:
         if side.initial_seq is None:
             side.initial_seq = segment.seq
     elif (from_client and connection.syn_ack is not None and connection.handshake_ack is None
-          and segment.has(ACK) and segment.ack == (connection.syn_ack.seq + 1) % _SEQUENCE_SPACE):
+          and segment.has(ACK) and segment.ack == seq_plus(connection.syn_ack.seq, 1)):
         connection.handshake_ack = segment
     if side.initial_seq is None:  # no SYN seen: count from the first byte we saw
-        side.initial_seq = (segment.seq - 1) % _SEQUENCE_SPACE
+        side.initial_seq = seq_plus(segment.seq, -1)
     if segment.has(FIN) and side.fin is None:
         side.fin = segment
     if segment.has(RST) and side.rst is None:

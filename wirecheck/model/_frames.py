@@ -14,6 +14,7 @@ _FLAG_LETTERS = ((FIN, "F"), (SYN, "S"), (RST, "R"), (PSH, "P"), (ACK, "A"), (UR
 
 ETHERTYPE_IPV4, ETHERTYPE_IPV6 = 0x0800, 0x86DD
 IPPROTO_TCP = 6
+SEQUENCE_SPACE = 1 << 32
 _ETHERNET = struct.Struct("!12xH")
 _TCP = struct.Struct("!HHIIBBH")
 _IPV4_ID = struct.Struct("!H")
@@ -48,11 +49,31 @@ class Segment:
         return self.flags & flags == flags
 
     @property
+    def data_end(self) -> int:
+        """The sequence number just past this segment's data (what an ACK of all of it carries, FIN aside)."""
+        return seq_plus(self.seq, len(self.payload))
+
+    @property
     def flag_text(self) -> str:
         """Flags as tcpdump-like letters in the order S, F, R, P, A: "S", "SA", "FA", "PA"."""
         order = "SFRPAU"
         letters = {letter for bit, letter in _FLAG_LETTERS if self.flags & bit}
         return "".join(letter for letter in order if letter in letters)
+
+
+def seq_plus(seq: int, count: int) -> int:
+    """The sequence number `count` after `seq` (TCP's numbers wrap at 2**32)."""
+    return (seq + count) % SEQUENCE_SPACE
+
+
+def seq_distance(start: int, end: int) -> int:
+    """How far `end` lies ahead of `start`, going forward through the sequence space."""
+    return (end - start) % SEQUENCE_SPACE
+
+
+def seq_reached(seq: int, mark: int) -> bool:
+    """Whether `seq` is at or past `mark`: less than half the space ahead of it (serial arithmetic, RFC 1982)."""
+    return seq_distance(mark, seq) < SEQUENCE_SPACE // 2
 
 
 def decode(index: int, frame: Frame) -> Segment | None:

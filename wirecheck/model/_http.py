@@ -17,9 +17,10 @@ they raise HttpHeadCutShort. What h11 rejects raises HttpParseError with h11's r
 takes bare LF line endings, as the article's servers send them (`HTTP/1.1 200 OK\\n\\nHello...`).
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
+from typing import Generic, TypeVar
 
 import h11
 
@@ -88,6 +89,68 @@ class HttpResponse(HttpMessage):
     def interim(self) -> bool:
         """A 1xx response (such as 100 Continue): the final response to the same request follows it."""
         return self.status < 200
+
+
+Message = TypeVar("Message", bound=HttpMessage)
+
+
+class Messages(Generic[Message]):
+    """One direction's messages, parsed once and only as far as asked: the first request of a stream whose second
+    is no HTTP is still read. A parse error is raised again by every later ask that reaches it."""
+
+    def __init__(self, parsed: Iterator[Message], nothing: str) -> None:
+        self._parsed, self._nothing = parsed, nothing
+        self._read: list[Message] = []
+        self._error: HttpParseError | None = None
+        self._done = False
+
+    def first(self, matching: Callable[[Message], bool] = lambda message: True) -> Message:
+        """The first message that is `matching`; HttpHeadCutShort when there is none."""
+        for message in self._messages():
+            if matching(message):
+                return message
+        if self._error is not None:
+            raise self._error
+        raise HttpHeadCutShort(self._nothing)
+
+    def all(self) -> list[Message]:
+        """Every message, in order (the last may be incomplete)."""
+        readable = self.readable()
+        if self._error is not None:
+            raise self._error
+        return readable
+
+    def readable(self) -> list[Message]:
+        """The messages before the first parse error, if any: never raises."""
+        return list(self._messages())
+
+    def _messages(self) -> Iterator[Message]:
+        yield from self._read
+        while not self._done:
+            try:
+                message = next(self._parsed)
+            except StopIteration:
+                self._done = True
+            except HttpParseError as error:
+                self._error, self._done = error, True
+            else:
+                self._read.append(message)
+                yield message
+
+
+def requests_in(data: bytes) -> Messages[HttpRequest]:
+    """The requests in `data`, a client's stream, parsed as far as asked."""
+    return Messages(_requests(data), f"no request in {len(data)} bytes")
+
+
+def responses_in(data: bytes, closed: bool, request_methods: Sequence[str] = ()) -> Messages[HttpResponse]:
+    """The responses in `data`, a server's stream, interim (1xx) ones included, parsed as far as asked; `closed`
+    and `request_methods` as for parse_responses."""
+    return Messages(_responses(data, closed, request_methods), f"no final response in {len(data)} bytes")
+
+
+def is_final(response: HttpResponse) -> bool:
+    return not response.interim
 
 
 def parse_requests(data: bytes) -> list[HttpRequest]:

@@ -12,7 +12,7 @@ sequence numbers are relative to each side's initial sequence number.
 from collections.abc import Mapping
 
 from wirecheck.model._flows import STATES, Connection
-from wirecheck.model._frames import ACK, FIN, SYN, Segment
+from wirecheck.model._frames import ACK, FIN, SYN, Segment, seq_distance
 
 EXCERPT_CHARACTERS = 32
 
@@ -42,9 +42,9 @@ def numbers(connection: Connection, segment: Segment) -> str:
     other_initial = (connection.sent_by_server if from_client else connection.sent_by_client).initial_seq
     parts = []
     if segment.payload or segment.flags & (SYN | FIN) or not segment.flags & ACK:
-        parts.append(f"seq={(segment.seq - own_initial) % (1 << 32)}")
+        parts.append(f"seq={seq_distance(own_initial, segment.seq)}")
     if segment.flags & ACK and other_initial is not None:
-        parts.append(f"ack={(segment.ack - other_initial) % (1 << 32)}")
+        parts.append(f"ack={seq_distance(other_initial, segment.ack)}")
     if segment.payload:
         parts.append(f"len={len(segment.payload)}  {excerpt(segment.payload)}")
     return " ".join(parts)

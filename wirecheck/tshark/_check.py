@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from wirecheck.model._frames import FIN, RST, Frame, ipv4_id
-from wirecheck.model._http import HttpParseError, parse_requests, parse_responses
+from wirecheck.model._http import HttpParseError
 from wirecheck.server._session import Observation
 
 TSHARK_SECONDS = 60
@@ -161,14 +161,14 @@ def _http_counts(observation: Observation) -> tuple[int, int, Counter]:
     for connection in observation.connections:
         client, server = connection.sent_by_client, connection.sent_by_server
         try:
-            complete = [request for request in parse_requests(client.data) if request.complete]
+            complete = [request for request in connection.requests.all() if request.complete]
         except HttpParseError:
             complete = []
         requests += len(complete)
         if server.first_data and client.last_data and server.first_data.index < client.last_data.index:
             answered_early += sum(1 for request in complete if request.body)
         try:
-            answers = parse_responses(server.data, closed=server.fin is not None)
+            answers = connection.responses.all()
         except HttpParseError:
             continue
         responses.update(str(response.status) for response in answers if response.complete)
