@@ -138,7 +138,7 @@ def reference_server() -> Server:
                                  "from wirecheck.settings import DEFAULT_CONTRACT_SERVER as name\n"
                                  "print(json.dumps([name, variant_command(name)]))"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout)
-    return Server(REFERENCE, argv, "TERM", lambda: f"{name} at {wirecheck_commit()}")
+    return Server(REFERENCE, argv, "TERM", lambda: f"{name}, wirecheck {wirecheck_commit()}")
 
 
 def run_rounds(servers: list[Server], runs: int, reports: Path, timeout: float) -> dict[str, list[Row]]:
