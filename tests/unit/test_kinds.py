@@ -1,4 +1,4 @@
-"""The table of problem kinds, the code that reports them and the docs' table (docs/reference/kinds.md) say the same thing.
+"""The table of problem kinds, the code that reports them and docs/reference/kinds.md's table say the same thing.
 
 A kind is reported where a check, a claim or the wire fixture calls `problem("kind", ...)` or
 `Problem("kind", ...)`; the kind is written there as a literal (or a conditional between literals),

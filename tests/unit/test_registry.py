@@ -1,4 +1,4 @@
-"""The registry of the article's servers agrees with the docs (docs/article/servers.md) and with the servers' own files."""
+"""The registry of the article's servers agrees with docs/article/servers.md and with the servers' own files."""
 
 import ast
 import sys
