@@ -2,7 +2,7 @@
 
     python3 bench/real_servers.py                    # install what is missing, run the gate on each, print the table
     python3 bench/real_servers.py --only nginx node  # some of them
-    python3 bench/real_servers.py --readme           # also rewrite the dated table in README.md
+    python3 bench/real_servers.py --survey           # also rewrite the dated table in docs/survey.md
     python3 bench/real_servers.py --list             # each server's command, stop signal and version; no gate run
 
 Not part of CI: it installs Debian packages (nginx, apache2, lighttpd, nodejs) and one virtual
@@ -42,9 +42,10 @@ from wirecheck.contract._properties import BASELINE, PROPERTIES, level_of, numbe
 DEFAULT_CACHE = Path("/var/cache/wirecheck-servers")
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's: `nobody` can run it (pyenv's under /root it cannot)
 APT_PACKAGES = ("nginx-light", "apache2", "lighttpd", "nodejs")
-README_START = "<!-- real-servers:start -->"
-README_END = "<!-- real-servers:end -->"
-README_NOTES = "<!-- real-servers:notes -->"  # hand-written notes follow; a rerun keeps them
+SURVEY_PAGE = "docs/survey.md"  # the documentation site's real-server survey, under the repository's root
+SURVEY_START = "<!-- real-servers:start -->"
+SURVEY_END = "<!-- real-servers:end -->"
+SURVEY_NOTES = "<!-- real-servers:notes -->"  # hand-written notes follow; a rerun keeps them
 BODY = "Hello from {name}\n"
 GATE_TIMEOUT_SECONDS = 900  # one gate run takes under a minute here; a hung one must not hang the table
 INTERRUPT_GRACE_SECONDS = 30  # a timed-out gate's pytest processes have this long to tear down its servers
@@ -191,8 +192,8 @@ def main() -> int:
         rows.append(run_gate(server, args.clone, cache / "reports"))
     tables = render_tables(rows)
     print(tables)
-    if args.readme:
-        rewrite_readme(REPO_ROOT / "README.md", tables)
+    if args.survey:
+        rewrite_survey(REPO_ROOT / SURVEY_PAGE, tables)
     verdicts = [verdict_of(tests) for row in rows for tests in by_property(row.tests).values()]
     return 0 if rows and all(row.tests for row in rows) and "FAIL" not in verdicts and "error" not in verdicts else 1
 
@@ -206,8 +207,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these servers")
     parser.add_argument("--skip-install", action="store_true", help="assume everything is installed already")
     parser.add_argument("--list", action="store_true", help="print each server's command and version, run nothing")
-    parser.add_argument("--readme", action="store_true",
-                        help="rewrite the dated table between the markers in README.md")
+    parser.add_argument("--survey", action="store_true",
+                        help=f"rewrite the dated table between the markers in {SURVEY_PAGE}")
     return parser.parse_args()
 
 
@@ -566,17 +567,17 @@ def number(key: str) -> int:
     return [prop.key for prop in PROPERTIES].index(key) + 1
 
 
-def rewrite_readme(readme: Path, tables: str) -> None:
+def rewrite_survey(page: Path, tables: str) -> None:
     """Replace what is between the start marker and the notes marker (else the end marker) with the dated tables;
     the hand-written notes that explain each warn and fail from the frames, after the notes marker, stay."""
-    text = readme.read_text()
-    start = text.index(README_START) + len(README_START)
-    end = text.index(README_NOTES) if README_NOTES in text else text.index(README_END)
+    text = page.read_text()
+    start = text.index(SURVEY_START) + len(SURVEY_START)
+    end = text.index(SURVEY_NOTES) if SURVEY_NOTES in text else text.index(SURVEY_END)
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    section = (f"\n\nFrom `python3 bench/real_servers.py --readme` on {today}, the gate with its default options "
+    section = (f"\n\nFrom `python3 bench/real_servers.py --survey` on {today}, the gate with its default options "
                f"(`-n {GATE_WORKERS}`, each server's graceful stop signal), servers run as nobody, one after "
                f"another:\n\n{tables}\n\n")
-    readme.write_text(text[:start] + section + text[end:])
+    page.write_text(text[:start] + section + text[end:])
 
 
 if __name__ == "__main__":

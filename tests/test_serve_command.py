@@ -1,5 +1,5 @@
 """`wire.serve_command` runs the server in the directory pytest was started from, where a user's `./my-server`
-and its relative paths resolve (the README says so), or in the `cwd=` it is given; never in the package's own
+and its relative paths resolve (docs/api.md says so), or in the `cwd=` it is given; never in the package's own
 directory (site-packages, once installed).
 
 A nested run (in this process) started from a directory of its own, whose server prints where it runs.

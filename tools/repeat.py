@@ -34,7 +34,7 @@ def outcomes(report: Path) -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     if not argv or not argv[0].isdigit() or int(argv[0]) < 1:
-        print("usage: python -m wirecheck.repeat RUNS [pytest arguments...]", file=sys.stderr)
+        print("usage: bin/repeat RUNS [pytest arguments...]", file=sys.stderr)
         return 2
     runs, extra = int(argv[0]), argv[1:]
     passes, failures = Counter(), Counter()

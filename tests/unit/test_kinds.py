@@ -1,4 +1,4 @@
-"""The table of problem kinds, the code that reports them and the README's table say the same thing.
+"""The table of problem kinds, the code that reports them and docs/reference/kinds.md's table say the same thing.
 
 A kind is reported where a check, a claim or the wire fixture calls `problem("kind", ...)` or
 `Problem("kind", ...)`; the kind is written there as a literal (or a conditional between literals),
@@ -17,7 +17,7 @@ from wirecheck.checks._verdict import Problem, Verdict
 from wirecheck.plugin._json_run import schema
 
 ROOT = Path(__file__).resolve().parents[2]
-README_SECTION = "## Problem kinds"
+PAGE = ROOT / "docs" / "reference" / "kinds.md"
 ROW = re.compile(r"^\| `(?P<kind>[^`]+)` \| (?P<meaning>.+) \|$")
 
 
@@ -53,15 +53,12 @@ def _literals(expression: ast.expr | None) -> list[str]:
     return []
 
 
-def readme_rows() -> list[tuple[str, str]]:
-    text = (ROOT / "README.md").read_text()
-    assert README_SECTION in text, f"the README has no section {README_SECTION!r}"
-    section = text.split(README_SECTION, 1)[1].split("\n## ", 1)[0]
-    return [(match["kind"], match["meaning"]) for match in map(ROW.match, section.splitlines()) if match]
+def page_rows() -> list[tuple[str, str]]:
+    return [(match["kind"], match["meaning"]) for match in map(ROW.match, PAGE.read_text().splitlines()) if match]
 
 
 def table() -> str:
-    """The README's table as KINDS makes it, to paste when the two differ."""
+    """The page's table as KINDS makes it, to paste when the two differ."""
     rows = (f"| `{kind}` | {meaning} |" for kind, meaning in KINDS.items())
     return "\n".join(["| kind | meaning |", "|---|---|", *rows])
 
@@ -76,8 +73,8 @@ def test_every_kind_reported_in_wirecheck_is_in_the_table():
     assert unknown == {}
 
 
-def test_the_readme_table_of_kinds_is_the_table_in_the_code_in_its_order():
-    assert readme_rows() == list(KINDS.items()), f"the README's section {README_SECTION!r} should hold:\n{table()}"
+def test_the_kinds_page_table_is_the_table_in_the_code_in_its_order():
+    assert page_rows() == list(KINDS.items()), f"{PAGE.relative_to(ROOT)} should hold:\n{table()}"
 
 
 def test_a_problem_of_an_unknown_kind_is_refused():
@@ -85,7 +82,7 @@ def test_a_problem_of_an_unknown_kind_is_refused():
         Problem("server-fin-too-late", "a kind nobody can name")
 
 
-# kinds of one's own (the README invites users to write checks)
+# kinds of one's own (docs/api.md invites users to write checks)
 
 MY_KIND, MY_MEANING = "banner-late", "the server's banner came later than my protocol allows"
 

@@ -1,4 +1,4 @@
-"""The public API is declared: `wirecheck.__all__`, each name the object of its home module, the README's table
+"""The public API is declared: `wirecheck.__all__`, each name the object of its home module, the table of docs/api.md
 listing exactly those names, and each of their modules type-checked strictly (bin/typecheck). The names load on
 first use, so that the analysis imports without pytest."""
 
@@ -19,17 +19,16 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
-README_SECTION = "### Checks of your own: the public API"
+PAGE = ROOT / "docs" / "api.md"
 NAME_CELL = re.compile(r"^\| `(?P<name>\w+)` \|(?P<what>.*)\|$")
 # Followed by the type check, not checked strictly: Settings.from_values reads the options' values untyped.
 CHECKED_LATER = {"wirecheck.plugin._settings"}
 
 
-def readme_rows() -> dict[str, str]:
-    """The README's table of public names: each name and what it says of it."""
-    text = (ROOT / "README.md").read_text()
-    section = text.split(README_SECTION, 1)[1].split("\n#", 1)[0]
-    return {match["name"]: match["what"] for match in map(NAME_CELL.match, section.splitlines()) if match}
+def page_rows() -> dict[str, str]:
+    """The table of public names on docs/api.md (the only table there whose first cell is a name in backquotes):
+    each name and what it says of it."""
+    return {match["name"]: match["what"] for match in map(NAME_CELL.match, PAGE.read_text().splitlines()) if match}
 
 
 @pytest.mark.parametrize("name", wirecheck.__all__)
@@ -44,12 +43,12 @@ def test_an_unknown_name_is_an_attribute_error():
         wirecheck.Conection  # noqa: B018
 
 
-def test_the_readme_lists_exactly_the_public_names_in_their_order():
-    assert list(readme_rows()) == wirecheck.__all__
+def test_the_api_page_lists_exactly_the_public_names_in_their_order():
+    assert list(page_rows()) == wirecheck.__all__
 
 
-def test_the_readme_row_of_checks_names_exactly_their_public_functions():
-    named = re.findall(r"`(\w+)\(", readme_rows()["checks"])
+def test_the_api_page_row_of_checks_names_exactly_their_public_functions():
+    named = re.findall(r"`(\w+)\(", page_rows()["checks"])
     assert sorted(set(named)) == sorted(checks.__all__)
     assert all(callable(getattr(checks, name)) for name in checks.__all__)
 

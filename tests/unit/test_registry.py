@@ -1,4 +1,4 @@
-"""The registry of the article's servers agrees with the README and with the servers' own files."""
+"""The registry of the article's servers agrees with docs/article/servers.md and with the servers' own files."""
 
 import ast
 import sys
@@ -8,12 +8,14 @@ import pytest
 
 from wirecheck.article._registry import SERVERS, markdown_table
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "docs" / "article" / "servers.md"
 
 
-def test_the_readme_server_table_is_the_registry():
-    assert markdown_table() in README.read_text(), (
-        "README.md's table under 'The servers by hand' differs from wirecheck.article._registry; paste this:\n"
+def test_the_article_servers_page_table_is_the_registry():
+    assert markdown_table() in PAGE.read_text(), (
+        f"{PAGE.relative_to(ROOT)}'s table under 'The servers by hand' differs from the article's registry; "
+        "paste this:\n"
         + markdown_table())
 
 
