@@ -1,7 +1,6 @@
 """The module map (docs/how-it-works.md) names every module of wirecheck/, and nothing that is not there.
 
-Not listed one by one: the article's standalone servers and client (wirecheck/article/servers, client: the article's
-page lists them), the contract's tests (one row, `wirecheck/contract/test_*.py`) and a package's `__init__.py` that
+Not listed one by one: the contract's tests (one row, `wirecheck/contract/test_*.py`) and a package's `__init__.py` that
 holds only its docstring.
 """
 
@@ -19,7 +18,7 @@ def present() -> set[str]:
     for path in (ROOT / "wirecheck").rglob("*.py"):
         relative = path.relative_to(ROOT).as_posix()
         body = ast.parse(path.read_text()).body
-        if {"servers", "client"} & set(path.parts) or path.name == "__init__.py" and len(body) <= 1:
+        if path.name == "__init__.py" and len(body) <= 1:
             continue
         found.add(CONTRACT_TESTS if path.match(CONTRACT_TESTS) else relative)
     return found

@@ -32,8 +32,6 @@ def imports() -> list[tuple[str, str, str]]:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE.parent).with_suffix("")
-        if "servers" in relative.parts or "client" in relative.parts:  # the article's standalone scripts
-            continue
         module = ".".join(relative.parts).removesuffix(".__init__")
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:

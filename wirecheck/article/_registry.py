@@ -3,9 +3,10 @@
 The tests' parametrization, `bin/verify`'s table and the README's server table come from
 `SERVERS`, read from the table in registry.toml beside this file (tests/unit/test_registry.py
 fails when the README disagrees). Each server is one
-complete file run by its path, `python <file> --port N`: the folder servers/ beside this file,
-which ships in the wheel as package data (a clone's top-level server/ and client/ are symbolic
-links to it and to client/, so that the article's commands read as the article wrote them).
+complete file run by its path, `python <file> --port N`: server/ and client/ at the top of a clone,
+as the article has them; an install ships them inside this package, as wirecheck.article.servers
+and wirecheck.article.client (pyproject.toml's package-dir), so that it claims no top-level name
+but its own.
 """
 
 import sys
@@ -21,8 +22,9 @@ else:  # Python 3.10
     import tomli as tomllib
 
 HERE = Path(__file__).resolve().parent
-SERVER_DIRECTORY = HERE / "servers"
-CLIENT_DIRECTORY = HERE / "client"
+_INSTALLED = (HERE / "servers").is_dir()
+SERVER_DIRECTORY = HERE / "servers" if _INSTALLED else HERE.parents[1] / "server"
+CLIENT_DIRECTORY = HERE / "client" if _INSTALLED else HERE.parents[1] / "client"
 
 
 class Reaper(Enum):
