@@ -51,7 +51,7 @@ def _reply_timeout(wire) -> float:
 
 
 def _answered(wire, connection) -> None:
-    """`connection` was opened and answered with the expected status in time (how it ends is property 3's)."""
+    """`connection` was opened and answered with the expected status in time (how it ends is fin-in-time's)."""
     __tracebackhide__ = True
     wire.expect(checks.handshake(connection))
     wire.expect(checks.response(connection, wire.settings.contract_status, within=wire.settings.fin_within,
@@ -59,7 +59,7 @@ def _answered(wire, connection) -> None:
 
 
 @pytest.mark.contract("handshake")
-def test_1_every_connection_completes_the_three_way_handshake(wire):
+def test_handshake_every_connection_completes_the_three_way_handshake(wire):
     wire.serve_contract()
     burst(wire.session.port, _requests(wire, HANDSHAKE_CONNECTIONS), _reply_timeout(wire))
     for connection in wire.connections(HANDSHAKE_CONNECTIONS):
@@ -75,13 +75,13 @@ def _one_exchange(wire):
 
 
 @pytest.mark.contract("complete-response")
-def test_2_a_get_receives_one_complete_response_with_the_expected_status(wire):
+def test_complete_response_a_get_receives_one_complete_response_with_the_expected_status(wire):
     connection = _one_exchange(wire)
     wire.expect(checks.response(connection, wire.settings.contract_status))
 
 
 @pytest.mark.contract("fin-in-time")
-def test_3_the_server_closes_with_fin_soon_after_a_complete_response(wire):
+def test_fin_in_time_the_server_closes_with_fin_soon_after_a_complete_response(wire):
     connection = _one_exchange(wire)
     wire.expect(checks.server_closes(connection, within=wire.settings.fin_within))
 
@@ -142,13 +142,13 @@ def overlapping_clients_served(wire, blockers: str) -> Verdict:
 
 @pytest.mark.contract("no-waiting")
 @pytest.mark.parametrize("blockers", sorted(BLOCKERS))
-def test_4_clients_that_hold_a_connection_do_not_hold_up_overlapping_clients(wire, blockers):
+def test_no_waiting_clients_that_hold_a_connection_do_not_hold_up_overlapping_clients(wire, blockers):
     wire.serve_contract()
     wire.expect(overlapping_clients_served(wire, blockers))
 
 
 @pytest.mark.contract("no-leak")
-def test_5_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wire):
+def test_no_leak_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wire):
     session = wire.serve_contract()
     burst(session.port, _requests(wire, 1), _reply_timeout(wire))  # opens whatever the server opens lazily
     (_, before), _ = _settled(session.server.view)
@@ -169,7 +169,7 @@ def _settled(view) -> tuple[tuple[int, int], bool]:
 
 @pytest.mark.contract("bad-input")
 @pytest.mark.parametrize("abuse", sorted(ABUSES))
-def test_6_the_server_survives_bad_input_and_serves_the_next_client_normally(wire, abuse):
+def test_bad_input_the_server_survives_it_and_serves_the_next_client_normally(wire, abuse):
     session = wire.serve_contract()
     gave_up = ABUSES[abuse](session.port, wire.settings.contract_path, _reply_timeout(wire))
     # How the rude connection ended is judged once the server had --wire-fin-within to answer the client's close.

@@ -45,6 +45,6 @@ def clients_close_first(wire) -> Verdict:
 
 
 @pytest.mark.contract("no-close-wait")
-def test_clients_that_close_first_get_the_servers_fin_and_leave_no_close_wait_and_no_descriptor(wire):
+def test_no_close_wait_clients_that_close_first_get_the_servers_fin_and_leave_no_close_wait_and_no_descriptor(wire):
     wire.serve_contract()
     wire.expect(clients_close_first(wire))
