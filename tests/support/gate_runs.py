@@ -5,6 +5,7 @@ Kept out of the test modules, so that no test module imports another one (each f
 sys.path entry under pytest's default import mode: a test module is importable only from its own folder).
 """
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,12 +29,13 @@ CONTRACT = "tests/contract/test_contract.py"
 
 
 def selecting(*keys: str) -> str:
-    """The `-k` expression that selects the contract tests of these properties: each test's name begins with
-    test_ and its property's key (hyphens as underscores), which no other test name contains (tests/unit/
-    test_contract_names.py holds the contract's tests to that)."""
+    """The `-k` expression that selects the contract tests of these properties. Each test's name begins with test_,
+    its property's key (hyphens and dots as underscores: http-1.0 is test_http_1_0_) and an underscore, which no
+    other name that -k matches contains, not even a module's (test_keep_alive.py holds idle-close's test too):
+    tests/unit/test_contract_names.py holds the contract to that."""
     unknown = [key for key in keys if key not in BY_KEY]
     assert not unknown, f"no such property: {unknown}"
-    return " or ".join(f"test_{key.replace('-', '_')}" for key in keys)
+    return " or ".join("test_" + re.sub(r"\W", "_", key) + "_" for key in keys)
 
 
 def gate(command: str, tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
