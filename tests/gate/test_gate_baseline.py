@@ -1,5 +1,5 @@
 """The gate with a profile and a baseline, run as a user runs it: the same server is green against its own
-profile, and the same server with another delay before its FIN fails property 7 on that figure alone."""
+profile, and the same server with another delay before its FIN fails baseline-unchanged on that figure alone."""
 
 import pytest
 from gate_runs import PYTHON, failed_properties, gate, selecting

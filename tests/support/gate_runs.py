@@ -1,5 +1,5 @@
-"""What the tests that run the --wire-server gate as a user does share (tests/gate/, tests/reports/): the nested
-run itself, its JUnit XML read back by property, and the `-k` expression that selects properties by their key.
+"""What the tests that run the --wire-server gate as a user does share (tests/gate/, tests/reports/, tests/system/):
+the nested run itself, its JUnit XML read back by property, and the `-k` expression that selects properties by key.
 
 Kept out of the test modules, so that no test module imports another one (each folder of tests/ is its own
 sys.path entry under pytest's default import mode: a test module is importable only from its own folder).
