@@ -34,10 +34,10 @@ def test_the_gate_offers_every_option_of_the_plugin_but_the_command():
 
 
 def test_the_gate_hands_its_options_to_the_plugin_under_the_plugins_names_as_typed_and_the_rest_as_they_are():
-    ours, theirs = cli.gate_parser().parse_known_args(["--fin-within", "0.50", "-k", "test_5", "--stop-signal",
+    ours, theirs = cli.gate_parser().parse_known_args(["--fin-within", "0.50", "-k", "test_no_leak", "--stop-signal",
                                                        "quit", "--junitxml", "junit.xml"])
     assert cli.plugin_options(ours) == ["--wire-fin-within", "0.50", "--wire-stop-signal", "quit"]
-    assert theirs == ["-k", "test_5", "--junitxml", "junit.xml"]
+    assert theirs == ["-k", "test_no_leak", "--junitxml", "junit.xml"]
 
 
 def test_the_command_after_the_dashes_is_joined_so_that_it_splits_back_with_port_readable():

@@ -1,5 +1,5 @@
 """The JSON Schema of --wire-json-report, as shipped in the package, takes a well-formed report and refuses each
-kind of malformed one (tests/test_json_report.py validates a real run's report)."""
+kind of malformed one (tests/reports/test_json_report.py validates a real run's report)."""
 
 import copy
 
@@ -10,10 +10,10 @@ from wirecheck.plugin._json_run import schema
 
 PROBLEM = {"kind": "server-fin-late", "message": "expected the server FIN within 0.1 s, it came 0.3 s after it",
            "connection": "127.0.0.1:40000 -> 127.0.0.1:10001", "frame": 8}
-TEST = {"nodeid": "tests/test_contract.py::test_3", "property": "fin-in-time", "level": "MUST", "outcome": "failed",
-        "message": "expected the server FIN within 0.1 s", "duration": 0.5, "problems": [PROBLEM],
+TEST = {"nodeid": "tests/contract/test_contract.py::test_fin_in_time", "property": "fin-in-time", "level": "MUST",
+        "outcome": "failed", "message": "expected the server FIN within 0.1 s", "duration": 0.5, "problems": [PROBLEM],
         "problem_kinds": ["server-fin-late"], "figures": {"fin_delay": 0.3, "zombies": 0, "first_closer": "server"},
-        "capture": "captures/test_contract/test_3.pcapng"}
+        "capture": "captures/test_contract/test_fin_in_time.pcapng"}
 REPORT = {"format": 1, "created": "2026-11-28T21:00:00+00:00", "exit_status": 1,
           "settings": {"timing_tolerance": 0.004, "timing_tolerance_percent": 12.5, "pcap_dir": "captures",
                        "server": "./srv --port {port}", "fin_within": 0.1},

@@ -7,7 +7,7 @@ import pytest
 
 from wirecheck.tshark._handoff import HANDOFF_VARIABLE, Inbox, hand_up, inherited, open_inbox
 
-CAPTURE = {"test": "test_contract.py::test_1", "expected": {"path": "/captures/test_1.pcapng"}}
+CAPTURE = {"test": "test_contract.py::test_handshake", "expected": {"path": "/captures/test_handshake.pcapng"}}
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_what_a_nested_run_hands_up_is_collected_once_under_the_test_that_ran_it
     open_inbox(inherited())
     hand_up(inherited(), [CAPTURE])
     (outer.directory / "cut.part").write_text("[")  # a run killed while writing: never read
-    named = {**CAPTURE, "test": "test_gate.py::test_x > test_contract.py::test_1"}
+    named = {**CAPTURE, "test": "test_gate.py::test_x > test_contract.py::test_handshake"}
     assert outer.collect("test_gate.py::test_x") == [named]
     assert outer.collect("test_gate.py::test_y") == []
 

@@ -20,38 +20,19 @@ from wirecheck.checks import _process_table as process_claims
 from wirecheck.checks._verdict import Verdict
 from wirecheck.clients._abuse import ABUSES
 from wirecheck.clients._held import Trickler, idle_keep_alive, wait_accepted
-from wirecheck.clients._requests import burst, request_bytes
-from wirecheck.server._waiting import settle, wait_until
+from wirecheck.clients._requests import burst
+from wirecheck.contract._exchange import DESCRIPTOR_SLACK, closing_requests, reply_timeout, settled
+from wirecheck.server._waiting import wait_until
 
 HANDSHAKE_CONNECTIONS = 3
 OVERLAPPING_CLIENTS = 5
 # Clients that hold a connection (silent, idle, trickling) come as many at once as a small worker pool has
 # threads or processes (gunicorn's sync workers, a thread pool of 4): one alone would not exhaust it.
 WORKER_POOL = 4
-# Connections past a small listen backlog see their SYNs dropped and retried after 1 s
-# and 3 s (Linux's SYN retransmission timer), so a burst may take that long to be served.
-BURST_GRACE_SECONDS = 5.0
-# A server has settled after a burst when its zombies and descriptors have not changed for
-# SETTLE_QUIET_SECONDS (a reaping server empties them within milliseconds of each SIGCHLD);
-# SETTLE_SECONDS bounds the wait for one that keeps changing.
-SETTLE_QUIET_SECONDS = 0.5
-SETTLE_SECONDS = 5.0
-SETTLE_POLL_SECONDS = 0.05
-# Descriptors the server may open lazily (a log file, a resolver socket) during a burst
-# without that being a leak: far below one per connection.
-DESCRIPTOR_SLACK = 3
-
-
-def _requests(wire, count: int) -> list[bytes]:
-    return [request_bytes(wire.settings.contract_path, "127.0.0.1", wire.session.port, close=True)] * count
-
-
-def _reply_timeout(wire) -> float:
-    return wire.settings.fin_within + BURST_GRACE_SECONDS
 
 
 def _answered(wire, connection) -> None:
-    """`connection` was opened and answered with the expected status in time (how it ends is property 3's)."""
+    """`connection` was opened and answered with the expected status in time (how it ends is fin-in-time's)."""
     __tracebackhide__ = True
     wire.expect(checks.handshake(connection))
     wire.expect(checks.response(connection, wire.settings.contract_status, within=wire.settings.fin_within,
@@ -59,9 +40,9 @@ def _answered(wire, connection) -> None:
 
 
 @pytest.mark.contract("handshake")
-def test_1_every_connection_completes_the_three_way_handshake(wire):
+def test_handshake_every_connection_completes_the_three_way_handshake(wire):
     wire.serve_contract()
-    burst(wire.session.port, _requests(wire, HANDSHAKE_CONNECTIONS), _reply_timeout(wire))
+    burst(wire.session.port, closing_requests(wire, HANDSHAKE_CONNECTIONS), reply_timeout(wire))
     for connection in wire.connections(HANDSHAKE_CONNECTIONS):
         wire.expect(checks.handshake(connection))
 
@@ -69,19 +50,19 @@ def test_1_every_connection_completes_the_three_way_handshake(wire):
 def _one_exchange(wire):
     """The connection of one GET to the server under contract."""
     wire.serve_contract()
-    burst(wire.session.port, _requests(wire, 1), _reply_timeout(wire))
+    burst(wire.session.port, closing_requests(wire, 1), reply_timeout(wire))
     connection, = wire.connections(1)
     return connection
 
 
 @pytest.mark.contract("complete-response")
-def test_2_a_get_receives_one_complete_response_with_the_expected_status(wire):
+def test_complete_response_a_get_receives_one_complete_response_with_the_expected_status(wire):
     connection = _one_exchange(wire)
     wire.expect(checks.response(connection, wire.settings.contract_status))
 
 
 @pytest.mark.contract("fin-in-time")
-def test_3_the_server_closes_with_fin_soon_after_a_complete_response(wire):
+def test_fin_in_time_the_server_closes_with_fin_soon_after_a_complete_response(wire):
     connection = _one_exchange(wire)
     wire.expect(checks.server_closes(connection, within=wire.settings.fin_within))
 
@@ -108,7 +89,7 @@ def _idle(wire) -> Iterator[None]:
 @contextmanager
 def _trickling(wire) -> Iterator[None]:
     """Clients that send their request head one byte every half second (slowloris)."""
-    tricklers = [Trickler(wire.session.port, wire.settings.contract_path, _reply_timeout(wire))
+    tricklers = [Trickler(wire.session.port, wire.settings.contract_path, reply_timeout(wire))
                  for _ in range(WORKER_POOL)]
     for trickler in tricklers:
         trickler.start()
@@ -131,7 +112,7 @@ def overlapping_clients_served(wire, blockers: str) -> Verdict:
         # Once they are accepted: else the burst competes with them for a small listen backlog (http.server's
         # is 5) instead of waiting behind them.
         wait_accepted(wire.session.port, wire.settings.fin_within)
-        burst(wire.session.port, _requests(wire, OVERLAPPING_CLIENTS), wire.settings.fin_within)
+        burst(wire.session.port, closing_requests(wire, OVERLAPPING_CLIENTS), wire.settings.fin_within)
     verdict = Verdict()
     for connection in wire.observe().connections[-OVERLAPPING_CLIENTS:]:
         verdict.extend(checks.handshake(connection))
@@ -142,40 +123,33 @@ def overlapping_clients_served(wire, blockers: str) -> Verdict:
 
 @pytest.mark.contract("no-waiting")
 @pytest.mark.parametrize("blockers", sorted(BLOCKERS))
-def test_4_clients_that_hold_a_connection_do_not_hold_up_overlapping_clients(wire, blockers):
+def test_no_waiting_clients_that_hold_a_connection_do_not_hold_up_overlapping_clients(wire, blockers):
     wire.serve_contract()
     wire.expect(overlapping_clients_served(wire, blockers))
 
 
 @pytest.mark.contract("no-leak")
-def test_5_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wire):
+def test_no_leak_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wire):
     session = wire.serve_contract()
-    burst(session.port, _requests(wire, 1), _reply_timeout(wire))  # opens whatever the server opens lazily
-    (_, before), _ = _settled(session.server.view)
-    replies = burst(session.port, _requests(wire, wire.settings.burst_size), _reply_timeout(wire))
-    (zombies, after), _ = _settled(session.server.view)
+    burst(session.port, closing_requests(wire, 1), reply_timeout(wire))  # opens whatever the server opens lazily
+    (_, before), _ = settled(session.server.view)
+    replies = burst(session.port, closing_requests(wire, wire.settings.burst_size), reply_timeout(wire))
+    (zombies, after), _ = settled(session.server.view)
     last_frame = wire.observe().segments[-1]
     what = f"a burst of {len(replies)} connections"
     wire.expect(process_claims.zombies(zombies, range(0, 1), f"after {what}", last_frame)
                 .extend(process_claims.descriptors_not_grown(before, after, DESCRIPTOR_SLACK, what, last_frame)))
 
 
-def _settled(view) -> tuple[tuple[int, int], bool]:
-    """The zombies and the open descriptors of the server's tree once neither has changed for SETTLE_QUIET
-    seconds, or after SETTLE_SECONDS. Live children are allowed: a pre-forked worker pool is no leak."""
-    return settle(lambda: (len(view.zombies()), view.open_descriptors()), SETTLE_QUIET_SECONDS, SETTLE_SECONDS,
-                  poll=SETTLE_POLL_SECONDS)
-
-
 @pytest.mark.contract("bad-input")
 @pytest.mark.parametrize("abuse", sorted(ABUSES))
-def test_6_the_server_survives_bad_input_and_serves_the_next_client_normally(wire, abuse):
+def test_bad_input_the_server_survives_it_and_serves_the_next_client_normally(wire, abuse):
     session = wire.serve_contract()
-    gave_up = ABUSES[abuse](session.port, wire.settings.contract_path, _reply_timeout(wire))
+    gave_up = ABUSES[abuse](session.port, wire.settings.contract_path, reply_timeout(wire))
     # How the rude connection ended is judged once the server had --wire-fin-within to answer the client's close.
     wait_accepted(session.port, wire.settings.fin_within)
     wait_until(lambda: not session.server.view.close_wait(session.port), wire.settings.fin_within)
-    burst(session.port, _requests(wire, 1), _reply_timeout(wire))
+    burst(session.port, closing_requests(wire, 1), reply_timeout(wire))
     rude, last = wire.connections(2)
     server = session.server
     wire.expect(process_claims.server_running(server.running(), server.output(), last.segments[-1], last))

@@ -8,7 +8,7 @@ from wirecheck.checks import _process_table as process_claims
 from wirecheck.checks._verdict import Verdict
 from wirecheck.clients._held import connect, idle_keep_alive, keep_alive_request, wait_accepted
 from wirecheck.clients._requests import burst
-from wirecheck.contract.test_basics import DESCRIPTOR_SLACK, _reply_timeout, _requests, _settled
+from wirecheck.contract._exchange import DESCRIPTOR_SLACK, closing_requests, reply_timeout, settled
 from wirecheck.server._waiting import wait_until
 
 # Several clients of each kind, so that a server leaking one socket per close shows a count, not a fluke.
@@ -21,8 +21,8 @@ def clients_close_first(wire) -> Verdict:
     server's FIN within --wire-fin-within; then nothing of the server is in CLOSE_WAIT and its descriptors are back."""
     session, settings = wire.session, wire.settings
     port, view = session.port, session.server.view
-    burst(port, _requests(wire, 1), _reply_timeout(wire))  # opens whatever the server opens lazily
-    (_, before), _ = _settled(view)
+    burst(port, closing_requests(wire, 1), reply_timeout(wire))  # opens whatever the server opens lazily
+    (_, before), _ = settled(view)
     for client in idle_keep_alive(port, settings.contract_path, settings.fin_within, KEEP_ALIVE_CLOSERS):
         client.close()
     for _ in range(MID_REQUEST_CLOSERS):
@@ -33,7 +33,7 @@ def clients_close_first(wire) -> Verdict:
     wait_accepted(port, settings.fin_within)
     wait_until(lambda: not view.close_wait(port), settings.fin_within)
     stuck = view.close_wait(port)
-    (_, after), _ = _settled(view)
+    (_, after), _ = settled(view)
     connections = wire.connections(1 + KEEP_ALIVE_CLOSERS + MID_REQUEST_CLOSERS)
     verdict = Verdict()
     for connection in connections[1:]:
@@ -45,6 +45,6 @@ def clients_close_first(wire) -> Verdict:
 
 
 @pytest.mark.contract("no-close-wait")
-def test_clients_that_close_first_get_the_servers_fin_and_leave_no_close_wait_and_no_descriptor(wire):
+def test_no_close_wait_clients_that_close_first_get_the_servers_fin_and_leave_no_close_wait_and_no_descriptor(wire):
     wire.serve_contract()
     wire.expect(clients_close_first(wire))

@@ -17,6 +17,6 @@ def request_after_close(wire) -> Verdict:
 
 
 @pytest.mark.contract("close-ends-connection")
-def test_9_connection_close_with_a_request_behind_it_gets_one_response_then_fin(wire):
+def test_close_ends_connection_connection_close_with_a_request_behind_it_gets_one_response_then_fin(wire):
     wire.serve_contract()
     wire.expect(request_after_close(wire))

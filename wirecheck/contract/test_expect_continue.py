@@ -21,6 +21,6 @@ def expecting_continue(wire) -> Verdict:
 
 
 @pytest.mark.contract("expect-continue")
-def test_14_expect_100_continue_gets_100_or_a_final_status_within_1_s(wire):
+def test_expect_continue_expect_100_continue_gets_100_or_a_final_status_within_1_s(wire):
     wire.serve_contract()
     wire.expect(expecting_continue(wire))

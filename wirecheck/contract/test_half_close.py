@@ -30,6 +30,6 @@ def half_closing_clients(wire) -> Verdict:
 
 
 @pytest.mark.contract("half-close")
-def test_12_after_the_clients_fin_a_complete_request_is_answered_then_fin_and_a_partial_one_gets_fin(wire):
+def test_half_close_after_the_clients_fin_a_complete_request_is_answered_then_fin_and_a_partial_one_gets_fin(wire):
     wire.serve_contract()
     wire.expect(half_closing_clients(wire))

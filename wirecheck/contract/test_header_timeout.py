@@ -19,6 +19,6 @@ def trickling_head(wire, within: float) -> Verdict:
 
 
 @pytest.mark.contract("header-timeout")
-def test_a_client_trickling_its_request_head_is_cut_off_within_the_header_timeout(wire):
+def test_header_timeout_a_client_trickling_its_request_head_is_cut_off_within_the_header_timeout(wire):
     wire.serve_contract()
     wire.expect(trickling_head(wire, wire.settings.header_timeout))

@@ -15,6 +15,6 @@ def http10_request(wire) -> Verdict:
 
 
 @pytest.mark.contract("http-1.0")
-def test_13_an_http_1_0_request_gets_its_response_then_fin(wire):
+def test_http_1_0_an_http_1_0_request_gets_its_response_then_fin(wire):
     wire.serve_contract()
     wire.expect(http10_request(wire))

@@ -35,12 +35,12 @@ def idle_connection(wire) -> Verdict:
 
 
 @pytest.mark.contract("keep-alive")
-def test_7_two_requests_on_one_connection_get_two_complete_responses_in_order(wire):
+def test_keep_alive_two_requests_on_one_connection_get_two_complete_responses_in_order(wire):
     wire.serve_contract()
     wire.expect(two_requests(wire))
 
 
 @pytest.mark.contract("idle-close")
-def test_8_an_idle_keep_alive_connection_is_closed_with_fin_and_its_idle_timeout_measured(wire):
+def test_idle_close_an_idle_keep_alive_connection_is_closed_with_fin_and_its_idle_timeout_measured(wire):
     wire.serve_contract()
     wire.expect(idle_connection(wire))

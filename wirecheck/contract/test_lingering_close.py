@@ -27,12 +27,12 @@ def upload_answered_early(wire) -> Connection:
 
 
 @pytest.mark.contract("early-response-whole")
-def test_10_an_early_answer_to_a_large_upload_reaches_the_client_whole(wire):
+def test_early_response_whole_an_early_answer_to_a_large_upload_reaches_the_client_whole(wire):
     wire.serve_contract()
     wire.expect(checks.response(upload_answered_early(wire), status=None))
 
 
 @pytest.mark.contract("no-reset-while-sending")
-def test_11_the_server_does_not_reset_while_the_client_still_sends_its_upload(wire):
+def test_no_reset_while_sending_the_server_does_not_reset_while_the_client_still_sends_its_upload(wire):
     wire.serve_contract()
     wire.expect(checks_http.no_reset_while_sending(upload_answered_early(wire), LINGER_SECONDS))

@@ -67,6 +67,6 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
 
 
 @pytest.mark.contract("graceful-stop")
-def test_a_stop_signal_drains_the_upload_closes_idle_connections_with_fin_and_ends_the_whole_tree(wire):
+def test_graceful_stop_a_stop_signal_drains_the_upload_closes_idle_connections_with_fin_and_ends_the_whole_tree(wire):
     wire.serve_contract()
     wire.expect(stop_while_busy(wire, wire.settings.stop_signal, wire.settings.stop_grace))

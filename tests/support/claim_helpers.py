@@ -1,15 +1,21 @@
-"""What the tests of the article's claims (test_claim_*.py) share: the client3 port, process-table facts
-written into the capture beside the packets, and the command line of a deliberately broken server."""
+"""What the tests of the article's claims (tests/article/) and of the checks (tests/contract/) share: the client3
+port, two overlapping clients, process-table facts written into the capture beside the packets, and the command
+line of a deliberately broken server."""
 
+import socket
 import subprocess
 import sys
 
+from expectations import ITERATIVE_DELAY
+
 from wirecheck.article._registry import client3_path
+from wirecheck.clients._requests import read_until_closed, request_bytes
 from wirecheck.model._flows import Connection
 from wirecheck.model._frames import Segment
 from wirecheck.server._session import REPO_ROOT
 
 CLIENT3_SECONDS = 30  # a bound for one client3 run, far above the second or so a burst takes here
+READ_TIMEOUT_SECONDS = ITERATIVE_DELAY + 5  # the second of two overlapping clients waits out the first one's delay
 
 
 def client3(port: int, clients: int, *options: str) -> str:
@@ -17,6 +23,17 @@ def client3(port: int, clients: int, *options: str) -> str:
     done = subprocess.run([sys.executable, str(client3_path()), "--port", str(port), "--max-clients", str(clients),
                            *options], capture_output=True, text=True, timeout=CLIENT3_SECONDS)
     return (done.stdout + done.stderr).strip()
+
+
+def two_overlapping_clients(port: int) -> None:
+    """The first client gets its response; while the server sits in its delay, a second one asks."""
+    with socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT_SECONDS) as first:
+        first.sendall(request_bytes("/hello", "127.0.0.1", port))
+        first.recv(1)  # the response has started: the server is now in its delay
+        with socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT_SECONDS) as second:
+            second.sendall(request_bytes("/hello", "127.0.0.1", port))
+            read_until_closed(second)
+        read_until_closed(first)
 
 
 def closed_normally(connection: Connection) -> bool:

@@ -10,9 +10,8 @@ import socket
 import time
 
 import pytest
-from claim_helpers import broken_server
+from claim_helpers import broken_server, two_overlapping_clients
 from expectations import BODY, ITERATIVE_DELAY, STATUS, TARGET
-from test_one_client_at_a_time import _two_overlapping_clients
 
 from wirecheck import checks
 from wirecheck.article._registry import variant_command
@@ -87,7 +86,7 @@ def test_unclosed_checks_fail_when_the_server_closes_on_time(wire):
 ])
 def test_concurrency_checks_fail_on_the_other_kind_of_server(wire, variant, waits, kind):
     session = wire.serve(variant, delay=ITERATIVE_DELAY)
-    _two_overlapping_clients(session.port)
+    two_overlapping_clients(session.port)
     first, second = wire.connections(2)
     kinds = claims.second_waits_for_first(first, second, waits).kinds
     assert kinds == [kind], kinds

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from gate_runs import failed_properties, gate, selecting
 from page_checks import needs_chromium, rendered, without_spaces
-from test_gate import failed_properties, gate
 
 from wirecheck.article._registry import server
 from wirecheck.capture._loopback import can_capture
@@ -28,7 +28,8 @@ pytestmark = [pytest.mark.slow, needs_chromium,
 
 RUN = Path("captures") / "test_gate_html"  # relative to the clone, where the gate runs
 WINDOW = (1200, 2000)  # the settings, the contract table and the failing test's first ladders
-FAILING = "test_4_clients_that_hold_a_connection_do_not_hold_up_overlapping_clients_silent"  # its capture's name
+# Its capture's name: the test's, named by its property (no-waiting), and the parameter.
+FAILING = "test_no_waiting_clients_that_hold_a_connection_do_not_hold_up_overlapping_clients_silent"
 # A client that waits behind the silent ones is answered late, or, past the listen backlog, never connected.
 WAITED = {"late-response", "no-response", "handshake-broken", "no-request"}
 FAILED_NOTE = "FAILED: "  # how the wire annotates a problem's frame in the capture
@@ -37,9 +38,10 @@ FAILED_NOTE = "FAILED: "  # how the wire annotates a problem's frame in the capt
 def test_a_failing_gate_runs_report_shows_the_failing_frame_in_red_with_its_text():
     shutil.rmtree(REPO_ROOT / RUN, ignore_errors=True)
     command = f"{_relative(Path(sys.executable))} {_relative(server('iterative').path)} --port {{port}}"
-    # Property 4 alone (the one the iterative server fails), through xdist: its captures are written by a worker
+    # no-waiting alone (the property the iterative server fails), through xdist: its captures are written by a worker
     # (one is enough, and each costs a second of CPU to start), the page by the controller once the run is over.
-    done = gate(command, RUN, "--wire-html-report", str(RUN / "report.html"), "-n", "1", "-k", "test_4 and silent")
+    only_silent = f"{selecting('no-waiting')} and silent"
+    done = gate(command, RUN, "--wire-html-report", str(RUN / "report.html"), "-n", "1", "-k", only_silent)
     _, failed, _ = failed_properties(REPO_ROOT / RUN / "junit.xml")
     assert failed.keys() == {"no-waiting"} and failed["no-waiting"] <= WAITED, done.stdout[-3000:]
     capture = read(REPO_ROOT / RUN / "captures" / "test_contract" / f"{FAILING}.pcapng")

@@ -3,7 +3,7 @@ as the run's JUnit XML: each test's property and level, outcome, problem kinds, 
 
 A nested pytest run (with one xdist worker, so that the records travel from it to the controller, which writes
 the file) of two contract properties against the iterative server closing 0.3 s after its response, with
---wire-fin-within 0.1: property 2 holds, property 3 fails with a late FIN.
+--wire-fin-within 0.1: complete-response holds, fin-in-time fails with a late FIN.
 """
 
 import json
@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 
 import jsonschema
 import pytest
+from gate_runs import CONTRACT, selecting
 
 from wirecheck.article._registry import server
 from wirecheck.capture._loopback import can_capture
@@ -30,8 +31,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(can_capture()), reason=c
 def test_the_json_report_of_a_failing_run_validates_and_holds_each_tests_property_kinds_and_figures(tmp_path):
     command = f"{sys.executable} {server('iterative').path} --delay {CLOSE_DELAY} --port {{port}}"
     report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
-    done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_contract.py", "-p", "no:cacheprovider",
-                           "-n", "1", "-k", "test_2 or test_3", "--wire-server", command,
+    done = subprocess.run([sys.executable, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider",
+                           "-n", "1", "-k", selecting("complete-response", "fin-in-time"), "--wire-server", command,
                            "--wire-fin-within", FIN_WITHIN,
                            "--wire-pcap-dir", str(tmp_path / "captures"), "--wire-json-report", str(report),
                            "--junitxml", str(junit)],

@@ -4,10 +4,10 @@ A fresh virtual environment in a new directory under /tmp, `pip install <clone>`
 pip uses the machine's pip configuration as it is) beside the pytest plugins a project may
 already have (GUEST_PLUGINS; two of them once clashed with wirecheck's options), then, from
 that directory: an unrelated project's tests pass, with those plugins' own options, and find
-their pytest process untouched (tests/unrelated_project.py: no process started by wirecheck,
+their pytest process untouched (tests/support/unrelated_project.py: no process started by wirecheck,
 no subreaper, no captures/, one header line); `wirecheck gate` against http.server holds
 (exit 0, the table printed, a --json-report that the installed schema accepts), against a
-server that leaves zombies fails (exit 1, property 5), and a bad command is a usage error
+server that leaves zombies fails (exit 1, no-leak), and a bad command is a usage error
 (exit 2); the example custom check (examples/) passes with a plain `pytest` against
 http.server and fails against a server whose FIN comes late; and `wirecheck show` draws a
 capture the gate saved. The installed package requires neither extra (jsonschema, pytest-xdist) and ships its
@@ -29,6 +29,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import unrelated_project
+from gate_runs import selecting
 
 from wirecheck.capture._loopback import can_capture
 from wirecheck.contract._properties import BY_KEY, numbered
@@ -41,7 +42,7 @@ pytestmark = [pytest.mark.install, pytest.mark.timeout(2 * PIP_SECONDS),  # the 
 
 GATE_SECONDS = 120
 EXAMPLE_SECONDS = 60
-# The faulty server's run: property 5 alone (tests/test_gate.py runs them all), a burst that still leaves zombies.
+# The faulty server's run: no-leak alone (tests/gate/test_gate.py runs them all), a burst that still leaves zombies.
 FAULTY_BURST = "10"
 LATE_FIN_DELAY = "0.2"  # the example allows 50 ms
 BASICS = 6  # the properties of wirecheck/contract/test_basics.py: the gate runs at least these
@@ -146,8 +147,8 @@ def _the_gate_holds_fails_and_refuses(installed: Installed) -> dict:
                    for outcome in (outcomes if p.level == "SHOULD" else outcomes[:1])) for p in run), \
         good.stdout[-3000:]
 
-    zombies = installed.run("wirecheck", "gate", "--burst-size", FAULTY_BURST, "-k", "test_5", "--json-report",
-                            "faulty.json", "--",
+    zombies = installed.run("wirecheck", "gate", "--burst-size", FAULTY_BURST, "-k", selecting("no-leak"),
+                            "--json-report", "faulty.json", "--",
                             "python3", installed.article_server("forking"), "--delay", "0", "--port", "{port}",
                             timeout=GATE_SECONDS)
     assert zombies.returncode == 1, zombies.stdout[-3000:] + zombies.stderr[-3000:]

@@ -1,8 +1,8 @@
 """The gate with a profile and a baseline, run as a user runs it: the same server is green against its own
-profile, and the same server with another delay before its FIN fails property 7 on that figure alone."""
+profile, and the same server with another delay before its FIN fails baseline-unchanged on that figure alone."""
 
 import pytest
-from test_gate import PYTHON, failed_properties, gate
+from gate_runs import PYTHON, failed_properties, gate, selecting
 
 from wirecheck.article._registry import server
 from wirecheck.contract._properties import BASELINE
@@ -16,7 +16,7 @@ CHANGED_DELAY = 0.4
 # Only the test that measures the FIN delay, collected alone: each nested run stays a few seconds (issue 10).
 # Serially: the suite's addopts would start xdist workers for it (one per core under --wire-server), each a second of
 # CPU.
-ONLY_FIN_IN_TIME = ("-k", "test_3_", "-n", "0")
+ONLY_FIN_IN_TIME = ("-k", selecting("fin-in-time"), "-n", "0")
 
 
 def command(delay: float) -> str:

@@ -1,6 +1,6 @@
 """What the browser tests check on a rendered HTML report: a screenshot that is drawn, and the ladders in the DOM.
 
-Shared by every page kind's browser test (tests/test_html_report.py, tests/test_gate_html.py);
+Shared by every page kind's browser test (tests/reports/test_html_report.py, tests/gate/test_gate_html.py);
 each starts Chromium once, for the screenshot and the DOM together (a start takes seconds).
 """
 

@@ -2,28 +2,15 @@
 and a bad command is one clear error, fast."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
-from xml.etree import ElementTree
 
 import psutil
 import pytest
+from gate_runs import CONTRACT, GATE_SECONDS, PYTHON, failed_properties, gate, selecting
 
 from wirecheck.article._registry import server
 from wirecheck.contract._properties import BASELINE, BY_KEY
 from wirecheck.server._session import REPO_ROOT
 
-PYTHON = sys.executable
-# A nested run of the contract: fifteen tests, the slowest waiting out --wire-header-timeout.
-GATE_SECONDS = 120
-# The nested runs use a smaller burst than the contract's default of 50: past a listen
-# backlog of 5, SYNs are dropped and retried after 1 s and 3 s, which only makes this
-# meta-test slower; ten connections still leave ten zombies behind a server that does
-# not reap. tests/test_contract.py itself runs the default burst.
-GATE_BURST = "10"
-# The nested runs wait out a shorter header timeout than the default: http.server never cuts a head off.
-GATE_HEADER_TIMEOUT = "1"
 # Closing over an unread upload sends RST (Linux): http.server answers 501 with a Content-Length, so only the
 # RST while the client still sends is wrong; the article's answers end at the close, which the RST cuts short.
 RESETS_UNREAD_UPLOAD = {"no-reset-while-sending": {"reset-while-sending"}}
@@ -31,21 +18,9 @@ CUTS_UPLOAD_ANSWER = {"early-response-whole": {"incomplete-response"}}
 # One client at a time: clients that close first get the iterative server's FIN only when it comes to them,
 # within --wire-fin-within on a quiet machine, past it on a busy one. Either is the truth of that server.
 SOMETIMES_LATE_TO_CLOSE = {"no-close-wait": {"no-server-fin", "server-fin-late", "close-wait"}}
-# What the nested runs collect: the contract's tests alone (collecting the whole suite costs a second a run).
-CONTRACT = "tests/test_contract.py"
 # A server that never listens is given up on after this long (--wire-listen-timeout).
 SHORT_LISTEN_TIMEOUT = "1"
 pytest_plugins = ["pytester"]
-
-
-def gate(command: str, tmp_path, *options: str) -> subprocess.CompletedProcess:
-    """`pytest tests/test_contract.py --wire-server COMMAND` in a subprocess, as a user would type it, writing JUnit
-    XML; serial (the suite's own default is parallel), as the suite runs it beside other tests."""
-    return subprocess.run([PYTHON, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider", "-n", "0",
-                           "--wire-pcap-dir", str(tmp_path / "captures"), "--wire-burst-size", GATE_BURST,
-                           "--wire-header-timeout", GATE_HEADER_TIMEOUT,
-                           "--junitxml", str(tmp_path / "junit.xml"), "--wire-server", command, *options],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=GATE_SECONDS)
 
 
 def refused(pytester, monkeypatch, command: str, *options: str) -> pytest.RunResult:
@@ -59,19 +34,6 @@ def refused(pytester, monkeypatch, command: str, *options: str) -> pytest.RunRes
     assert done.ret == pytest.ExitCode.USAGE_ERROR, "\n".join(done.outlines + done.errlines)
     assert "Traceback" not in "\n".join(done.outlines + done.errlines)
     return done
-
-
-def failed_properties(junit: Path) -> tuple[set[str], dict[str, set[str]], dict[str, set[str]]]:
-    """From the run's JUnit XML: every contract property run, the problem kinds of each one that failed, and
-    those of each SHOULD that was only a warning."""
-    properties, failed, warned = set(), {}, {}
-    for case in ElementTree.parse(junit).iter("testcase"):
-        found = {p.get("name"): p.get("value") for p in case.iter("property")}
-        properties.add(found["contract"])
-        if case.find("failure") is not None or case.find("error") is not None:
-            outcome = warned if found.get("verdict") == "warn" else failed
-            outcome.setdefault(found["contract"], set()).update(found.get("problem_kinds", "error").split())
-    return properties, failed, warned
 
 
 # Each server fails (MUST) and warns (SHOULD) on exactly these properties, each with some of these kinds (which
@@ -154,22 +116,22 @@ def test_a_contract_path_the_server_does_not_serve_is_one_clear_error(pytester, 
 
 
 # A server that answers wrongly or not at all is no usage error: the contract runs and fails it on the property that
-# shows it, with the frames. Each class runs the one or two properties that show it, with a short --wire-fin-within:
-# the hanging servers are waited out whole (--wire-fin-within plus the burst's grace).
+# shows it, with the frames. Each class runs the one or two properties that show it (those it fails, selected by their
+# keys), with a short --wire-fin-within: the hanging servers are waited out whole (--wire-fin-within plus the
+# clients' reply grace).
 @pytest.mark.slow
-@pytest.mark.parametrize("command, properties, failing", [
-    (f"{PYTHON} -m tests.broken.answers_server_error --port {{port}}", "test_2_",
+@pytest.mark.parametrize("command, failing", [
+    (f"{PYTHON} -m tests.broken.answers_server_error --port {{port}}",
      {"complete-response": {"wrong-status"}}),
-    (f"{PYTHON} -m tests.broken.resets_every_connection --port {{port}}", "test_2_ or test_3_",
+    (f"{PYTHON} -m tests.broken.resets_every_connection --port {{port}}",
      {"complete-response": {"no-response"}, "fin-in-time": {"rst-instead-of-fin"}}),
-    (f"{PYTHON} {server('forking').path} --delay 30 --port {{port}}", "test_3_", {"fin-in-time": {"no-server-fin"}}),
-    (f"{PYTHON} {server('forking_unclosed').path} --port {{port}}", "test_3_", {"fin-in-time": {"no-server-fin"}}),
-    (f"{PYTHON} -m tests.broken.never_reads_the_request --port {{port}}", "test_2_",
+    (f"{PYTHON} {server('forking').path} --delay 30 --port {{port}}", {"fin-in-time": {"no-server-fin"}}),
+    (f"{PYTHON} {server('forking_unclosed').path} --port {{port}}", {"fin-in-time": {"no-server-fin"}}),
+    (f"{PYTHON} -m tests.broken.never_reads_the_request --port {{port}}",
      {"complete-response": {"no-response"}}),
 ], ids=["5xx", "reset", "child-hangs", "no-fin", "unread-request"])
-def test_a_server_that_answers_wrongly_or_not_at_all_fails_the_contract_not_the_usage(command, properties, failing,
-                                                                                      tmp_path):
-    done = gate(command, tmp_path, "-k", properties, "--wire-fin-within", "0.5",
+def test_a_server_that_answers_wrongly_or_not_at_all_fails_the_contract_not_the_usage(command, failing, tmp_path):
+    done = gate(command, tmp_path, "-k", selecting(*failing), "--wire-fin-within", "0.5",
                 "--wire-listen-timeout", SHORT_LISTEN_TIMEOUT)
     assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stdout[-3000:] + done.stderr
     _, failed, _ = failed_properties(tmp_path / "junit.xml")
@@ -196,7 +158,7 @@ def test_a_rude_connection_left_open_is_a_warning_of_the_must_property_bad_input
     nobody until the client gave up, as hypercorn, uvicorn, waitress and lighttpd do."""
     # Only the random bytes: each other rude client is left open too, until it gives up (~2.5 s each).
     done = gate(f"{PYTHON} -m tests.broken.one_connection_at_a_time --port {{port}}", tmp_path,
-                "-k", "test_6 and sends_random_bytes")
+                "-k", f"{selecting('bad-input')} and sends_random_bytes")
     _, failed, warned = failed_properties(tmp_path / "junit.xml")
     assert (failed, warned) == ({}, {"bad-input": {"left-open"}}), done.stdout[-3000:]
     assert done.returncode == 0 and "warn: [left-open]" in done.stdout, done.stdout[-3000:]
