@@ -37,6 +37,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # the property table is the gate's own, so that the columns follow it
+from wirecheck.checks import _categories as category  # noqa: E402
+from wirecheck.checks._categories import wording  # noqa: E402
 from wirecheck.contract._properties import BASELINE, PROPERTIES, level_of, numbered  # noqa: E402
 
 DEFAULT_CACHE = Path("/var/cache/wirecheck-servers")
@@ -492,7 +494,7 @@ def verdict_table(rows: list[Row]) -> list[str]:
 
 # The figures table: column -> how to read it off a run's tests.
 FIGURE_COLUMNS: dict[str, Callable[[list[dict]], str]] = {
-    "keep-alive (7)": lambda tests: figures_of(tests, "keep-alive").get("keep_alive", "-"),
+    "keep-alive (7)": lambda tests: wording(figures_of(tests, "keep-alive").get("keep_alive", "-")),
     "idle timeout (8)": lambda tests: _idle(figures_of(tests, "idle-close")),
     "header timeout (16)": lambda tests: _timed(figures_of(tests, "header-timeout"), "header_cut_off",
                                                 "header_timeout"),
@@ -503,7 +505,7 @@ FIGURE_COLUMNS: dict[str, Callable[[list[dict]], str]] = {
     "100-continue (14)": lambda tests: _timed(figures_of(tests, "expect-continue"), "continue_answer",
                                               "continue_delay"),
     "drain (17)": lambda tests: _seconds(figures_of(tests, "graceful-stop").get("drain_time")),
-    "after the stop (17)": lambda tests: figures_of(tests, "graceful-stop").get("late_connection", "-"),
+    "after the stop (17)": lambda tests: wording(figures_of(tests, "graceful-stop").get("late_connection", "-")),
 }
 
 
@@ -527,21 +529,23 @@ def _timed(figures: dict, category: str, timing: str) -> str:
     how = figures.get(category)
     if how is None:
         return "-"
-    if how == "open":
+    if how == category.OPEN:
         return "never"
-    return f"{how} {_seconds(figures.get(timing))}".removesuffix(" -")
+    return f"{wording(how)} {_seconds(figures.get(timing))}".removesuffix(" -")
 
 
 def _idle(figures: dict) -> str:
-    if figures.get("keep_alive") == "no keep-alive":
-        return "no keep-alive"
-    if figures.get("idle_close") == "open":
+    if figures.get("keep_alive") == category.NO_KEEP_ALIVE:
+        return wording(category.NO_KEEP_ALIVE)
+    if figures.get("idle_close") == category.OPEN:
         return f"> {_seconds(figures.get('idle_timeout'))}"
     return _timed(figures, "idle_close", "idle_timeout")
 
 
 def _rude(figures: dict) -> str:
-    return "never" if figures.get("rude_ending") == "open" else _timed(figures, "rude_ending", "rude_ending_after")
+    if figures.get("rude_ending") == category.OPEN:
+        return "never"
+    return _timed(figures, "rude_ending", "rude_ending_after")
 
 
 def failure_lines(rows: list[Row]) -> list[str]:

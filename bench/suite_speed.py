@@ -2,7 +2,7 @@
 
     python bench/suite_speed.py                       # this tree: serial (-n 0), then bin/test's -n auto
     python bench/suite_speed.py --reference 6666eac   # that revision too, in a temporary worktree, in turn
-    python bench/suite_speed.py --modes serial -- tests/test_handshake.py   # a part of the suite
+    python bench/suite_speed.py --modes serial -- tests/article/test_handshake.py   # a part of the suite
 
 Each run is `pytest tests` (or the paths given) in a subprocess. CPU time is what the run and all its descendants
 used (the children's rusage: pytest, xdist workers, servers, clients, tshark). With

@@ -62,8 +62,8 @@ def test_a_server_that_resets_on_sigterm_and_accepts_on_fails_every_part_of_the_
     verdict = stop_while_busy(wire, signal.SIGTERM, STOP_GRACE_SECONDS)
     assert set(verdict.kinds) == {"no-response", "rst-instead-of-fin", "accepted-then-dropped", "not-stopped"}, \
         verdict.problems
-    assert (verdict.figures["idle_ending"], verdict.figures["silent_ending"]) == ("200 then RST", "RST")
-    assert verdict.figures["late_connection"] == "RST"
+    assert (verdict.figures["idle_ending"], verdict.figures["silent_ending"]) == ("200-then-rst", "rst")
+    assert verdict.figures["late_connection"] == "rst"
     assert "drain_time" not in verdict.figures
 
 
@@ -85,7 +85,7 @@ def test_the_articles_correct_server_cuts_off_a_trickled_head_and_the_time_is_re
     trickled = trickling_head(wire, HEADER_TIMEOUT_SECONDS)
     assert trickled.ok, trickled.problems
     assert isinstance(trickled.figures["header_timeout"], float)
-    assert trickled.figures["header_cut_off"] == "200 then FIN"
+    assert trickled.figures["header_cut_off"] == "200-then-fin"
 
 
 def test_the_articles_correct_server_stops_gracefully_and_its_drain_time_is_recorded(wire):
@@ -93,4 +93,4 @@ def test_the_articles_correct_server_stops_gracefully_and_its_drain_time_is_reco
     verdict = stop_while_busy(wire, signal.SIGTERM, STOP_GRACE_SECONDS)
     assert verdict.ok, verdict.problems
     assert 0 <= verdict.figures["drain_time"] < STOP_GRACE_SECONDS
-    assert (verdict.figures["silent_ending"], verdict.figures["late_connection"]) == ("FIN", "refused")
+    assert (verdict.figures["silent_ending"], verdict.figures["late_connection"]) == ("fin", "refused")

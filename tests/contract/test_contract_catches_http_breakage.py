@@ -29,14 +29,14 @@ def test_keep_alive_fails_when_the_second_request_goes_unanswered(wire):
     wire.serve_command(broken_server("ignores_second_request"))
     verdict = two_requests(wire)
     assert verdict.kinds == ["unanswered-request"], verdict.problems
-    assert verdict.figures["keep_alive"] == "kept alive"
+    assert verdict.figures["keep_alive"] == "kept-alive"
 
 
 def test_idle_close_fails_on_a_server_that_resets_an_idle_keep_alive_connection(wire):
     wire.serve_command(broken_server("resets_idle_keep_alive"))
     verdict = idle_connection(wire)
     assert verdict.kinds == ["rst-instead-of-fin"], verdict.problems
-    assert verdict.figures["idle_close"] == "RST"
+    assert verdict.figures["idle_close"] == "rst"
     assert verdict.figures["idle_timeout"] == pytest.approx(RESETTING_IDLE_SECONDS, abs=IDLE_SLACK_SECONDS)
 
 
@@ -52,7 +52,7 @@ def test_an_early_answer_cut_by_the_articles_rst_is_not_whole_and_the_rst_came_w
     connection = upload_answered_early(wire)
     assert checks.response(connection, status=None).kinds == ["incomplete-response"]
     lingering = checks_http.no_reset_while_sending(connection, LINGER_SECONDS)
-    assert lingering.kinds == ["reset-while-sending"] and lingering.figures["upload_end"] == "RST"
+    assert lingering.kinds == ["reset-while-sending"] and lingering.figures["upload_end"] == "rst"
 
 
 def test_half_close_fails_when_the_clients_fin_leaves_a_complete_request_unanswered_and_a_partial_one_open(wire):

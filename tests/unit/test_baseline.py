@@ -53,8 +53,8 @@ def test_the_syn_ack_delay_is_shown_and_never_compared():
 
 @pytest.mark.parametrize("before, after", [
     ({"first_closer": "server"}, {"first_closer": "client"}),
-    ({"end": "FIN"}, {"end": "RST"}),
-    ({"end": "FIN"}, {"end": 3}),
+    ({"end": "fin"}, {"end": "rst"}),
+    ({"end": "fin"}, {"end": 3}),
 ], ids=["who-closes-first-flips", "fin-becomes-rst", "another-type"])
 def test_a_category_that_changed_is_a_category_change(before, after):
     assert kinds(run(**before), run(**after)) == ["category-changed"]

@@ -45,14 +45,14 @@ def test_a_second_request_on_a_kept_connection_left_unanswered_is_reported_and_k
                                  404).kinds == ["wrong-status", "wrong-status"]
 
 
-@pytest.mark.parametrize("requests, kept", [(2, "kept alive"), (1, "no keep-alive")])
+@pytest.mark.parametrize("requests, kept", [(2, "kept-alive"), (1, "no-keep-alive")])
 def test_keep_alive_is_recorded_from_the_requests_the_server_took_before_it_closed(requests, kept):
     connection = only_connection(conversation(Talk(request=REQUEST * requests, response=RESPONSE * requests)))
     verdict = checks_http.keeps_alive(connection)
     assert verdict.ok and verdict.figures["keep_alive"] == kept
 
 
-@pytest.mark.parametrize("closing, kinds, end", [("fin", [], "FIN"), ("rst", ["rst-instead-of-fin"], "RST")])
+@pytest.mark.parametrize("closing, kinds, end", [("fin", [], "fin"), ("rst", ["rst-instead-of-fin"], "rst")])
 def test_an_idle_close_is_timed_from_the_last_response_byte_and_must_be_a_fin(closing, kinds, end):
     verdict = checks_http.idle_close(only_connection(conversation(Talk(), closing=closing, closing_at=2.0005)),
                                      WINDOW * 10)
@@ -76,13 +76,13 @@ def test_a_reset_while_the_client_still_sends_is_reported_until_the_linger_windo
     talk = Talk(request=UPLOAD_HEAD + body)
     verdict = checks_http.no_reset_while_sending(
         only_connection(conversation(talk, closing="rst", closing_at=0.0005 + rst_after, client_ack=True)), WINDOW)
-    assert verdict.kinds == kinds and verdict.figures["upload_end"] == "RST"
+    assert verdict.kinds == kinds and verdict.figures["upload_end"] == "rst"
     assert verdict.figures["linger"] == pytest.approx(rst_after - 0.00001, abs=1e-6)
 
 
 @pytest.mark.parametrize("response, answer_at, kinds, answer", [
-    (CONTINUE, 0.0005, [], "100 Continue"),
-    (RESPONSE, 0.0005, [], "final status"),
+    (CONTINUE, 0.0005, [], "100-continue"),
+    (RESPONSE, 0.0005, [], "final-status"),
     (CONTINUE, 1.5, ["no-continue"], "late"),
 ])
 def test_expect_continue_is_answered_by_100_or_a_final_status_in_time(response, answer_at, kinds, answer):

@@ -75,8 +75,8 @@ def test_a_foreign_file_is_refused_in_one_line(tmp_path, content, says):
 
 
 def test_a_profile_of_another_version_is_refused_with_what_to_do(tmp_path):
-    (tmp_path / "p.json").write_text(json.dumps({**a_profile(), "version": 2}))
-    with pytest.raises(ProfileError, match="version 2; this wirecheck reads version 1: write the baseline again"):
+    (tmp_path / "p.json").write_text(json.dumps({**a_profile(), "version": 1}))
+    with pytest.raises(ProfileError, match="version 1; this wirecheck reads version 2: write the baseline again"):
         profile.load(tmp_path / "p.json")
 
 

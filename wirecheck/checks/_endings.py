@@ -2,11 +2,13 @@
 
 wirecheck.checks judges an exchange the server closes after answering; here the client
 closed first, trickled its head, was rude, or the server was told to stop while the
-connection was open. Each ending is read from the frames and named in one word that
-profiles compare: "FIN", "RST", "<status> then FIN" (an error status, say), "open" (the
-server never closed), "client RST" (the client reset it first).
+connection was open. Each ending is read from the frames and named by a category that
+profiles compare (checks/_categories.py): fin, rst, "<status>-then-fin" (an error status,
+say), open (the server never closed), client-rst (the client reset it first).
 """
 
+from wirecheck.checks import _categories as category
+from wirecheck.checks._categories import wording
 from wirecheck.checks._timing import Tolerance, seconds
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import Connection
@@ -14,14 +16,14 @@ from wirecheck.model._http import HttpParseError, is_complete_response, is_final
 
 
 def ending(connection: Connection) -> str:
-    """How the server ended `connection`: "FIN", "RST", "<status> then FIN|RST", "client RST" or "open"."""
+    """How the server ended `connection`, a category: fin, rst, "<status>-then-fin|rst", client-rst or open."""
     server, client = connection.sent_by_server, connection.sent_by_client
     close = server.ending
     if close is None:
-        return "client RST" if client.rst is not None else "open"
-    how = "FIN" if close is server.fin else "RST"
+        return category.CLIENT_RST if client.rst is not None else category.OPEN
+    how = category.FIN if close is server.fin else category.RST
     status = _status(connection)
-    return f"{status} then {how}" if status is not None else how
+    return category.status_then(status, how) if status is not None else how
 
 
 def _status(connection: Connection) -> int | None:
@@ -77,9 +79,9 @@ def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) ->
     verdict = Verdict(connection)
     client = connection.sent_by_client
     first, close, how = client.first_data, connection.sent_by_server.ending, ending(connection)
-    left = min((s for s in (client.fin, client.rst) if s), key=lambda s: s.index, default=None)
+    left = client.ending
     if close is None or left is not None and left.index < close.index:
-        close, how = None, "open"  # the client gave up first: whatever the server did then only answered it
+        close, how = None, category.OPEN  # the client gave up first: whatever the server did then only answered it
     verdict.figure("header_cut_off", how)
     if first is None:
         verdict.problem("no-request", "expected the first bytes of a request head, the client sent none",
@@ -96,7 +98,7 @@ def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) ->
         verdict.problem("rst-instead-of-fin", "expected the server to cut off the trickling client with FIN, it "
                                               "sent RST", close)
     verdict.note(close, f"the server cuts off the trickling client {seconds(close.time - first.time)} after its "
-                        f"first byte ({how})")
+                        f"first byte ({wording(how)})")
     return verdict
 
 
@@ -111,14 +113,14 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     if gave_up and close is None and is_complete_response(connection.sent_by_server.data, closed=False):
         # A request the server took as one (a large head under its limit, say), answered and kept alive: an
         # idle keep-alive connection, which the idle-close property judges, not a socket held for nobody.
-        verdict.figure("rude_ending", "answered, kept alive")
+        verdict.figure("rude_ending", category.ANSWERED_KEPT_ALIVE)
         verdict.note(connection.sent_by_server.last_data, "the server answers the rude request whole and keeps "
                                                           "the connection alive")
         return verdict
     if gave_up and (close is None or client_close is not None and client_close.index < close.index):
-        how, close = "open", None
+        how, close = category.OPEN, None
     elif client.rst is not None:  # the client ended it: whether the server's close came first is a race
-        verdict.figure("rude_ending", "client RST")
+        verdict.figure("rude_ending", category.CLIENT_RST)
         verdict.note(client.rst, "the client resets the connection")
         return verdict
     verdict.figure("rude_ending", how)
@@ -126,13 +128,14 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     if close is None:
         end = client_close or connection.segments[-1]
         verdict.figure("rude_ending_after", end.time - last_client.time)
-        if how == "open":
+        if how == category.OPEN:
             verdict.problem("left-open", f"expected the server to end a rude connection, it was still open when the "
                                          f"client gave up, {seconds(end.time - last_client.time)} after it last "
                                          "sent", end)
         return verdict
     verdict.figure("rude_ending_after", close.time - last_client.time)
-    verdict.note(close, f"the server ends the rude connection: {how}, {seconds(close.time - last_client.time)} "
+    verdict.note(close, f"the server ends the rude connection: {wording(how)}, "
+                        f"{seconds(close.time - last_client.time)} "
                         "after the client last sent")
     return verdict
 
@@ -160,8 +163,8 @@ def answered_whole_then_fin(connection: Connection, since: float, what: str, fig
     verdict = Verdict(connection)
     server, close = connection.sent_by_server, connection.sent_by_server.ending
     if close is not None and close.time < since:
-        verdict.figure(figure, "closed before the signal")
-        verdict.note(close, f"{what}: the server closed it before the stop signal ({ending(connection)})")
+        verdict.figure(figure, category.CLOSED_BEFORE_SIGNAL)
+        verdict.note(close, f"{what}: the server closed it before the stop signal ({wording(ending(connection))})")
         return verdict
     try:
         answer = connection.responses.first(is_final) if server.first_data else None
@@ -179,7 +182,7 @@ def answered_whole_then_fin(connection: Connection, since: float, what: str, fig
 def refused_or_served(connection: Connection, what: str, figure: str) -> Verdict:
     """`connection` was refused (its SYN answered by RST) or served; never accepted and then dropped."""
     verdict = Verdict(connection)
-    verdict.figure(figure, "refused" if connection.state == "REJ" else ending(connection))
+    verdict.figure(figure, category.REFUSED if connection.state == "REJ" else ending(connection))
     if connection.state == "REJ":
         verdict.note(connection.sent_by_server.rst, f"{what} refused: nothing listens any more")
     elif connection.sent_by_server.first_data is not None:

@@ -7,6 +7,7 @@ are due (RFC 9112 §9.3: every request up to the first that closes the connectio
 after it).
 """
 
+from wirecheck.checks import _categories as category
 from wirecheck.checks._timing import seconds
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import Connection, Side
@@ -53,7 +54,7 @@ def exchanges(connection: Connection, status: int) -> Verdict:
 
 def keeps_alive(connection: Connection) -> Verdict:
     """Records (figure "keep_alive") whether the server kept the connection open after its first response,
-    as it announced; closing after it is legal, and recorded as "no keep-alive". Reports no problem."""
+    as it announced; closing after it is legal, and recorded as no-keep-alive. Reports no problem."""
     verdict = Verdict(connection)
     requests = _requests_before_close(verdict)
     try:
@@ -61,7 +62,7 @@ def keeps_alive(connection: Connection) -> Verdict:
     except HttpParseError:
         first = []
     kept = len(requests) > 1 and bool(first) and first[0].persistent
-    verdict.figure("keep_alive", "kept alive" if kept else "no keep-alive")
+    verdict.figure("keep_alive", category.KEPT_ALIVE if kept else category.NO_KEEP_ALIVE)
     verdict.note(connection.sent_by_server.first_data, "keep-alive: the connection stays open after the response"
                  if kept else "no keep-alive: the server closes after its first response")
     return verdict
@@ -88,24 +89,24 @@ def _bytes_sent_before(side: Side, index: int) -> int:
 
 def idle_close(connection: Connection, window: float) -> Verdict:
     """After its last response, a server that kept the connection open closes it with FIN, not RST. Figures:
-    "idle_close" ("FIN", "RST", or "open" when it had not closed `window` after its last response, and the
+    "idle_close" (fin, rst, or open when it had not closed `window` after its last response, and the
     client gave up) and "idle_timeout", the seconds from its last response byte to its close (with "open":
     the window, a lower bound)."""
     verdict = Verdict(connection)
     server = connection.sent_by_server
-    verdict.figure("first_closer", connection.first_closer or "nobody")
+    verdict.figure("first_closer", connection.first_closer or category.NOBODY)
     if server.last_data is None:
         verdict.problem("no-response", "expected responses before the idle time, none came", connection.segments[-1])
         return verdict
     closing = server.ending
     if closing is None or connection.first_closer == "client":
-        verdict.figure("idle_close", "open")
+        verdict.figure("idle_close", category.OPEN)
         verdict.figure("idle_timeout", window)
         verdict.note(connection.closing, f"the server kept the idle connection open for more than {seconds(window)}")
         return verdict
     idle = closing.time - server.last_data.time
     verdict.figure("idle_timeout", idle)
-    verdict.figure("idle_close", "RST" if closing is server.rst else "FIN")
+    verdict.figure("idle_close", category.RST if closing is server.rst else category.FIN)
     if closing is server.rst:
         verdict.problem("rst-instead-of-fin", f"expected the server to close the idle connection with FIN, it sent "
                                               f"RST {seconds(idle)} after its last response", closing)
@@ -117,12 +118,13 @@ def idle_close(connection: Connection, window: float) -> Verdict:
 def no_reset_while_sending(connection: Connection, window: float) -> Verdict:
     """A server that answers before the client has sent its whole request does not reset the connection while
     the client still sends, until at least `window` after the client acknowledged its last response byte (a
-    lingering close, RFC 9112 §9.6). Figures: "upload_end" ("RST" if one came, else "FIN" or "open"), "linger",
+    lingering close, RFC 9112 §9.6). Figures: "upload_end" (rst if one came, else fin or open), "linger",
     the seconds from that acknowledgement to the server's RST, or to the client's last byte when no RST came."""
     verdict = Verdict(connection)
     client, server = connection.sent_by_client, connection.sent_by_server
-    verdict.figure("upload_end", "RST" if server.rst else "FIN" if server.fin else "open")  # a FIN then RST: RST
-    verdict.figure("first_closer", connection.first_closer or "nobody")
+    # a FIN then RST ends as RST
+    verdict.figure("upload_end", category.RST if server.rst else category.FIN if server.fin else category.OPEN)
+    verdict.figure("first_closer", connection.first_closer or category.NOBODY)
     acked = _acknowledgement_of_response(connection)
     start = acked.time if acked is not None else server.last_data.time if server.last_data else None
     end = server.rst or client.last_data
@@ -159,7 +161,7 @@ def _whole_request_sent(connection: Connection) -> bool:
 
 def answers_expectation(connection: Connection, within: float) -> Verdict:
     """A request with `Expect: 100-continue` gets 100 Continue or a final response at most `within` after its
-    head. Figures: "continue_answer" ("100 Continue", "final status" or "none") and "continue_delay"."""
+    head. Figures: "continue_answer" (100-continue, final-status, none or late) and "continue_delay"."""
     verdict = Verdict(connection)
     head, answer = connection.sent_by_client.first_data, connection.sent_by_server.first_data
     if head is None:
@@ -167,7 +169,7 @@ def answers_expectation(connection: Connection, within: float) -> Verdict:
                         connection.segments[-1])
         return verdict
     if answer is None or answer.time - head.time > within:
-        verdict.figure("continue_answer", "none" if answer is None else "late")
+        verdict.figure("continue_answer", category.NO_ANSWER if answer is None else category.LATE)
         late = "none came" if answer is None else f"the server's first bytes came {seconds(answer.time - head.time)}"
         verdict.problem("no-continue", f"expected 100 Continue or a final status within {seconds(within)} after "
                                        f"the request head, {late}", answer or connection.segments[-1])
@@ -177,7 +179,7 @@ def answers_expectation(connection: Connection, within: float) -> Verdict:
     except (HttpParseError, IndexError) as error:
         verdict.problem("malformed-http", f"expected 100 Continue or a final status: {error}", answer)
         return verdict
-    verdict.figure("continue_answer", "100 Continue" if first.status == 100 else "final status")
+    verdict.figure("continue_answer", category.CONTINUE if first.status == 100 else category.FINAL_STATUS)
     verdict.figure("continue_delay", answer.time - head.time)
     verdict.note(answer, f"{first.start_line}, {seconds(answer.time - head.time)} after the request head")
     return verdict

@@ -17,6 +17,7 @@ NOT_COMPARED is shown with the reason it is not compared. Nothing here imports p
 
 from dataclasses import dataclass, field
 
+from wirecheck.checks._categories import wording
 from wirecheck.checks._timing import Tolerance, seconds
 from wirecheck.checks._verdict import Verdict
 
@@ -143,4 +144,4 @@ def _shown(figure: dict | None) -> str:
         return seconds(figure["median"]) + (f" (max {seconds(figure['max'])})" if figure["samples"] > 1 else "")
     if figure["type"] == "count":
         return str(figure["min"]) if figure["min"] == figure["max"] else f"{figure['min']}-{figure['max']}"
-    return ", ".join(figure["values"]) or "none"
+    return ", ".join(map(wording, figure["values"])) or "none"

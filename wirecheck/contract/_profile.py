@@ -6,11 +6,11 @@ each figure is summed up over them by its type, which says how it is read:
 
 - a timing (float seconds): median and max of the samples;
 - a count (int): min and max, as measured (equal when every test saw the same);
-- a category (str, e.g. who closed first, "FIN"/"RST"): the set of values seen.
+- a category (str, an identifier of checks/_categories.py, e.g. "fin", "rst"): the set of values seen.
 
 The file (PROFILE_SCHEMA says the same, for validators):
 
-    {"format": "wirecheck-profile", "version": 1, "date": "2026-11-28T21:30:00+00:00",
+    {"format": "wirecheck-profile", "version": 2, "date": "2026-11-28T21:30:00+00:00",
      "server": "python3 -m http.server {port} --bind 127.0.0.1",
      "versions": {"wirecheck": "0.1.0", "python": "3.11.2", "server": null},
      "settings": {"fin_within": 1.0, "burst_size": 50, ...},
@@ -34,7 +34,7 @@ from wirecheck import _extras as extras
 from wirecheck._option_names import flag
 
 FORMAT = "wirecheck-profile"
-VERSION = 1
+VERSION = 2  # 2: categories are identifiers ("400-then-fin"), not their wording
 OUTCOMES = ("passed", "failed", "skipped")
 
 _SAMPLES = {"type": "integer", "minimum": 1}

@@ -2,13 +2,14 @@
 an idle connection the server kept open ends with its FIN, not a RST, and its idle timeout is measured.
 
 A server that closes after its first response (as it announces: "Connection: close", HTTP/1.0, or a body
-that ends at its close) is legal: the figure "keep_alive" records "no keep-alive". The idle timeout is
-measured up to --wire-idle-window (and its timing tolerance); a server still open then is recorded as "open" with
+that ends at its close) is legal: the figure "keep_alive" records no-keep-alive. The idle timeout is
+measured up to --wire-idle-window (and its timing tolerance); a server still open then is recorded as open with
 the window as its idle_timeout (a float and a flag, so that a baseline compares like with like).
 """
 
 import pytest
 
+from wirecheck.checks import _categories as category
 from wirecheck.checks import _http as checks_http
 from wirecheck.checks._verdict import Verdict
 from wirecheck.clients._exchanges import keep_alive
@@ -29,7 +30,7 @@ def idle_connection(wire) -> Verdict:
     # inside it every time, and is measured, instead of racing the client's own close.
     window = wire.settings.idle_window
     verdict = two_requests(wire, window + wire.settings.tolerance.of(window))
-    if verdict.figures["keep_alive"] == "no keep-alive":
+    if verdict.figures["keep_alive"] == category.NO_KEEP_ALIVE:
         return verdict
     return verdict.extend(checks_http.idle_close(verdict.connection, wire.settings.idle_window))
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from wirecheck._option_names import flag
+from wirecheck.checks._categories import wording
 from wirecheck.checks._timing import seconds
 from wirecheck.contract._properties import BY_KEY, PROPERTIES, numbered
 from wirecheck.plugin._results import ProblemRecord, TestRecord, record_of
@@ -156,6 +157,9 @@ def _outcomes(tests: list[_Test]) -> str:
 
 
 def _figures(figures: dict[str, float | int | str]) -> str:
-    """Timings (floats, in seconds) for people; counts and categories as they are."""
-    return "; ".join(f"{name} {seconds(value) if isinstance(value, float) else value}"
-                     for name, value in figures.items())
+    """Timings (floats, in seconds) and categories for people; counts as they are."""
+    return "; ".join(f"{name} {_shown(value)}" for name, value in figures.items())
+
+
+def _shown(value: float | int | str) -> str:
+    return seconds(value) if isinstance(value, float) else wording(value) if isinstance(value, str) else str(value)
