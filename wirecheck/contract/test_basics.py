@@ -42,7 +42,7 @@ def _answered(wire, connection) -> None:
 @pytest.mark.contract("handshake")
 def test_handshake_every_connection_completes_the_three_way_handshake(wire):
     wire.serve_contract()
-    burst(wire.session.port, closing_requests(wire, HANDSHAKE_CONNECTIONS), reply_timeout(wire))
+    burst(wire.session.port, closing_requests(wire, HANDSHAKE_CONNECTIONS), reply_timeout(wire, patient=True))
     for connection in wire.connections(HANDSHAKE_CONNECTIONS):
         wire.expect(checks.handshake(connection))
 
@@ -50,7 +50,7 @@ def test_handshake_every_connection_completes_the_three_way_handshake(wire):
 def _one_exchange(wire):
     """The connection of one GET to the server under contract."""
     wire.serve_contract()
-    burst(wire.session.port, closing_requests(wire, 1), reply_timeout(wire))
+    burst(wire.session.port, closing_requests(wire, 1), reply_timeout(wire, patient=True))
     connection, = wire.connections(1)
     return connection
 
@@ -89,7 +89,7 @@ def _idle(wire) -> Iterator[None]:
 @contextmanager
 def _trickling(wire) -> Iterator[None]:
     """Clients that send their request head one byte every half second (slowloris)."""
-    tricklers = [Trickler(wire.session.port, wire.settings.contract_path, reply_timeout(wire))
+    tricklers = [Trickler(wire.session.port, wire.settings.contract_path, reply_timeout(wire, patient=True))
                  for _ in range(WORKER_POOL)]
     for trickler in tricklers:
         trickler.start()
@@ -130,10 +130,10 @@ def test_no_waiting_clients_that_hold_a_connection_do_not_hold_up_overlapping_cl
 
 @pytest.mark.contract("no-leak")
 def test_no_leak_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wire):
-    session = wire.serve_contract()
-    burst(session.port, closing_requests(wire, 1), reply_timeout(wire))  # opens whatever the server opens lazily
+    session, patience = wire.serve_contract(), reply_timeout(wire, patient=True)
+    burst(session.port, closing_requests(wire, 1), patience)  # opens whatever the server opens lazily
     (_, before), _ = settled(session.server.view)
-    replies = burst(session.port, closing_requests(wire, wire.settings.burst_size), reply_timeout(wire))
+    replies = burst(session.port, closing_requests(wire, wire.settings.burst_size), patience)
     (zombies, after), _ = settled(session.server.view)
     last_frame = wire.observe().segments[-1]
     what = f"a burst of {len(replies)} connections"
@@ -145,11 +145,11 @@ def test_no_leak_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wir
 @pytest.mark.parametrize("abuse", sorted(ABUSES))
 def test_bad_input_the_server_survives_it_and_serves_the_next_client_normally(wire, abuse):
     session = wire.serve_contract()
-    gave_up = ABUSES[abuse](session.port, wire.settings.contract_path, reply_timeout(wire))
+    gave_up = ABUSES[abuse](session.port, wire.settings.contract_path, reply_timeout(wire, patient=True))
     # How the rude connection ended is judged once the server had --wire-fin-within to answer the client's close.
     wait_accepted(session.port, wire.settings.fin_within)
     wait_until(lambda: not session.server.view.close_wait(session.port), wire.settings.fin_within)
-    burst(session.port, closing_requests(wire, 1), reply_timeout(wire))
+    burst(session.port, closing_requests(wire, 1), reply_timeout(wire, patient=True))
     rude, last = wire.connections(2)
     server = session.server
     wire.expect(process_claims.server_running(server.running(), server.output(), last.segments[-1], last))

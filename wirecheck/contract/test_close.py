@@ -21,7 +21,7 @@ def clients_close_first(wire) -> Verdict:
     server's FIN within --wire-fin-within; then nothing of the server is in CLOSE_WAIT and its descriptors are back."""
     session, settings = wire.session, wire.settings
     port, view = session.port, session.server.view
-    burst(port, closing_requests(wire, 1), reply_timeout(wire))  # opens whatever the server opens lazily
+    burst(port, closing_requests(wire, 1), reply_timeout(wire, patient=True))  # opens whatever the server opens lazily
     (_, before), _ = settled(view)
     for client in idle_keep_alive(port, settings.contract_path, settings.fin_within, KEEP_ALIVE_CLOSERS):
         client.close()
