@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "wirecheck"
 BASE = "base"
 LAYERS = [BASE, "model", "capture", "checks", "render", "server", "clients", "tshark", "contract", "article", "plugin",
           "cli"]
-ANALYSIS = {"model", "capture", "checks", "render", "server", "clients"}  # no pytest: usable in any program
+ANALYSIS = {"model", "capture", "checks", "render", "server", "clients", "tshark"}  # no pytest: any program may use it
 
 
 def layer_of(module: str) -> str:

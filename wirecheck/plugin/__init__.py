@@ -29,6 +29,7 @@ from wirecheck.contract._properties import BY_KEY, level_of
 from wirecheck.plugin import _html_run as html_run
 from wirecheck.plugin import _json_run as json_report
 from wirecheck.plugin import _phase_timing as phases_plugin
+from wirecheck.plugin import _tshark_reports as tshark_reports
 from wirecheck.plugin._fixture import Wire
 from wirecheck.plugin._levels import Levels, strict
 from wirecheck.plugin._profiling import ProfileAndBaseline
@@ -39,7 +40,6 @@ from wirecheck.server._ports import free_port, release_port, with_port
 from wirecheck.server._privileges import DEFAULT_SERVER_USER, ServerUser, check_server_user, choose_server_user
 from wirecheck.server._process import ServerFailed, ServerProcess
 from wirecheck.server._session import REPO_ROOT
-from wirecheck.tshark import _batch as tshark_batch
 
 _SETTINGS = pytest.StashKey[Settings]()
 _WIRE = pytest.StashKey[Wire]()
@@ -99,7 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
         _check_writable(settings.pcap_dir)
     if settings.server:  # the contract's run, which uses wirecheck from its start (the server's trial run)
         _start_using(config)
-    tshark_batch.register(config)
+    tshark_reports.register(config)
     phases_plugin.register(config)
     config.pluginmanager.register(ContractSummary(f"{flag('server')} {settings.server!r}" if settings.server
                                                   else f"the reference server {DEFAULT_CONTRACT_SERVER}",
@@ -177,7 +177,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if not settings.server and config.option.verbose <= 0:
         return settings.describe()[:1]
     return [*settings.describe(),
-            f"wirecheck: sniffing {can_capture() or 'allowed'}; tshark agreement check {tshark_batch.describe(config)}",
+            f"wirecheck: sniffing {can_capture() or 'allowed'}; "
+            f"tshark agreement check {tshark_reports.describe(config)}",
             *([f"wirecheck: {config.stash[_SERVER_USER].reason}"] if _SERVER_USER in config.stash else []),
             *([f"wirecheck: a trial GET {settings.contract_path} got {config.stash[_TRIAL]}"]
               if _TRIAL in config.stash else [])]

@@ -18,13 +18,13 @@ from wirecheck.article._registry import variant_command
 from wirecheck.capture._loopback import CaptureError
 from wirecheck.checks._verdict import Problem, Verdict
 from wirecheck.model._flows import Connection
+from wirecheck.plugin import _tshark_reports as tshark_reports
 from wirecheck.plugin._results import ProblemRecord, TestRecord
 from wirecheck.plugin._settings import DEFAULT_CONTRACT_SERVER, Settings
 from wirecheck.render._ladder import ladder
 from wirecheck.server._privileges import ServerUser
 from wirecheck.server._process import ServerFailed
 from wirecheck.server._session import Observation, WireSession
-from wirecheck.tshark import _batch as tshark_batch
 from wirecheck.tshark import _check as tshark
 
 
@@ -134,7 +134,7 @@ class Wire:
             self.save()
         observation = self.session.observe()
         if tshark.available() and not observation.capture.loss:
-            tshark_batch.check_later(self._node, tshark.expectations(self.capture_path, observation,
+            tshark_reports.check_later(self._node, tshark.expectations(self.capture_path, observation,
                                                                      self.session.port, self.session.notes))
 
 
