@@ -1,8 +1,8 @@
 """The article's servers, one record each: everything the suite knows about them, in one place.
 
-The tests' parametrization, `bin/verify`'s table and the README's server table come from
+The tests' parametrization, `bin/verify`'s table and the docs' server table come from
 `SERVERS`, read from the table in registry.toml beside this file (tests/unit/test_registry.py
-fails when the README disagrees). Each server is one
+fails when docs/article/servers.md disagrees). Each server is one
 complete file run by its path, `python <file> --port N`: server/ and client/ at the top of a clone,
 as the article has them; an install ships them inside this package, as wirecheck.article.servers
 and wirecheck.article.client (pyproject.toml's package-dir), so that it claims no top-level name
@@ -113,7 +113,7 @@ def client3_path() -> Path:
 
 
 def markdown_table() -> str:
-    """The README's table of the servers, one row each, in the article's order."""
+    """The docs' table of the servers, one row each, in the article's order."""
     rows = ["| file | article | diff with | what changes | reaper | parent's duplicate | accept | delay | backlog "
             "| `bin/verify` expects |", "|---|---|---|---|---|---|---|---|---|---|"]
     for s in SERVERS:

@@ -1,8 +1,8 @@
 """Every kind of problem a check or a claim can report: one stable identifier, one meaning.
 
 Tests, the contract table, the JSON report and the baseline diff read these kinds, never
-the wording of a message (the message is for people and may change). The README's table
-of kinds is checked against this one (tests/unit/test_kinds.py).
+the wording of a message (the message is for people and may change). The documentation's
+table of kinds (docs/reference/kinds.md) is checked against this one (tests/unit/test_kinds.py).
 
 A check of one's own reports kinds of its own: `register_kind(kind, meaning)` first (at
 import, beside the check), so that a typo in a kind still fails at once instead of making
