@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from wirecheck.option_names import ini_key
+from wirecheck._option_names import ini_key
 
 pytest_plugins = ["wirecheck.plugin"]
 
