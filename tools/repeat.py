@@ -14,8 +14,9 @@ import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SUITE = ["-m", "pytest", "-n", "auto", "--dist", "load", "--maxschedchunk", "2", "-p", "no:cacheprovider", "-q"]
+from suite_run import PARALLEL, QUIET, REPO_ROOT
+
+SUITE = ["-m", "pytest", *PARALLEL, *QUIET]
 
 
 def outcomes(report: Path) -> dict[str, str]:
@@ -34,7 +35,7 @@ def outcomes(report: Path) -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     if not argv or not argv[0].isdigit() or int(argv[0]) < 1:
-        print("usage: python -m wirecheck.repeat RUNS [pytest arguments...]", file=sys.stderr)
+        print("usage: python tools/repeat.py RUNS [pytest arguments...]", file=sys.stderr)
         return 2
     runs, extra = int(argv[0]), argv[1:]
     passes, failures = Counter(), Counter()
