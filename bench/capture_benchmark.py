@@ -2,7 +2,6 @@
 
     python bench/capture_benchmark.py                 # bursts of 200, 2,000 and 10,000 connections
     python bench/capture_benchmark.py --bursts 500 --repeat 3
-    python bench/capture_benchmark.py --suite         # the test suite, serially and with xdist
 
 For each burst: the forking (waitpid) server on a free port, tcpdump, scapy's AsyncSniffer
 (bench/scapy_sniffer.py, in its own process) and the suite's capture all listening to that
@@ -11,7 +10,8 @@ connections/s, frames kept by each capture, ours over tcpdump's, kernel drops (o
 tcpdump's, scapy's), how long our capture took to get ready and to drain, the
 analysis time (frames -> connections) and its rate, the analysis's peak memory, and the
 CPU time scapy's sniffer process took (its dissection of the same frames).
-Needs root (the captures sniff); tcpdump comes from bin/setup.
+Needs root (the captures sniff); tcpdump comes from bin/setup. The suite's own speed, serially and
+with xdist, is tools/suite_speed.py's to measure.
 """
 
 import argparse
@@ -50,8 +50,6 @@ def main() -> int:
         print(f"capture_benchmark: {reason}", file=sys.stderr)
         return 2
     become_subreaper()
-    if args.suite:
-        return time_suite()
     print(f"{'burst':>6} {'conn/s':>7} {'ours':>7} {'tcpdump':>7} {'scapy':>7} {'ratio':>6} {'drops':>5} "
           f"{'td drops':>8} {'sc drops':>8} {'ready ms':>8} {'drain ms':>8} {'analysis s':>10} {'frames/s':>9} "
           f"{'peak MiB':>8} {'scapy cpu s':>11}")
@@ -149,28 +147,11 @@ def analyse(frames: list, port: int) -> tuple[float, int]:
     return min(timings), peak
 
 
-def time_suite() -> int:
-    """Wall time of the whole test suite, serially and with pytest-xdist, one after the other."""
-    status = 0
-    # Each mode named: the suite's addopts (pyproject.toml) would make a run without -n parallel.
-    for label, extra in (("serial", ["-n", "0"]),
-                         ("xdist -n auto", ["-n", "auto", "--dist", "load", "--maxschedchunk", "2"])):
-        started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", *extra],
-                              cwd=REPO_ROOT, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-        summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr.strip()
-        print(f"{label:<14} {elapsed:6.1f} s   {summary}", flush=True)
-        status |= done.returncode
-    return status
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bursts", type=int, nargs="+", default=DEFAULT_BURSTS,
                         help="burst sizes in connections (default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of the whole set of bursts (default: 1)")
-    parser.add_argument("--suite", action="store_true", help="time the test suite serially and with xdist instead")
     args = parser.parse_args()
     if any(burst < CLIENT_PROCESSES or burst % CLIENT_PROCESSES for burst in args.bursts):
         parser.error(f"bursts must be multiples of {CLIENT_PROCESSES} connections (one share per client3 child)")

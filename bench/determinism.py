@@ -134,7 +134,7 @@ def reference_server() -> Server:
     (which has the gate's dependencies; this script may run without them), so that they follow the gate's."""
     name, argv = json.loads(subprocess.run(
         [str(VENV_PYTHON), "-c", "import json\n"
-                                 "from wirecheck.server._session import variant_command\n"
+                                 "from wirecheck.article._registry import variant_command\n"
                                  "from wirecheck.plugin._settings import DEFAULT_CONTRACT_SERVER as name\n"
                                  "print(json.dumps([name, variant_command(name)]))"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout)

@@ -5,10 +5,12 @@
 
 A scratch instrument for setting the gate's expectations (issue 11), not a test: each probe is
 one plain socket client, bounded in time, and its evidence is the probe's own connection as
-tcpdump saw it, squeezed into one line: `C`/`S` for who sent it, data lengths, F for FIN, R
-for RST, times relative to the probe's SYN; the handshake and pure ACKs are left out. Needs
-root (tcpdump; servers run as `nobody`, as under the gate) and the installs that
-`real_servers.py` makes. Loopback only. Prints one JSON line per server and probe.
+the gate's capture saw it (wirecheck.capture, wirecheck.model), squeezed into one line: `C`/`S`
+for who sent it, data lengths, F for FIN, R for RST, times relative to the probe's SYN; the
+handshake and pure ACKs are left out. Servers are started, signalled and ended by the gate's own
+ServerProcess (as `nobody`, on a port from its free_port), and responses are read as the gate
+reads them (h11, wirecheck.model._http). Needs root (the capture; servers run as `nobody`) and
+the installs that `real_servers.py` makes. Loopback only. Prints one JSON line per server and probe.
 
 The probes, in order, each on a connection of its own: two keep-alive requests then the idle
 close; `Connection: close` with a second request in the same segment; a POST whose 1 MiB
@@ -25,10 +27,8 @@ import json
 import os
 import re
 import select
-import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,10 +37,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from real_servers import DEFAULT_CACHE, Server, real_servers  # noqa: E402
+from real_servers import DEFAULT_CACHE, Server, real_servers  # noqa: E402  (puts the clone on sys.path)
+
+from wirecheck.capture import _pcapng_writer as pcapng  # noqa: E402
+from wirecheck.capture._loopback import LoopbackCapture  # noqa: E402
+from wirecheck.clients._held import read_response  # noqa: E402
+from wirecheck.model._flows import connections  # noqa: E402
+from wirecheck.model._frames import FIN, RST, SYN, Segment, decode_all  # noqa: E402
+from wirecheck.model._http import HttpParseError, is_complete_response, parse_response, parse_responses  # noqa: E402
+from wirecheck.server._ports import LISTEN_TIMEOUT_SECONDS, free_port, release_port, with_port  # noqa: E402
+from wirecheck.server._privileges import DEFAULT_SERVER_USER  # noqa: E402
+from wirecheck.server._process import ServerProcess  # noqa: E402
 
 HOST = "127.0.0.1"
 IDLE_WINDOW = 10.0  # how long an idle keep-alive connection is watched for the server's close
@@ -53,7 +61,6 @@ STOP_BOUND = 15.0  # a server not gone this long after its stop signal is killed
 LATE_CLIENT_AFTER = 0.2  # a client connects this long after the stop signal
 BIG_BODY = 1 << 20
 POST_CHUNK, POST_PACE = 32768, 0.01  # 1 MiB in about 0.3 s: the answer comes while the client is still sending
-LISTEN_TIMEOUT = 15.0
 PARALLEL_SERVERS = 3
 
 
@@ -107,36 +114,36 @@ def parse_args() -> argparse.Namespace:
 # -- one server --------------------------------------------------------------------------------------------------
 
 def probe_server(server: Server, keep_pcaps: Path | None) -> ServerRun:
+    """Every probe against one server, on a port and under a capture of its own, as the gate runs a server."""
     run = ServerRun(server)
     with tempfile.TemporaryDirectory(prefix="wire-probes-") as scratch:
-        os.chmod(scratch, 0o1777)
+        os.chmod(scratch, 0o1777)  # the server's working directory: it runs as nobody
         port = free_port()
-        pcap = Path(scratch) / "probes.pcap"
-        # Immediate mode: otherwise frames still in libpcap's half-filled block are lost when tcpdump is stopped.
-        # Headers only (-s) and a large buffer (-B, KiB): a 1 MiB upload is a burst of 64 KiB loopback frames.
-        tcpdump = subprocess.Popen(["tcpdump", "-i", "lo", "-n", "--immediate-mode", "-U", "-s", "128", "-B", "65536",
-                                    "-w", str(pcap), f"tcp port {port}"], stderr=subprocess.PIPE, text=True)
-        tcpdump.stderr.readline()  # "listening on lo ...": the filter is attached
-        process = start(server, port, Path(scratch))
+        capture = LoopbackCapture(port)
+        process = ServerProcess(with_port(server.argv, port), Path(scratch) / "server.log", cwd=Path(scratch),
+                                user=DEFAULT_SERVER_USER)
+        capture.start()
         try:
+            process.start()
+            process.wait_listening(port, LISTEN_TIMEOUT_SECONDS)
             for probe in (keep_alive, close_with_pipelined, unwanted_big_post, half_close_same_segment,
                           half_close_after_a_pause, http10, expect_continue, trickled_head):
                 run.findings.append(guarded(probe, port))
             run.findings.append(guarded(lambda p: graceful_stop(p, process, server.stop_signal), port))
         finally:
-            end_group(process)
-            time.sleep(0.5)  # let the last frames reach tcpdump's file
-            tcpdump.send_signal(signal.SIGINT)
-            dropped = re.search(r"(\d+) packets? dropped by kernel", tcpdump.communicate(timeout=10)[1])
-        if not dropped or dropped.group(1) != "0":
-            raise RuntimeError(f"{server.name}: the capture is incomplete (tcpdump: {dropped and dropped.group()})")
-        frames = read_frames(pcap, port)
+            try:
+                process.stop()
+            finally:
+                result = capture.stop()
+                release_port(port)
+        if result.loss:
+            raise RuntimeError(f"{server.name}: the capture is incomplete: {result.loss}")
+        segments = by_client_port(decode_all(result.frames), port)
         for finding in run.findings:
-            finding.evidence = " | ".join(squeeze(frames.get(client, []))
+            finding.evidence = " | ".join(squeeze(segments.get(client, []), client)
                                           for client in (finding.client_port, *finding.other_ports))
         if keep_pcaps:
-            keep_pcaps.mkdir(parents=True, exist_ok=True)
-            shutil.copy(pcap, keep_pcaps / (re.sub(r"\W+", "_", server.name) + ".pcap"))
+            pcapng.write(keep_pcaps / (re.sub(r"\W+", "_", server.name) + ".pcapng"), result.frames, {})
     return run
 
 
@@ -145,34 +152,6 @@ def guarded(probe: Callable[[int], Finding], port: int) -> Finding:
         return probe(port)
     except OSError as error:
         return Finding(getattr(probe, "__name__", "probe"), f"probe failed: {error!r}")
-
-
-def start(server: Server, port: int, scratch: Path) -> subprocess.Popen:
-    argv = [arg.replace("{port}", str(port)) for arg in server.argv]
-    env = {**os.environ, "HOME": str(scratch)}
-    process = subprocess.Popen(argv, user="nobody", group="nogroup", env=env, cwd=scratch, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + LISTEN_TIMEOUT
-    while time.monotonic() < deadline:
-        if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in psutil.net_connections("tcp")):
-            return process
-        time.sleep(0.05)
-    end_group(process)
-    raise RuntimeError(f"{server.name} did not listen on {port}")
-
-
-def end_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(10)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 # -- the probes --------------------------------------------------------------------------------------------------
@@ -188,30 +167,17 @@ def connect(port: int) -> socket.socket:
     return sock
 
 
-def read_response(sock: socket.socket, timeout: float = REPLY_WAIT) -> tuple[str, bytes]:
-    """One whole response (by Content-Length or chunked); returns its status line and any bytes after it."""
-    sock.settimeout(timeout)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError(f"closed before a whole head: {data[:60]!r}")
-        data += chunk
-    head, rest = data.split(b"\r\n\r\n", 1)
-    status = head.split(b"\r\n")[0].decode(errors="replace")
-    length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-    chunked = re.search(rb"(?im)^transfer-encoding:.*chunked", head)
-    while True:
-        if length and len(rest) >= int(length.group(1)):
-            return status, rest[int(length.group(1)):]
-        if chunked and b"\r\n0\r\n\r\n" in b"\r\n" + rest:
-            return status, (b"\r\n" + rest).split(b"\r\n0\r\n\r\n", 1)[1]
-        if not length and not chunked and status.endswith(("100 Continue", "304 Not Modified")):
-            return status, rest
-        chunk = sock.recv(65536)
-        if not chunk:
-            return status, rest  # close-delimited body
-        rest += chunk
+def answer(sock: socket.socket) -> str:
+    """The start line of one whole response, read as the gate reads one (wirecheck.clients._held, h11's framing);
+    ConnectionError when none came whole within REPLY_WAIT."""
+    data = read_response(sock, REPLY_WAIT)
+    try:
+        response = parse_response(data, closed=True)  # a body that ends at the close is whole if the close came
+    except HttpParseError as error:
+        raise ConnectionError(f"no whole response ({error}): {data[:60]!r}") from error
+    if not response.complete:
+        raise ConnectionError(f"no whole response: {data[:60]!r}")
+    return response.start_line
 
 
 def wait_end(sock: socket.socket, bound: float, since: float) -> Ending:
@@ -233,17 +199,21 @@ def wait_end(sock: socket.socket, bound: float, since: float) -> Ending:
 
 
 def statuses(data: bytes) -> list[str]:
-    return [line.decode() for line in re.findall(rb"HTTP/1\.[01] \d{3}[^\r\n]*", data)]
+    """The start lines of the responses in `data`, interim ones too, as the gate's HTTP model reads them."""
+    try:
+        return [response.start_line for response in parse_responses(data, closed=True)]
+    except HttpParseError as error:
+        return [f"(not HTTP: {error})"]
 
 
 def keep_alive(port: int) -> Finding:
     with connect(port) as sock:
         client = sock.getsockname()[1]
         sock.sendall(request())
-        first, _ = read_response(sock)
+        first = answer(sock)
         try:
             sock.sendall(request())
-            second, _ = read_response(sock)
+            second = answer(sock)
         except OSError as error:
             return Finding("keep-alive", f"1st {first}; 2nd not answered ({type(error).__name__}): no keep-alive",
                            client)
@@ -304,16 +274,8 @@ def unwanted_big_post(port: int) -> Finding:
         else:
             if not server_fin:
                 events.append(f"still open at {REPLY_WAIT:g} s")
-    whole = "whole" if received and _complete(received) else "cut or none"
+    whole = "whole" if is_complete_response(received, closed=server_fin) else "cut or none"
     return Finding("unwanted 1 MiB POST", f"{statuses(received)} ({whole}); " + "; ".join(events), client)
-
-
-def _complete(data: bytes) -> bool:
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-    if length:
-        return len(rest) >= int(length.group(1))
-    return rest.endswith(b"0\r\n\r\n") or bool(rest)
 
 
 def half_close_same_segment(port: int) -> Finding:
@@ -350,7 +312,7 @@ def expect_continue(port: int) -> Finding:
         except TimeoutError:
             first = None
         waited = time.monotonic() - sent
-        if first is None or b" 100 " in first.split(b"\r\n")[0]:
+        if first is None or _continues(first):
             sock.sendall(b"hello")
             rest = wait_end(sock, REPLY_WAIT, sent)
             after = f"after the body: {statuses(rest.data)}, then {rest.how} at {rest.after:.3f} s"
@@ -359,6 +321,15 @@ def expect_continue(port: int) -> Finding:
             after = f"body not sent; then {rest.how} at {rest.after:.3f} s"
     within = f"{statuses(first)} first, at {waited:.3f} s" if first else f"nothing within {EXPECT_WAIT:g} s"
     return Finding("Expect: 100-continue", f"{within}; {after}", client)
+
+
+def _continues(data: bytes) -> bool:
+    """Whether `data` begins with a `100 Continue`."""
+    try:
+        responses = parse_responses(data, closed=False)
+    except HttpParseError:
+        return False
+    return bool(responses) and responses[0].status == 100
 
 
 def trickled_head(port: int) -> Finding:
@@ -381,20 +352,19 @@ def trickled_head(port: int) -> Finding:
     return Finding("trickled head", f"not cut off within {TRICKLE_BOUND:g} s", client)
 
 
-def graceful_stop(port: int, process: subprocess.Popen, stop_signal: str) -> Finding:
+def graceful_stop(port: int, process: ServerProcess, stop_signal: str) -> Finding:
     """An idle keep-alive connection, then the stop signal: how that connection ends, a late client, time to exit."""
     idle = connect(port)
     client = idle.getsockname()[1]
     idle.sendall(request())
-    read_response(idle)
+    answer(idle)
     time.sleep(0.3)
     before = wait_end(idle, 0.01, time.monotonic())
     if before.how != "open":
         idle.close()
         idle_story = f"no idle connection to watch: the server {before.how}ed it before the signal"
     signalled = time.monotonic()
-    tree = [process.pid, *(child.pid for child in psutil.Process(process.pid).children(recursive=True))]
-    process.send_signal(getattr(signal, f"SIG{stop_signal}"))
+    process.signal(getattr(signal, f"SIG{stop_signal}"))  # to its process group, as the gate signals it
     with ThreadPoolExecutor(1) as late_pool:
         late = late_pool.submit(_late_client, port, LATE_CLIENT_AFTER)
         if before.how == "open":
@@ -402,13 +372,8 @@ def graceful_stop(port: int, process: subprocess.Popen, stop_signal: str) -> Fin
             idle.close()
             idle_story = f"idle conn {end.how} at {end.after:.3f} s"
         late_story, late_port = late.result()
-    while any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in tree):
-        if time.monotonic() - signalled > STOP_BOUND:
-            break
-        process.poll()
-        time.sleep(0.05)
-    exited = time.monotonic() - signalled
-    gone = f"tree gone at {exited:.2f} s" if exited <= STOP_BOUND else f"tree not gone after {STOP_BOUND:g} s"
+    alive = process.wait_tree_exit(max(0.0, STOP_BOUND - (time.monotonic() - signalled)))
+    gone = f"tree not gone after {STOP_BOUND:g} s" if alive else f"tree gone at {time.monotonic() - signalled:.2f} s"
     return Finding("graceful stop", f"SIG{stop_signal}: {idle_story}; client {LATE_CLIENT_AFTER:g} s after the "
                    f"signal: {late_story}; {gone}", client, other_ports=(late_port,) if late_port else ())
 
@@ -427,35 +392,28 @@ def _late_client(port: int, after: float) -> tuple[str, int]:
 
 # -- the evidence ------------------------------------------------------------------------------------------------
 
-TCPDUMP_LINE = re.compile(r"^(\d+\.\d+) IP [\d.]+\.(\d+) > [\d.]+\.(\d+): Flags \[([^\]]*)\].*?length (\d+)")
+def by_client_port(segments: list[Segment], port: int) -> dict[int, list[Segment]]:
+    """The capture's segments per client port, from the gate's own connection model (a port used twice: both)."""
+    found: dict[int, list[Segment]] = {}
+    for connection in connections(segments, port):
+        found.setdefault(connection.client[1], []).extend(connection.segments)
+    return found
 
 
-def read_frames(pcap: Path, port: int) -> dict[int, list[tuple[float, str, str, int]]]:
-    """Frames per client port: (time, C or S, tcpdump flags, payload length)."""
-    text = subprocess.run(["tcpdump", "-r", str(pcap), "-n", "-tt"], capture_output=True, text=True).stdout
-    frames: dict[int, list[tuple[float, str, str, int]]] = {}
-    for line in text.splitlines():
-        match = TCPDUMP_LINE.match(line)
-        if match:
-            when, source, destination, flags, length = match.groups()
-            side, client = ("S", int(destination)) if int(source) == port else ("C", int(source))
-            frames.setdefault(client, []).append((float(when), side, flags, int(length)))
-    return frames
-
-
-def squeeze(frames: list[tuple[float, str, str, int]]) -> str:
+def squeeze(segments: list[Segment], client: int) -> str:
     """One line: data lengths, FINs and RSTs with their times since the SYN; runs of data from one side merged."""
-    if not frames:
+    if not segments:
         return "(no frames)"
-    start, parts = frames[0][0], []
-    for when, side, flags, length in frames:
-        marks = (str(length) if length else "") + ("F" if "F" in flags else "") + ("R" if "R" in flags else "")
-        if not marks or "S" in flags:
+    start, parts = segments[0].time, []
+    for segment in segments:
+        side, length = ("C" if segment.sport == client else "S"), len(segment.payload)
+        marks = (str(length) if length else "") + ("F" if segment.has(FIN) else "") + ("R" if segment.has(RST) else "")
+        if not marks or segment.has(SYN):
             continue
         if parts and parts[-1][1] == side and marks.isdigit() and parts[-1][2].isdigit():
             parts[-1] = (parts[-1][0], side, str(int(parts[-1][2]) + length))
             continue
-        parts.append((when - start, side, marks))
+        parts.append((segment.time - start, side, marks))
     return " ".join(f"{side}{marks}@{at:.3f}" for at, side, marks in parts)
 
 

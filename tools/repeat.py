@@ -14,8 +14,9 @@ import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SUITE = ["-m", "pytest", "-n", "auto", "--dist", "load", "--maxschedchunk", "2", "-p", "no:cacheprovider", "-q"]
+from suite_run import PARALLEL, QUIET, REPO_ROOT
+
+SUITE = ["-m", "pytest", *PARALLEL, *QUIET]
 
 
 def outcomes(report: Path) -> dict[str, str]:

@@ -1,22 +1,19 @@
-"""Seconds spent per phase of the suite's work (server start, capture, analysis, ...), per process.
+"""Seconds spent per phase of wirecheck's work (server start, capture, analysis, pcapng writing, tshark), per process.
 
-Off unless the environment variable WIRECHECK_PHASES names a directory; then each process
-adds up wall time per phase and writes it there as JSON at the end (bench/suite_speed.py
-reads the files). Phases timed on the main thread are kept apart from those timed on
-helper threads (tshark's batch), so that what a test's call spent outside every phase,
-its own work and waits, can be told: its call time minus the main thread's phases.
+The instrumentation only: wirecheck.server._session and wirecheck.tshark._batch time their
+phases here, always (a few clock reads per test, a handful of totals per process). Nothing in
+the package reads the totals or writes them anywhere: the suite-speed tool's pytest plugin
+(tools/phase_timing.py, which tools/suite_speed.py loads into the runs it times) does. Phases
+timed on the main thread are kept apart from those timed on helper threads (tshark's batch), so
+that what a test's call spent outside every phase, its own work and waits, can be told: its
+call time minus the main thread's phases.
 """
 
-import json
-import os
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-
-ENVIRONMENT = "WIRECHECK_PHASES"
 
 _lock = threading.Lock()
 _seconds: dict[str, float] = defaultdict(float)
@@ -24,18 +21,9 @@ _counts: dict[str, int] = defaultdict(int)
 _main_thread: dict[str, float] = defaultdict(float)  # the part of _seconds timed on the main thread
 
 
-def directory() -> Path | None:
-    """Where the phase files go, or None when timing is off."""
-    value = os.environ.get(ENVIRONMENT)
-    return Path(value) if value else None
-
-
 @contextmanager
 def timed(phase: str) -> Iterator[None]:
-    """Add the time the block takes to `phase` (nothing at all when timing is off)."""
-    if directory() is None:
-        yield
-        return
+    """Add the time the block takes to `phase`."""
     started = time.perf_counter()
     try:
         yield
@@ -57,13 +45,7 @@ def main_thread_seconds() -> float:
         return sum(_main_thread.values())
 
 
-def write(name: str, totals: dict[str, float]) -> None:
-    """Write this process's phases, with `totals` (session wall time, CPU, ...), as <dir>/<name>-<pid>.json."""
-    target = directory()
-    if target is None:
-        return
-    target.mkdir(parents=True, exist_ok=True)
+def totals() -> dict[str, dict]:
+    """A copy of this process's totals so far: seconds, counts, and the main thread's seconds, by phase."""
     with _lock:
-        record = {"name": name, "pid": os.getpid(), "parent": os.getppid(), "totals": totals,
-                  "phases": dict(_seconds), "counts": dict(_counts), "main_thread": dict(_main_thread)}
-    (target / f"{name}-{os.getpid()}.json").write_text(json.dumps(record, indent=1, sort_keys=True))
+        return {"phases": dict(_seconds), "counts": dict(_counts), "main_thread": dict(_main_thread)}

@@ -28,7 +28,6 @@ from wirecheck.clients._requests import trial_get
 from wirecheck.contract._properties import BY_KEY, level_of
 from wirecheck.plugin import _html_run as html_run
 from wirecheck.plugin import _json_run as json_report
-from wirecheck.plugin import _phase_timing as phases_plugin
 from wirecheck.plugin import _tshark_reports as tshark_reports
 from wirecheck.plugin._fixture import Wire
 from wirecheck.plugin._levels import Levels, strict
@@ -100,7 +99,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.server:  # the contract's run, which uses wirecheck from its start (the server's trial run)
         _start_using(config)
     tshark_reports.register(config)
-    phases_plugin.register(config)
     config.pluginmanager.register(ContractSummary(f"{flag('server')} {settings.server!r}" if settings.server
                                                   else f"the reference server {DEFAULT_CONTRACT_SERVER}",
                                                   settings.server, lambda: config.stash.get(_DESELECTED, None)))

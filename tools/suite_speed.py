@@ -1,16 +1,20 @@
 """Time the whole test suite serially and in parallel: wall time, CPU time, and the share of each phase.
 
-    python bench/suite_speed.py                       # this tree: serial (-n 0), then bin/test's -n auto
-    python bench/suite_speed.py --reference 6666eac   # that revision too, in a temporary worktree, in turn
-    python bench/suite_speed.py --modes serial -- tests/article/test_handshake.py   # a part of the suite
+    python tools/suite_speed.py                       # this tree: serial (-n 0), then bin/test's -n auto
+    python tools/suite_speed.py --reference 6666eac   # that revision too, in a temporary worktree, in turn
+    python tools/suite_speed.py --modes serial -- tests/article/test_handshake.py   # a part of the suite
 
 Each run is `pytest tests` (or the paths given) in a subprocess. CPU time is what the run and all its descendants
 used (the children's rusage: pytest, xdist workers, servers, clients, tshark). With
 --reference, the revision and this tree take turns (serial, serial, parallel, parallel), so
 that before and after share one stretch of this machine's load. The per-phase report comes
-from wirecheck._phases (WIRECHECK_PHASES): one file per test process. A reference revision
-without it gets it copied into its temporary worktree, with bench/reference_phases.py timing
-the same places in its code. Needs root (the suite sniffs).
+from the phase files each test process writes into the directory WIRECHECK_PHASES names:
+wirecheck._phases adds the phases up and tools/phase_timing.py, loaded into the run through
+the environment (PYTEST_PLUGINS, tools/ on PYTHONPATH: xdist workers and nested runs load it
+too), writes them. A reference revision between 9a6bd29 and the restructure into subpackages
+writes them itself (wirecheck.phases_plugin, wirecheck.plugin._phase_timing); one older than
+9a6bd29 gets wirecheck/_phases.py copied into its temporary worktree, with
+tools/reference_phases.py timing the same places in its code. Needs root (the suite sniffs).
 """
 
 import argparse
@@ -24,26 +28,30 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-REPO_ROOT = BENCH.parent
-PHASE_MODULES = ("phases.py", "phases_plugin.py")
-MODES = {"serial": ["-n", "0"], "parallel": ["-n", "auto", "--dist", "load", "--maxschedchunk", "2"]}  # bin/test's
+from phase_timing import CONTROLLER, ENVIRONMENT
+from suite_run import PARALLEL, QUIET, REPO_ROOT, SERIAL
+
+TOOLS = Path(__file__).resolve().parent
+PHASES = Path("wirecheck", "_phases.py")  # the instrumentation, copied into a revision that has none
+# Revisions that write their phase files themselves when WIRECHECK_PHASES is set: from 9a6bd29 to the restructure.
+OWN_PHASE_WRITERS = (Path("wirecheck", "phases_plugin.py"), Path("wirecheck", "plugin", "_phase_timing.py"))
+OWN_PHASES = (Path("wirecheck", "phases.py"), PHASES)  # revisions that time their phases themselves
+MODES = {"serial": SERIAL, "parallel": PARALLEL}
 OTHER = "other (pytest, fixtures, teardown)"
-CONTROLLER = "controller"  # wirecheck.plugin._phase_timing's name for the xdist controller's phase file
 
 
 def main() -> int:
     args = parse_args()
-    trees = [("this tree", REPO_ROOT, [])]
+    trees = [("this tree", REPO_ROOT, _phase_plugins(REPO_ROOT))]
     with tempfile.TemporaryDirectory(prefix="suite-speed-") as scratch:
         os.chmod(scratch, 0o755)  # the suite's servers run as nobody: they must reach the reference's code
         if args.reference:
             reference = Path(scratch) / "reference"
             subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(reference), args.reference],
                            cwd=REPO_ROOT, check=True)
-            trees.insert(0, (args.reference, reference, _time_phases_of(reference)))
+            trees.insert(0, (args.reference, reference, _phase_plugins(reference)))
         try:
-            results = [run(label, tree, mode, [*args.paths, *plugins], Path(scratch) / f"phases-{index}")
+            results = [run(label, tree, mode, args.paths, plugins, Path(scratch) / f"phases-{index}")
                        for mode in args.modes for index, (label, tree, plugins) in enumerate(trees)]
         finally:
             if args.reference:
@@ -54,24 +62,30 @@ def main() -> int:
     return 0 if all(result["status"] == 0 for result in results) else 1
 
 
-def _time_phases_of(tree: Path) -> list[str]:
-    """The pytest arguments that time `tree`'s phases: none if it does so itself, else the wrapping plugin."""
-    if (tree / "wirecheck" / PHASE_MODULES[0]).exists():
+def _phase_plugins(tree: Path) -> list[str]:
+    """The plugins (tools/ modules) that time `tree`'s phases and write its phase files: none for a revision that
+    writes them itself; phase_timing for one whose package only times them (this tree); phase_timing and
+    reference_phases, which wraps the old code's functions, for one older than any timing, which gets the
+    instrumentation copied in."""
+    if any((tree / path).exists() for path in OWN_PHASE_WRITERS):
         return []
-    for name in PHASE_MODULES:
-        shutil.copy(REPO_ROOT / "wirecheck" / name, tree / "wirecheck" / name)
-    return ["-p", "reference_phases"]
+    if any((tree / path).exists() for path in OWN_PHASES):
+        return ["phase_timing"]
+    shutil.copy(REPO_ROOT / PHASES, tree / PHASES)
+    return ["phase_timing", "reference_phases"]
 
 
-def run(label: str, tree: Path, mode: str, arguments: list[str], phase_dir: Path) -> dict:
-    """One pytest run of `tree`'s suite; its wall and CPU time, its summary line and its phase files."""
-    env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{BENCH}", "WIRECHECK_PHASES": str(phase_dir / mode)}
+def run(label: str, tree: Path, mode: str, paths: list[str], plugins: list[str], phase_dir: Path) -> dict:
+    """One pytest run of `tree`'s suite, with `plugins` loaded through the environment (so that xdist workers and
+    nested runs load them too); its wall and CPU time, its summary line and its phase files."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(TOOLS)]), ENVIRONMENT: str(phase_dir / mode)}
+    if plugins:
+        env["PYTEST_PLUGINS"] = ",".join(plugins)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as this tree's conftest.py has it, in both trees
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    pytest = subprocess.Popen([sys.executable, "-m", "pytest", *arguments, "-q", "-p", "no:cacheprovider",
-                               *MODES[mode]], cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
+    pytest = subprocess.Popen([sys.executable, "-m", "pytest", *paths, *QUIET, *MODES[mode]], cwd=tree, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = pytest.communicate()[0]
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

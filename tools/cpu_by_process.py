@@ -1,7 +1,7 @@
 """Where a run's CPU goes, by kind of process: the xdist workers, the servers, nested pytest runs, tshark, Chromium.
 
-    sudo .venv/bin/python bench/cpu_by_process.py                 # bin/test's parallel run of tests/
-    sudo .venv/bin/python bench/cpu_by_process.py -- -n 0 tests/unit   # other pytest arguments
+    sudo .venv/bin/python tools/cpu_by_process.py                 # bin/test's parallel run of tests/
+    sudo .venv/bin/python tools/cpu_by_process.py -- -n 0 tests/unit   # other pytest arguments
 
 The suite runs with the kernel's process accounting on (acct(2), into a temporary file): each process that ends
 leaves a record of its CPU time, user, parent and command name, short-lived ones included, which sampling profilers
@@ -26,10 +26,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from suite_run import PARALLEL, QUIET, REPO_ROOT
+
 from wirecheck.server._privileges import DEFAULT_SERVER_USER
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PARALLEL = ["-n", "auto", "--dist", "load", "--maxschedchunk", "2", "-p", "no:cacheprovider", "-q"]  # bin/test's
 RECORD = struct.Struct("<BBHIIIIIIfHHHHHHHH16s")  # struct acct_v3 (linux/acct.h)
 ACCT_VERSION = 3
 AFORK = 0x01  # forked, never exec'd
@@ -52,7 +52,7 @@ def main() -> int:
     args = parser.parse_args()
     if os.geteuid() != 0:
         parser.error("process accounting (and the suite's capture) needs root")
-    command = [sys.executable, "-m", "pytest", *(args.pytest_args or [*PARALLEL, "tests"])]
+    command = [sys.executable, "-m", "pytest", *(args.pytest_args or [*PARALLEL, *QUIET, "tests"])]
     with tempfile.NamedTemporaryFile(prefix="wirecheck-acct-") as log:
         started = time.monotonic()
         run, records = accounted(command, Path(log.name))
