@@ -1,6 +1,6 @@
 """What only some runs need comes as an extra of the package (pyproject.toml's optional-dependencies; the docs'
-getting-started page says what each brings). Its module is imported where it is needed, never before, and a run without it stops with
-one line naming the extra to install.
+getting-started page says what each brings). Its module is imported where it is needed, never before, and a run
+without it stops with one line naming the extra to install.
 """
 
 import importlib
