@@ -3,10 +3,11 @@
 The public API is `__all__`, the names the documentation's page "Checks of your own"
 (docs/api.md) lists (tests/unit/test_public_api.py holds the two together), and
 `wirecheck.checks`; the rest of the package, every module with an underscore, may change.
-The `wire` fixture is a `Wire`: `serve_command` returns a `WireSession`, `observe` an `Observation`, `connections` the `Connection`s (each side a
-`Side` of `Segment`s, and `Connection.packets` its frames as scapy packets); the
-`checks` return `Verdict`s of `Problem`s, of kinds a check of one's own may add with
-`register_kind`; `Settings` and `Tolerance` are the options in force.
+The `wire` fixture is a `Wire`: `serve_command` returns a `WireSession`, `observe` an
+`Observation`, `connections` the `Connection`s (each side a `Side` of `Segment`s, and
+`Connection.packets` its frames as scapy packets); the `checks` return `Verdict`s of
+`Problem`s, of kinds a check of one's own may add with `register_kind`; `Settings` and
+`Tolerance` are the options in force.
 
 The names load on first use (PEP 562): importing the analysis (``wirecheck.model._flows``,
 ``wirecheck.model._frames``) stays free of pytest, and the plugin, which pytest loads in every
