@@ -524,9 +524,9 @@ def _seconds(value: float | None) -> str:
     return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.1f} s"
 
 
-def _timed(figures: dict, category: str, timing: str) -> str:
-    """"FIN 5.0 s": a category and its timing; "never" for a connection still open."""
-    how = figures.get(category)
+def _timed(figures: dict, name: str, timing: str) -> str:
+    """"FIN 5.0 s": the category figure `name` and its timing; "never" for a connection still open."""
+    how = figures.get(name)
     if how is None:
         return "-"
     if how == category.OPEN:
