@@ -2,8 +2,10 @@
 them from anywhere; they are imported here so that `pytest tests/` runs them too."""
 
 from wirecheck.contract.test_basics import *  # noqa: F403
+from wirecheck.contract.test_burst import *  # noqa: F403
 from wirecheck.contract.test_close import *  # noqa: F403
 from wirecheck.contract.test_connection_close import *  # noqa: F403
+from wirecheck.contract.test_crowd import *  # noqa: F403
 from wirecheck.contract.test_expect_continue import *  # noqa: F403
 from wirecheck.contract.test_half_close import *  # noqa: F403
 from wirecheck.contract.test_header_timeout import *  # noqa: F403

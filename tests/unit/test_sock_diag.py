@@ -7,13 +7,13 @@ from wirecheck.server import _sock_diag as sock_diag
 from wirecheck.server._waiting import wait_until
 
 
-def test_a_listening_socket_is_found_with_its_address_its_inode_and_the_connections_waiting_in_its_queue():
+def test_a_listening_socket_is_found_with_its_address_inode_backlog_and_the_connections_waiting_in_its_queue():
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen(4)
         port = server.getsockname()[1]
         inode = os.fstat(server.fileno()).st_ino
-        assert sock_diag.listeners(port) == [sock_diag.Socket("127.0.0.1", port, 0, 0, inode)]
+        assert sock_diag.listeners(port) == [sock_diag.Socket("127.0.0.1", port, 0, 0, inode, 4)]
         with socket.create_connection(("127.0.0.1", port)), socket.create_connection(("127.0.0.1", port)):
             listener, = sock_diag.listeners(port)
             assert listener.queue == 2

@@ -62,6 +62,8 @@ KINDS = {
     "request-before-parent-close": "the request left before the parent had closed its copy of the connection",
     "accepted-then-dropped": "a connection made after the stop signal was accepted, then closed or reset unanswered",
     "connection-count": "the capture holds another number of connections than the test made",
+    "syn-retransmitted": "a client of a burst sent its SYN again: the first was dropped, the accept queue full",
+    "crowded-out": "a fresh client was not answered in time while a crowd of idle connections was open",
     # the process table
     "zombie-children": "the server left exited children unreaped (zombies)",
     "fewer-zombies": "fewer zombie children than expected: the server reaps more than it is said to",

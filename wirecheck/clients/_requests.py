@@ -97,13 +97,23 @@ def burst(port: int, requests: list[bytes], timeout: float, host: str = "127.0.0
     Every socket is connected before any request is sent, so that all of them are open at
     the same time, as a burst of independent clients would be; `timeout` bounds the whole.
     """
-    selector = selectors.DefaultSelector()
-    replies: list[Reply | None] = [None] * len(requests)
-    received = [bytearray() for _ in requests]
-    for number in range(len(requests)):
+    connections = []
+    for _ in requests:
         connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         connection.setblocking(False)
         connection.connect_ex((host, port))
+        connections.append(connection)
+    return exchanges(connections, requests, timeout)
+
+
+def exchanges(connections: list[socket.socket], requests: list[bytes], timeout: float) -> list[Reply]:
+    """On each connection (connecting or connected), send its request once it is connected and read until the server
+    closes, all at once; `timeout` bounds the whole. Every connection is closed on return."""
+    selector = selectors.DefaultSelector()
+    replies: list[Reply | None] = [None] * len(requests)
+    received = [bytearray() for _ in requests]
+    for number, connection in enumerate(connections):
+        connection.setblocking(False)
         selector.register(connection, selectors.EVENT_WRITE, number)
     deadline = time.monotonic() + timeout
     while selector.get_map() and time.monotonic() < deadline:

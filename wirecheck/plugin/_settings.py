@@ -115,8 +115,12 @@ OPTIONS = (
     Option("fin_within", "seconds within which the server must send its FIN after its response, and answer "
            "while a silent client is connected (default: %(default)s)",
            lambda text: _number(text, float, 0.001, 60, "seconds"), "1.0"),
-    Option("burst_size", "connections the contract opens at once (default: %(default)s)",
-           lambda text: _number(text, int, 1, 5000, "connections"), "50"),
+    Option("burst_size", "connections the contract opens at once: the burst property's connects, the no-leak "
+           "property's burst (default: %(default)s, past the backlog of 5 that http.server keeps)",
+           lambda text: _number(text, int, 1, 5000, "connections"), "128"),
+    Option("crowd", "idle connections the contract opens, in steps of 4, 16, 64 and 256 up to this, while a fresh "
+           "client must be answered within %(fin_within)s (default: %(default)s)",
+           lambda text: _number(text, int, 1, 10000, "connections"), "256"),
     Option("html_report", "write the run as one self-contained HTML page to this file: the settings, the summary "
            "table and each test's connections drawn from its capture (default: %(default)s)", str, ""),
     Option("profile_out", "write what this run measured, per contract property, to this JSON file: a profile "
@@ -161,6 +165,7 @@ class Settings:
     baseline: Path | None = None
     strict: bool = False  # pytest's own --strict (ini key strict): an unmet SHOULD fails the run
     json_report: Path | None = None
+    crowd: int = 256
 
     @classmethod
     def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
@@ -172,7 +177,8 @@ class Settings:
                    values["stop_signal"], values["stop_grace"],
                    Path(values["profile_out"]) if values["profile_out"] else None,
                    Path(values["baseline"]) if values["baseline"] else None, values.get("strict", False),
-                   Path(values["json_report"]) if values.get("json_report") else None)
+                   Path(values["json_report"]) if values.get("json_report") else None,
+                   values["crowd"])
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
@@ -184,6 +190,7 @@ class Settings:
         return [f"wirecheck: timing tolerance {self.tolerance}; captures in {self.pcap_dir}{reports}",
                 f"wirecheck contract: {server}; GET {self.contract_path} expecting {self.contract_status}; "
                 f"server FIN within {self.fin_within:g} s; bursts of {self.burst_size} connections; "
+                f"crowds of up to {self.crowd} idle connections; "
                 f"idle keep-alive window {self.idle_window:g} s",
                 f"wirecheck contract: header timeout {self.header_timeout:g} s; stop with {self.stop_signal.name}, "
                 f"grace {self.stop_grace:g} s",

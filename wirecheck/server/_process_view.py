@@ -67,6 +67,17 @@ class ProcessView:
                 pass  # exited meanwhile, or a zombie
         return total
 
+    def resident_bytes(self) -> int:
+        """The resident memory of the server's whole tree (RSS summed: pages a fork shares count once per process,
+        as they would once written to)."""
+        total = 0
+        for process in self.tree():
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                pass  # exited meanwhile, or a zombie
+        return total
+
     def own_descriptors(self) -> int | None:
         """File descriptors open in the server's main process alone; None once it has exited."""
         try:
@@ -155,6 +166,12 @@ def accept_queue(port: int) -> int | None:
     connections that no accept() has taken yet.
     """
     return next((listener.queue for listener in sock_diag.listeners(port)), None)
+
+
+def listen_backlog(port: int) -> int | None:
+    """The backlog of the socket listening on `port` as the kernel applies it (None: nothing listens). Linux's
+    accept queue holds one connection more than this before it drops SYNs."""
+    return next((listener.backlog for listener in sock_diag.listeners(port)), None)
 
 
 def kernel_listeners(port: int) -> list[str]:

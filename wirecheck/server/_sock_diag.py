@@ -36,6 +36,7 @@ class Socket:
     peer_port: int
     queue: int  # the kernel's rqueue: a listening socket's accept queue, else bytes received and not yet read
     inode: int  # what a process's descriptor for it links to: socket:[inode] (0: no process holds it yet)
+    backlog: int = 0  # a listening socket's backlog as the kernel applies it (listen()'s, capped by somaxconn)
 
 
 def listeners(port: int) -> list[Socket]:
@@ -70,7 +71,8 @@ def _dump(family: int, port: int, states: tuple[int, ...]) -> list[Socket]:
 
 
 def _socket(family: int, data: bytes, offset: int) -> Socket:
-    _, _, _, _, sport, dport, source, _, _, _, _, rqueue, _, _, inode = _MESSAGE.unpack_from(data, offset)
+    _, state, _, _, sport, dport, source, _, _, _, _, rqueue, wqueue, _, inode = _MESSAGE.unpack_from(data, offset)
     size = 4 if family == socket.AF_INET else 16
+    # For a listening socket the kernel puts its backlog in wqueue; for any other, wqueue is bytes not yet acknowledged.
     return Socket(str(ipaddress.ip_address(source[:size])), int.from_bytes(sport, "big"), int.from_bytes(dport, "big"),
-                  rqueue, inode)
+                  rqueue, inode, wqueue if state == TCP_LISTEN else 0)
