@@ -88,3 +88,39 @@ def test_what_the_baseline_lacks_or_this_run_left_out_is_shown_as_not_compared()
 def test_settings_that_differ_are_said_above_the_table():
     comparison = compare(run(settings={"burst_size": 50}), run(settings={"burst_size": 10}), SETTINGS_TOLERANCE)
     assert "burst_size 50 -> 10" in comparison.table().splitlines()[2]
+
+
+def under_load(**figures: float | int) -> dict:
+    """The profile of a run whose property "burst" measured `figures` (those of wirecheck/contract/test_burst.py and
+    test_crowd.py, compared by their rules under load)."""
+    entry = profile.property_profile("SHOULD", [MeasuredTest("passed", figures)])
+    return profile.build({"burst": entry}, "server {port}", {"fin_within": 1.0})
+
+
+@pytest.mark.parametrize("before, after", [
+    ({"first_byte_c64_p99": 0.08}, {"first_byte_c64_p99": 0.4}),
+    ({"connect_p50": 1.003}, {"connect_p50": 1.03}),
+    ({"idle_connection_memory": 10_500_000}, {"idle_connection_memory": 12_000_000}),
+    ({"idle_connection_memory": 26_000}, {"idle_connection_memory": 40_000}),
+    ({"syn_retransmissions": 120}, {"syn_retransmissions": 99}),
+    ({"accept_queue_peak": 118}, {"accept_queue_peak": 6}),
+    ({"connect_p99": 0.00002}, {"connect_p99": 3.0}),
+], ids=["latency-under-load", "connect-p50", "memory-within-the-ratio", "memory-within-the-floor",
+        "syn-retransmissions-still-some", "accept-queue-peak-not-compared", "connect-p99-not-compared"])
+def test_figures_under_load_that_move_from_run_to_run_are_no_change(before, after):
+    assert compare(under_load(**before), under_load(**after), SETTINGS_TOLERANCE).verdict.kinds == []
+
+
+@pytest.mark.parametrize("before, after, kind", [
+    ({"first_byte_c64_p99": 0.08}, {"first_byte_c64_p99": 1.2}, "timing-changed"),
+    ({"connect_p50": 0.00001}, {"connect_p50": 1.0}, "timing-changed"),
+    ({"idle_connection_memory": 26_000}, {"idle_connection_memory": 10_500_000}, "count-changed"),
+    ({"idle_connection_memory": 10_500_000}, {"idle_connection_memory": 4_000_000}, "count-changed"),
+    ({"syn_retransmissions": 0}, {"syn_retransmissions": 3}, "count-changed"),
+    ({"first_byte_c1_p50": 0.001}, {}, "timing-changed"),
+], ids=["latency-past-the-floor", "connects-began-to-wait", "memory-grew", "memory-shrank", "syns-sent-again",
+        "not-measured-any-more"])
+def test_figures_under_load_that_changed_beyond_their_rule_are_a_change(before, after, kind):
+    comparison = compare(under_load(**before), under_load(**after), SETTINGS_TOLERANCE)
+    assert comparison.verdict.kinds == [kind]
+    assert [row.verdict.startswith("changed") for row in comparison.rows] == [False, True]

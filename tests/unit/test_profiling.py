@@ -48,5 +48,5 @@ def test_a_test_that_failed_at_teardown_failed_and_one_skipped_at_setup_was_skip
 
 def test_the_profile_keeps_the_settings_that_shape_the_figures_not_where_files_went():
     settings = profile_of(report("t::fin", "fin-in-time", "call", "passed"))["settings"]
-    assert settings["burst_size"] == 50 and settings["strict"] is False
+    assert settings["burst_size"] == 128 and settings["strict"] is False
     assert not {"pcap_dir", "profile_out", "baseline", "server"} & set(settings)

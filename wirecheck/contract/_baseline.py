@@ -9,6 +9,11 @@ type. A property's outcome must be the same; then each figure is compared by its
 - count: min and max must both be the same (a zombie, a descriptor, a connection more).
 - category: the set of values must be the same (who closed first, FIN or RST, open).
 
+Figures measured under load vary more than that from one run to the next on the same server; each has a rule of
+its own in UNDER_LOAD, which holds run to run (bench/baseline_repeat.py shows it): latencies under load by the
+tolerance rule with a floor of LOAD_FLOOR_SECONDS, memory per connection within a ratio, counts of events
+under load as none against some.
+
 A figure that the baseline has and this run did not measure has changed too. What this run
 has and the baseline does not (a property or a figure that a newer wirecheck measures, a
 property deselected with -k) is shown as not compared, never silently dropped. A figure in
@@ -30,6 +35,60 @@ BASELINE_FLOOR_SECONDS = 0.05
 # Figures that describe this machine rather than the server under test: never compared.
 NOT_COMPARED = {
     "syn_ack_delay": "the kernel answers the SYN, not the server: microseconds of loopback scheduling",
+    "accept_queue_peak": "a sample of the queue while a burst is in flight: where it is caught depends on scheduling",
+    "connect_p99": "which step of the SYN retransmission timeout (1 s, 3 s) a burst's slowest client reaches "
+                   "depends on scheduling; syn_retransmissions and connect_p50 say whether clients waited",
+}
+
+# Times under load (64 requests at once on two shared cores) move by tens of milliseconds between runs of the same
+# server; the regressions worth a failure (a lock, a worker pool that queues requests, a SYN retransmission: 1 s)
+# are larger. Memory per idle connection moves by kilobytes (allocator arenas, a forked child's page faults); a
+# regression worth a failure is a connection that costs twice as much.
+LOAD_FLOOR_SECONDS = 0.5
+MEMORY_RATIO = 2.0
+MEMORY_FLOOR_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True)
+class LoadTiming:
+    """A timing's median by the settings' percentage, with a floor of LOAD_FLOOR_SECONDS."""
+
+    def allows(self, old: dict, new: dict, tolerance: Tolerance) -> bool:
+        return Tolerance(max(tolerance.floor, LOAD_FLOOR_SECONDS), tolerance.fraction).allows(old["median"],
+                                                                                              new["median"])
+
+    def describe(self, tolerance: Tolerance) -> str:
+        return f"beyond {Tolerance(max(tolerance.floor, LOAD_FLOOR_SECONDS), tolerance.fraction)}"
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A count (bytes) within MEMORY_RATIO of the baseline's either way, or within MEMORY_FLOOR_BYTES of it."""
+
+    def allows(self, old: dict, new: dict, tolerance: Tolerance) -> bool:
+        before, after = old["max"], new["max"]
+        return abs(after - before) <= MEMORY_FLOOR_BYTES or (
+            before > 0 and before / MEMORY_RATIO <= after <= before * MEMORY_RATIO)
+
+    def describe(self, tolerance: Tolerance) -> str:
+        return f"beyond a ratio of {MEMORY_RATIO:g} or {MEMORY_FLOOR_BYTES} bytes"
+
+
+@dataclass(frozen=True)
+class NoneOrSome:
+    """A count of events under load (SYNs sent again) compared as none against some: how many is scheduling."""
+
+    def allows(self, old: dict, new: dict, tolerance: Tolerance) -> bool:
+        return (old["max"] > 0) == (new["max"] > 0)
+
+    def describe(self, tolerance: Tolerance) -> str:
+        return "none against some"
+
+
+UNDER_LOAD = {
+    "connect_p50": LoadTiming(), "syn_retransmissions": NoneOrSome(), "idle_connection_memory": Ratio(),
+    **{f"first_byte_c{concurrency}_{percentile}": LoadTiming() for concurrency in (1, 16, 64)
+       for percentile in ("p50", "p99")},
 }
 
 
@@ -111,6 +170,9 @@ def _compare_property(comparison: Comparison, prop: str, before: dict, after: di
                                        f"not compared: {NOT_COMPARED[name]}"))
         elif name not in old:
             comparison.rows.append(Row(prop, name, "-", _shown(new[name]), "not compared: not in the baseline"))
+        elif name in UNDER_LOAD and old[name]["type"] != "category":
+            comparison.rows.append(_compare_under_load(comparison.verdict, prop, name, old[name], new.get(name),
+                                                       rule))
         else:
             comparison.rows.append(_compare_figure(comparison.verdict, prop, name, old[name], new.get(name), rule))
 
@@ -134,6 +196,17 @@ def _compare_figure(verdict: Verdict, prop: str, name: str, old: dict, new: dict
         verdict.problem("category-changed", f"{what}{row.now} now")
         return Row(prop, name, row.baseline, row.now, "changed")
     return row
+
+
+def _compare_under_load(verdict: Verdict, prop: str, name: str, old: dict, new: dict | None,
+                        tolerance: Tolerance) -> Row:
+    """The row of a figure measured under load, by its rule in UNDER_LOAD."""
+    row, rule = Row(prop, name, _shown(old), _shown(new), "same"), UNDER_LOAD[name]
+    if new is not None and new["type"] == old["type"] and rule.allows(old, new, tolerance):
+        return row
+    why = rule.describe(tolerance)
+    verdict.problem("timing-changed" if old["type"] == "timing" else "count-changed", f"{prop}: {name} was {row.baseline} in the baseline, {row.now} now ({why})")
+    return Row(prop, name, row.baseline, row.now, f"changed: {why}")
 
 
 def _shown(figure: dict | None) -> str:

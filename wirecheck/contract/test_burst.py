@@ -20,13 +20,15 @@ CONCURRENCIES = (1, 16, 64)
 SEQUENTIAL_REQUESTS = 16
 
 
-def burst_answered(wire, size: int, concurrencies: tuple[int, ...] = CONCURRENCIES) -> Verdict:
+def burst_answered(wire, size: int, concurrencies: tuple[int, ...] = CONCURRENCIES,
+                   patience: float | None = None) -> Verdict:
     """`size` connects at once, each with one request, judged on SYNs sent again and responses; then rounds of
-    requests at each of `concurrencies`, only measured (time to the first response byte, p50 and p99)."""
+    requests at each of `concurrencies`, only measured (time to the first response byte, p50 and p99). The burst's
+    clients give up after `patience` (by default a patient client's reply timeout)."""
     port = wire.session.port
     backlog = listen_backlog(port)
     with QueuePeak(port) as queue:
-        burst(port, closing_requests(wire, size), reply_timeout(wire, patient=True))
+        burst(port, closing_requests(wire, size), patience or reply_timeout(wire, patient=True))
     rounds = {concurrency: _first_byte_round(wire, concurrency) for concurrency in concurrencies}
     connections = wire.observe().connections  # the burst's first (it made every one of its connects), the rounds'
     verdict = load_claims.burst_answered(connections[:size], backlog, queue.peak)
