@@ -15,13 +15,16 @@ from wirecheck.contract._properties import BY_KEY
 from wirecheck.server._session import REPO_ROOT
 
 PYTHON = sys.executable
-# A nested run of the whole contract: its seventeen properties' tests, the slowest waiting out --wire-header-timeout.
+# A nested run of the whole contract: its nineteen properties' tests, the slowest waiting out --wire-header-timeout.
 GATE_SECONDS = 120
 # The nested runs use a smaller burst than the contract's default of 50: past a listen
 # backlog of 5, SYNs are dropped and retried after 1 s and 3 s, which only makes this
 # meta-test slower; ten connections still leave ten zombies behind a server that does
 # not reap. tests/contract/test_contract.py itself runs the default burst.
 GATE_BURST = "10"
+# The nested runs open a smaller crowd than the default 256: 4 idle connections already take every worker of a
+# small pool, and 16 still step past it. tests/contract/test_contract.py itself runs the default crowd.
+GATE_CROWD = "16"
 # The nested runs wait out a shorter header timeout than the default: http.server never cuts a head off.
 GATE_HEADER_TIMEOUT = "1"
 # What the nested runs collect: the contract's tests alone (collecting the whole suite costs a second a run).
@@ -43,6 +46,7 @@ def gate(command: str, tmp_path: Path, *options: str) -> subprocess.CompletedPro
     writing JUnit XML; serial (the suite's own default is parallel), as the suite runs it beside other tests."""
     return subprocess.run([PYTHON, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider", "-n", "0",
                            "--wire-pcap-dir", str(tmp_path / "captures"), "--wire-burst-size", GATE_BURST,
+                           "--wire-crowd", GATE_CROWD,
                            "--wire-header-timeout", GATE_HEADER_TIMEOUT,
                            "--junitxml", str(tmp_path / "junit.xml"), "--wire-server", command, *options],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=GATE_SECONDS)

@@ -205,7 +205,8 @@ def _compare_under_load(verdict: Verdict, prop: str, name: str, old: dict, new: 
     if new is not None and new["type"] == old["type"] and rule.allows(old, new, tolerance):
         return row
     why = rule.describe(tolerance)
-    verdict.problem("timing-changed" if old["type"] == "timing" else "count-changed", f"{prop}: {name} was {row.baseline} in the baseline, {row.now} now ({why})")
+    verdict.problem("timing-changed" if old["type"] == "timing" else "count-changed",
+                    f"{prop}: {name} was {row.baseline} in the baseline, {row.now} now ({why})")
     return Row(prop, name, row.baseline, row.now, f"changed: {why}")
 
 

@@ -24,11 +24,12 @@ def burst_answered(wire, size: int, concurrencies: tuple[int, ...] = CONCURRENCI
                    patience: float | None = None) -> Verdict:
     """`size` connects at once, each with one request, judged on SYNs sent again and responses; then rounds of
     requests at each of `concurrencies`, only measured (time to the first response byte, p50 and p99). The burst's
-    clients give up after `patience` (by default a patient client's reply timeout)."""
+    clients give up after `patience`, by default a client's reply timeout: past the first SYN sent again (1 s), so
+    that it is seen answered; a client still waiting then has failed the property anyway."""
     port = wire.session.port
     backlog = listen_backlog(port)
     with QueuePeak(port) as queue:
-        burst(port, closing_requests(wire, size), patience or reply_timeout(wire, patient=True))
+        burst(port, closing_requests(wire, size), patience or reply_timeout(wire))
     rounds = {concurrency: _first_byte_round(wire, concurrency) for concurrency in concurrencies}
     connections = wire.observe().connections  # the burst's first (it made every one of its connects), the rounds'
     verdict = load_claims.burst_answered(connections[:size], backlog, queue.peak)
