@@ -18,6 +18,9 @@ from wirecheck.clients._requests import exchanges
 from wirecheck.server._process_view import accept_queue, listen_backlog
 from wirecheck.server._waiting import wait_until
 
+# How long a crowd or a round waits for room in a full accept queue before it stops growing: a server that
+# accepts takes a connection within milliseconds.
+STALL_SECONDS = 0.25
 # How often the accept queue is read while a burst is in flight: a sock_diag request costs tens of microseconds.
 QUEUE_SAMPLE_SECONDS = 0.0005
 
@@ -35,13 +38,16 @@ def open_files_raised() -> Iterator[None]:
 
 
 def open_paced(port: int, count: int, timeout: float) -> list[socket.socket]:
-    """Up to `count` connections, each made once the listening socket's accept queue has room for it (waiting
-    for room at most until `timeout` runs out): the ones opened within `timeout`, connected and saying nothing."""
+    """Up to `count` connections, each made once the listening socket's accept queue has room for it: those
+    opened within `timeout`, connected and saying nothing. Opening stops where the queue stays full for
+    STALL_SECONDS: a server that accepts no more (one client at a time, a pool whose workers are all taken)."""
     deadline = time.monotonic() + timeout
     room = max(listen_backlog(port) or 1, 1)  # the queue holds backlog + 1: one place is kept free
     opened: list[socket.socket] = []
     for _ in range(count):
-        wait_until(lambda: (accept_queue(port) or 0) < room, max(0.0, deadline - time.monotonic()))
+        if not wait_until(lambda: (accept_queue(port) or 0) < room,
+                          min(STALL_SECONDS, max(0.0, deadline - time.monotonic()))):
+            break
         try:
             opened.append(socket.create_connection(("127.0.0.1", port), timeout=max(0.001,
                                                                                     deadline - time.monotonic())))
@@ -95,8 +101,8 @@ def fresh_client(port: int, request: bytes, within: float, timeout: float) -> tu
 
 def concurrent_requests(port: int, request: bytes, count: int, timeout: float) -> set[int]:
     """`count` connections opened at the accept queue's pace, then `request` sent on all of them at once, each read
-    until the server closes; `timeout` bounds each half. Returns the client ports of those opened, to find them in
-    the capture."""
+    until the server closes; `timeout` bounds each half. Returns the client ports of those opened (fewer than
+    `count` where the accept queue stayed full: open_paced), to find them in the capture."""
     with open_files_raised():
         connections = open_paced(port, count, timeout)
         ports = {connection.getsockname()[1] for connection in connections}

@@ -34,19 +34,24 @@ def burst_answered(wire, size: int, concurrencies: tuple[int, ...] = CONCURRENCI
     connections = wire.observe().connections  # the burst's first (it made every one of its connects), the rounds'
     verdict = load_claims.burst_answered(connections[:size], backlog, queue.peak)
     for concurrency, ports in rounds.items():
-        verdict.extend(load_claims.first_byte_figures([c for c in connections[size:] if c.client[1] in ports],
-                                                      concurrency))
+        made = [c for c in connections[size:] if c.client[1] in ports]
+        if len(ports) == concurrency * _rounds(concurrency):  # else not measured: the server took no more at once
+            verdict.extend(load_claims.first_byte_figures(made, concurrency))
     return verdict
+
+
+def _rounds(concurrency: int) -> int:
+    return SEQUENTIAL_REQUESTS if concurrency == 1 else 1
 
 
 def _first_byte_round(wire, concurrency: int) -> set[int]:
     """Requests at `concurrency`, on connections opened at the accept queue's pace (their connect time is the
     burst's to judge), each round's requests sent at once; at concurrency 1, SEQUENTIAL_REQUESTS one after
-    another. Returns the client ports of the connections made."""
-    rounds = SEQUENTIAL_REQUESTS if concurrency == 1 else 1
+    another. Returns the client ports of the connections made: fewer where the server took no more at once (one
+    client at a time), and then the round's figures are not recorded."""
     request = closing_requests(wire, 1)[0]
     return set().union(*(concurrent_requests(wire.session.port, request, concurrency, reply_timeout(wire))
-                         for _ in range(rounds)))
+                         for _ in range(_rounds(concurrency))))
 
 
 @pytest.mark.contract("burst")
