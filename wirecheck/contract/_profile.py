@@ -13,7 +13,7 @@ The file (PROFILE_SCHEMA says the same, for validators):
     {"format": "wirecheck-profile", "version": 2, "date": "2026-11-28T21:30:00+00:00",
      "server": "python3 -m http.server {port} --bind 127.0.0.1",
      "versions": {"wirecheck": "0.1.0", "python": "3.11.2", "server": null},
-     "settings": {"fin_within": 1.0, "burst_size": 50, ...},
+     "settings": {"fin_within": 1.0, "burst_size": 128, ...},
      "properties": {"fin-in-time": {"level": "MUST", "outcome": "passed", "tests": 1,
                     "figures": {"fin_delay": {"type": "timing", "median": 0.0003, "max": 0.0003,
                                               "samples": 1}}}, ...}}
