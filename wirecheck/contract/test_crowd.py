@@ -10,12 +10,15 @@ import pytest
 from wirecheck.checks import _load as load_claims
 from wirecheck.checks._verdict import Verdict
 from wirecheck.clients._held import wait_accepted
-from wirecheck.clients._load import Crowd, fresh_client
+from wirecheck.clients._load import STALL_SECONDS, Crowd, fresh_client
 from wirecheck.clients._requests import burst
 from wirecheck.contract._exchange import closing_requests, reply_timeout
 from wirecheck.server._waiting import settle
 
 STEPS = (4, 16, 64, 256)
+# How long after --wire-fin-within a fresh client still waits: long enough to see an answer that came just late,
+# short, since a server that answers nobody beside the crowd is waited out whole.
+FRESH_CLIENT_GRACE_SECONDS = 0.5
 # The tree's memory is read once it has stayed the same this long (a forked child still faults its pages in), or
 # after MEMORY_SETTLE_SECONDS.
 MEMORY_QUIET_SECONDS = 0.1
@@ -39,9 +42,9 @@ def crowd_answered(wire, limit: int) -> Verdict:
     with Crowd(port) as crowd:
         for step in crowd_steps(limit):
             size = crowd.grow_to(step, reply_timeout(wire))
-            wait_accepted(port, within)  # in the server's hands, not only in its accept queue
+            wait_accepted(port, STALL_SECONDS)  # in the server's hands, not only in its accept queue
             memory = (_resident(view) - before) // max(size, 1)
-            client_port, in_time = fresh_client(port, request, within, reply_timeout(wire))
+            client_port, in_time = fresh_client(port, request, within, within + FRESH_CLIENT_GRACE_SECONDS)
             probes.append((size, client_port))
             if not in_time or size < step:
                 break
