@@ -18,8 +18,9 @@ CUTS_UPLOAD_ANSWER = {"early-response-whole": {"incomplete-response"}}
 # One client at a time: clients that close first get the iterative server's FIN only when it comes to them,
 # within --wire-fin-within on a quiet machine, past it on a busy one. Either is the truth of that server.
 SOMETIMES_LATE_TO_CLOSE = {"no-close-wait": {"no-server-fin", "server-fin-late", "close-wait"}}
-# A listen backlog of 5 (http.server's, the article's): a burst of 10 (GATE_BURST) finds the accept queue full, and
-# the clients still waiting for their SYN's second retransmission give up unanswered.
+# A listen backlog of 5 (http.server's, the article's): a burst of 10 (GATE_BURST) finds the accept queue full when
+# its connects outrun the server's accepts, not always; the clients still waiting for their SYN's second
+# retransmission give up unanswered. tests/contract/test_contract_catches_burst_and_crowd_breakage.py shows it always.
 SMALL_BACKLOG = {"burst": {"syn-retransmitted", "not-served"}}
 # A server that never listens is given up on after this long (--wire-listen-timeout).
 SHORT_LISTEN_TIMEOUT = "1"
@@ -71,7 +72,7 @@ def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(co
 def _as_expected(found: dict[str, set[str]], expected: dict[str, set[str]]) -> bool:
     """Every expected property found (but those whose outcome depends on timing), no other, each with some of
     its expected kinds."""
-    required = expected.keys() - SOMETIMES_LATE_TO_CLOSE.keys()
+    required = expected.keys() - SOMETIMES_LATE_TO_CLOSE.keys() - SMALL_BACKLOG.keys()
     return required <= found.keys() <= expected.keys() and all(found[key] <= expected[key] for key in found)
 
 

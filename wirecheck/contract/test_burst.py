@@ -8,6 +8,7 @@ the time to the first response byte at concurrency 1, 16 and 64."""
 import pytest
 
 from wirecheck.checks import _load as load_claims
+from wirecheck.checks._several_connections import INITIAL_RTO_SECONDS
 from wirecheck.checks._verdict import Verdict
 from wirecheck.clients._load import QueuePeak, concurrent_requests
 from wirecheck.clients._requests import burst
@@ -24,12 +25,12 @@ def burst_answered(wire, size: int, concurrencies: tuple[int, ...] = CONCURRENCI
                    patience: float | None = None) -> Verdict:
     """`size` connects at once, each with one request, judged on SYNs sent again and responses; then rounds of
     requests at each of `concurrencies`, only measured (time to the first response byte, p50 and p99). The burst's
-    clients give up after `patience`, by default a client's reply timeout: past the first SYN sent again (1 s), so
-    that it is seen answered; a client still waiting then has failed the property anyway."""
+    clients give up after `patience`, by default --wire-fin-within past the first SYN sent again (1 s after the
+    first), so that it is seen answered; a client still waiting then has failed the property anyway."""
     port = wire.session.port
     backlog = listen_backlog(port)
     with QueuePeak(port) as queue:
-        burst(port, closing_requests(wire, size), patience or reply_timeout(wire))
+        burst(port, closing_requests(wire, size), patience or INITIAL_RTO_SECONDS + wire.settings.fin_within)
     rounds = {concurrency: _first_byte_round(wire, concurrency) for concurrency in concurrencies}
     connections = wire.observe().connections  # the burst's first (it made every one of its connects), the rounds'
     verdict = load_claims.burst_answered(connections[:size], backlog, queue.peak)
