@@ -33,6 +33,9 @@ REQUEST_BUFFER = 1024  # the article's single recv(1024)
 READ_BUFFER = 65536  # what the lingering close reads and drops at a time
 DEFAULT_DELAY = 0  # seconds between sending the response and closing the connection
 DEFAULT_BACKLOG = 1024
+# Out of descriptors (EMFILE), accept() fails while the listener stays readable: wait this long before trying again,
+# instead of spinning, until a child's exit or a close frees one.
+EMFILE_BACKOFF_SECONDS = 0.05
 LINGER_SECONDS = 2  # how long the child reads after its FIN before it gives up on the client (Apache's 2 s)
 
 
@@ -163,6 +166,9 @@ def serve_forever(args):
             if error.errno == errno.EINTR:
                 print("accept() interrupted by a signal (EINTR): accepting again", flush=True)
                 continue  # interrupted by SIGCHLD: accept again
+            if error.errno in (errno.EMFILE, errno.ENFILE):
+                time.sleep(EMFILE_BACKOFF_SECONDS)  # the listener stays readable: retrying at once would spin
+                continue
             raise
         # A stop that comes between the fork and the child's own signal socket waits, blocked, for that socket.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})

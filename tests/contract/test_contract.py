@@ -4,6 +4,7 @@ them from anywhere; they are imported here so that `pytest tests/` runs them too
 from wirecheck.contract.test_basics import *  # noqa: F403
 from wirecheck.contract.test_close import *  # noqa: F403
 from wirecheck.contract.test_connection_close import *  # noqa: F403
+from wirecheck.contract.test_descriptor_limit import *  # noqa: F403
 from wirecheck.contract.test_expect_continue import *  # noqa: F403
 from wirecheck.contract.test_half_close import *  # noqa: F403
 from wirecheck.contract.test_header_timeout import *  # noqa: F403
