@@ -11,4 +11,5 @@ from wirecheck.contract.test_header_timeout import *  # noqa: F403
 from wirecheck.contract.test_http10 import *  # noqa: F403
 from wirecheck.contract.test_keep_alive import *  # noqa: F403
 from wirecheck.contract.test_lingering_close import *  # noqa: F403
+from wirecheck.contract.test_slow_reader import *  # noqa: F403
 from wirecheck.contract.test_stop import *  # noqa: F403

@@ -30,6 +30,9 @@ BASELINE_FLOOR_SECONDS = 0.05
 # Figures that describe this machine rather than the server under test: never compared.
 NOT_COMPARED = {
     "syn_ack_delay": "the kernel answers the SYN, not the server: microseconds of loopback scheduling",
+    "cpu_at_limit": "a share of a core moves with the machine's load; its threshold judges it (descriptor-limit)",
+    "memory_growth": "resident pages move by the allocator's and the kernel's whims, run to run",
+    "bytes_before_window_closed": "the kernel's window arithmetic sets it as much as the server",
 }
 
 
