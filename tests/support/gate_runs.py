@@ -24,6 +24,10 @@ GATE_SECONDS = 120
 GATE_BURST = "10"
 # The nested runs wait out a shorter header timeout than the default: http.server never cuts a head off.
 GATE_HEADER_TIMEOUT = "1"
+# The nested runs hold fewer connections past a smaller descriptor limit, and wait out a shorter send timeout: a
+# server that never cuts off a client that does not read is waited out whole.
+GATE_NOFILE = "32"
+GATE_SEND_TIMEOUT = "1"
 # What the nested runs collect: the contract's tests alone (collecting the whole suite costs a second a run).
 CONTRACT = "tests/contract/test_contract.py"
 
@@ -43,7 +47,8 @@ def gate(command: str, tmp_path: Path, *options: str) -> subprocess.CompletedPro
     writing JUnit XML; serial (the suite's own default is parallel), as the suite runs it beside other tests."""
     return subprocess.run([PYTHON, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider", "-n", "0",
                            "--wire-pcap-dir", str(tmp_path / "captures"), "--wire-burst-size", GATE_BURST,
-                           "--wire-header-timeout", GATE_HEADER_TIMEOUT,
+                           "--wire-header-timeout", GATE_HEADER_TIMEOUT, "--wire-nofile", GATE_NOFILE,
+                           "--wire-send-timeout", GATE_SEND_TIMEOUT,
                            "--junitxml", str(tmp_path / "junit.xml"), "--wire-server", command, *options],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=GATE_SECONDS)
 
