@@ -15,7 +15,7 @@ from wirecheck.contract._properties import BY_KEY
 from wirecheck.server._session import REPO_ROOT
 
 PYTHON = sys.executable
-# A nested run of the whole contract: its seventeen properties' tests, the slowest waiting out --wire-header-timeout.
+# A nested run of the whole contract: every property's tests, the slowest waiting out --wire-header-timeout.
 GATE_SECONDS = 120
 # The nested runs use a smaller burst than the contract's default of 50: past a listen
 # backlog of 5, SYNs are dropped and retried after 1 s and 3 s, which only makes this

@@ -31,7 +31,7 @@ WORDING = {
     CLIENT: "client", SERVER: "server", NOBODY: "nobody",
     ACCEPTED: "accepted, idle", UNACCEPTED: "unaccepted", CLOSED_UNSENT: "closed, FIN behind the closed window",
 }
-MIXTURE = "+"  # between the categories of several connections summed up as one figure
+_mixed_with = "+"  # between the categories of several connections summed up as one figure
 _STATUS_THEN = re.compile(r"(?P<status>\d{3})-then-(?P<how>fin|rst)")
 
 
@@ -42,13 +42,13 @@ def status_then(status: int, how: str) -> str:
 
 def mixture(seen: list[str]) -> str:
     """The categories of several connections as one: each once, in a fixed order ("accepted+unaccepted")."""
-    return MIXTURE.join(sorted(set(seen))) or NO_ANSWER
+    return _mixed_with.join(sorted(set(seen))) or NO_ANSWER
 
 
 def wording(category: str) -> str:
     """The category for people: "400-then-fin" reads "400 then FIN"; an unknown one (a user's own) as it is."""
-    if MIXTURE in category:
-        return ", ".join(wording(part) for part in category.split(MIXTURE))
+    if _mixed_with in category:
+        return ", ".join(wording(part) for part in category.split(_mixed_with))
     match = _STATUS_THEN.fullmatch(category)
     if match:
         return f"{match['status']} then {WORDING[match['how']]}"
