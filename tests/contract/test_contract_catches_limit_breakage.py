@@ -1,5 +1,5 @@
 """Each property about a server's limits fails on a server that breaks it, by its problem kind, and passes on the
-reference server with its figures: past the descriptor limit (a server that retries accept() at once on EMFILE
+reference server with its figures (its descriptor-limit runs in tests/contract/test_contract.py): past the descriptor limit (a server that retries accept() at once on EMFILE
 spins), and a client that does not read (a server that buffers for it forever is never cutting it off; one that
 serves one connection at a time starves everyone behind it)."""
 
@@ -23,14 +23,6 @@ def test_a_server_that_retries_accept_at_once_on_emfile_spins_at_the_descriptor_
     assert verdict.kinds == ["spins-at-descriptor-limit"], verdict.problems
     assert verdict.figures["cpu_at_limit"] > 0.5
     assert verdict.figures["excess_connections"] == "accepted+unaccepted"
-
-
-def test_the_reference_server_backs_off_past_the_descriptor_limit_and_recovers(wire):
-    wire.serve(DEFAULT_CONTRACT_SERVER, open_files_limit=NOFILE)
-    verdict = past_the_descriptor_limit(wire, NOFILE)
-    assert verdict.ok, verdict.problems
-    assert verdict.figures["cpu_at_limit"] < 0.5 and verdict.figures["recovery_time"] < 1.0
-    assert verdict.figures["excess_connections"] == "accepted"  # it forks: each child holds its own descriptors
 
 
 def test_a_server_that_buffers_for_a_client_that_does_not_read_never_cuts_it_off(wire):

@@ -11,6 +11,7 @@ import pytest
 from wirecheck.checks import _limits as limits
 from wirecheck.checks._verdict import Verdict
 from wirecheck.clients._excess import Crowd
+from wirecheck.clients._held import wait_accepted
 from wirecheck.clients._requests import burst
 from wirecheck.contract._exchange import closing_requests, reply_timeout
 from wirecheck.server._process_view import accept_queue, cpu_share
@@ -44,6 +45,9 @@ def past_the_descriptor_limit(wire, nofile: int) -> Verdict:
         time.sleep(CPU_WINDOW_SECONDS)
         share = cpu_share(before, view.cpu_seconds(), time.monotonic() - started)
         running, standing = server.running(), crowd.standing(view)
+    # The fresh client comes once the server has taken the crowd's leftovers off its accept queue (within the 1 s):
+    # else its SYN, dropped by a queue still full of them, would be answered by the retry 1 s later, or not, by a race.
+    wait_accepted(port, RECOVERY_SECONDS)
     burst(port, closing_requests(wire, 1), reply_timeout(wire))
     fresh = wire.observe().connections[-1]
     return (limits.at_descriptor_limit(share, SPIN_SHARE, running, server.output(), standing, fresh.syn)
