@@ -1,7 +1,8 @@
-"""Each property about a server's limits fails on a server that breaks it, by its problem kind, and passes on the
-reference server with its figures (its descriptor-limit runs in tests/contract/test_contract.py): past the descriptor limit (a server that retries accept() at once on EMFILE
-spins), and a client that does not read (a server that buffers for it forever is never cutting it off; one that
-serves one connection at a time starves everyone behind it)."""
+"""Each property about a server's limits fails on a server that breaks it, by its problem kind: past the
+descriptor limit (a server that retries accept() at once on EMFILE spins), and a client that does not read (a
+server that buffers for it forever is never cutting it off; one that serves one connection at a time starves
+everyone behind it). The reference passes slow-reader here with its figures; its descriptor-limit runs in
+tests/contract/test_contract.py."""
 
 import pytest
 from claim_helpers import broken_server
