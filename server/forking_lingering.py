@@ -23,6 +23,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import time
 import traceback
 
@@ -33,6 +34,12 @@ REQUEST_BUFFER = 1024  # the article's single recv(1024)
 READ_BUFFER = 65536  # what the lingering close reads and drops at a time
 DEFAULT_DELAY = 0  # seconds between sending the response and closing the connection
 DEFAULT_BACKLOG = 1024
+# Out of descriptors (EMFILE), accept() fails while the listener stays readable: wait this long before trying again,
+# instead of spinning, until a child's exit or a close frees one.
+EMFILE_BACKOFF_SECONDS = 0.05
+# A child whose client does not read (its window closed) gives up on a send after this long (nginx's send_timeout,
+# shorter): the suite's --wire-send-timeout is 1 s, the gate's default 5 s.
+SEND_TIMEOUT_SECONDS = 1
 LINGER_SECONDS = 2  # how long the child reads after its FIN before it gives up on the client (Apache's 2 s)
 
 
@@ -72,7 +79,8 @@ def listen(args):
 
 
 def handle_request(client_connection, delay):
-    """Read the request (one recv, like the article), answer, then wait `delay` seconds.
+    """Read the request (one recv, like the article), answer, then wait `delay` seconds; False if the client went
+    away or did not read the answer within SEND_TIMEOUT_SECONDS.
 
     A client that resets or leaves before the answer is reported, not fatal: otherwise
     one rude client would end the iterative server for everybody.
@@ -83,8 +91,12 @@ def handle_request(client_connection, delay):
         client_connection.sendall(RESPONSE)
     except ConnectionError as error:
         print(f"client went away: {error}", flush=True)
-        return
+        return False
+    except BlockingIOError:  # SO_SNDTIMEO passed with the client's window closed
+        print(f"client did not read for {SEND_TIMEOUT_SECONDS} s: cut off", flush=True)
+        return False
     time.sleep(delay)
+    return True
 
 
 def serve_child(listen_socket, client_connection, delay):
@@ -93,9 +105,13 @@ def serve_child(listen_socket, client_connection, delay):
     try:
         listen_socket.close()  # the child's copy
         signals, wakeup = signal_numbers()  # the child's own; both ends stay open until it exits
+        # A send blocked this long on a client that does not read fails: the child cuts it off, not waits forever.
+        client_connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", SEND_TIMEOUT_SECONDS, 0))
         if request_begun(client_connection, signals):
-            handle_request(client_connection, delay)
-            lingering_close(client_connection)
+            if handle_request(client_connection, delay):
+                lingering_close(client_connection)
+            else:
+                client_connection.close()  # gone, or not reading: nothing to linger for
         else:
             client_connection.close()  # told to stop before the client sent a byte: FIN, nothing to finish
         status = 0
@@ -163,6 +179,9 @@ def serve_forever(args):
             if error.errno == errno.EINTR:
                 print("accept() interrupted by a signal (EINTR): accepting again", flush=True)
                 continue  # interrupted by SIGCHLD: accept again
+            if error.errno in (errno.EMFILE, errno.ENFILE):
+                time.sleep(EMFILE_BACKOFF_SECONDS)  # the listener stays readable: retrying at once would spin
+                continue
             raise
         # A stop that comes between the fork and the child's own signal socket waits, blocked, for that socket.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})

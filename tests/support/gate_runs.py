@@ -15,7 +15,7 @@ from wirecheck.contract._properties import BY_KEY
 from wirecheck.server._session import REPO_ROOT
 
 PYTHON = sys.executable
-# A nested run of the whole contract: its nineteen properties' tests, the slowest waiting out --wire-header-timeout.
+# A nested run of the whole contract: every property's tests, the slowest waiting out --wire-header-timeout.
 GATE_SECONDS = 120
 # The nested runs use a smaller burst than the contract's default of 50: past a listen
 # backlog of 5, SYNs are dropped and retried after 1 s and 3 s, which only makes this
@@ -27,6 +27,10 @@ GATE_BURST = "10"
 GATE_CROWD = "16"
 # The nested runs wait out a shorter header timeout than the default: http.server never cuts a head off.
 GATE_HEADER_TIMEOUT = "1"
+# The nested runs hold fewer connections past a smaller descriptor limit, and wait out a shorter send timeout: a
+# server that never cuts off a client that does not read is waited out whole.
+GATE_NOFILE = "32"
+GATE_SEND_TIMEOUT = "1"
 # What the nested runs collect: the contract's tests alone (collecting the whole suite costs a second a run).
 CONTRACT = "tests/contract/test_contract.py"
 
@@ -47,7 +51,8 @@ def gate(command: str, tmp_path: Path, *options: str) -> subprocess.CompletedPro
     return subprocess.run([PYTHON, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider", "-n", "0",
                            "--wire-pcap-dir", str(tmp_path / "captures"), "--wire-burst-size", GATE_BURST,
                            "--wire-crowd", GATE_CROWD,
-                           "--wire-header-timeout", GATE_HEADER_TIMEOUT,
+                           "--wire-header-timeout", GATE_HEADER_TIMEOUT, "--wire-nofile", GATE_NOFILE,
+                           "--wire-send-timeout", GATE_SEND_TIMEOUT,
                            "--junitxml", str(tmp_path / "junit.xml"), "--wire-server", command, *options],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=GATE_SECONDS)
 

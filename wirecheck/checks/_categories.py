@@ -17,6 +17,9 @@ ANSWERED_KEPT_ALIVE = "answered-kept-alive"  # a rude request the server took as
 KEPT_ALIVE, NO_KEEP_ALIVE = "kept-alive", "no-keep-alive"
 # The answer to `Expect: 100-continue`.
 CONTINUE, FINAL_STATUS, NO_ANSWER, LATE = "100-continue", "final-status", "none", "late"
+# How a connection past the server's descriptor limit stood while it was held, and how a client that did not read
+# was let go when the server's FIN had to wait behind its closed window.
+ACCEPTED, UNACCEPTED, CLOSED_UNSENT = "accepted", "unaccepted", "closed-unsent"
 # Who sent the first FIN or RST.
 CLIENT, SERVER, NOBODY = "client", "server", "nobody"
 
@@ -26,7 +29,9 @@ WORDING = {
     KEPT_ALIVE: "kept alive", NO_KEEP_ALIVE: "no keep-alive",
     CONTINUE: "100 Continue", FINAL_STATUS: "final status", NO_ANSWER: "none", LATE: "late",
     CLIENT: "client", SERVER: "server", NOBODY: "nobody",
+    ACCEPTED: "accepted, idle", UNACCEPTED: "unaccepted", CLOSED_UNSENT: "closed, FIN behind the closed window",
 }
+_mixed_with = "+"  # between the categories of several connections summed up as one figure
 _STATUS_THEN = re.compile(r"(?P<status>\d{3})-then-(?P<how>fin|rst)")
 
 
@@ -35,8 +40,15 @@ def status_then(status: int, how: str) -> str:
     return f"{status}-then-{how}"
 
 
+def mixture(seen: list[str]) -> str:
+    """The categories of several connections as one: each once, in a fixed order ("accepted+unaccepted")."""
+    return _mixed_with.join(sorted(set(seen))) or NO_ANSWER
+
+
 def wording(category: str) -> str:
     """The category for people: "400-then-fin" reads "400 then FIN"; an unknown one (a user's own) as it is."""
+    if _mixed_with in category:
+        return ", ".join(wording(part) for part in category.split(_mixed_with))
     match = _STATUS_THEN.fullmatch(category)
     if match:
         return f"{match['status']} then {WORDING[match['how']]}"

@@ -71,6 +71,15 @@ KINDS = {
     "server-died": "the server process exited when it should have kept serving",
     "close-wait": "a socket of the server's tree stayed in CLOSE_WAIT: the client closed, the server never did",
     "not-stopped": f"processes of the server's tree still ran {flag('stop_grace')} after the stop signal",
+    # past the server's limits
+    "spins-at-descriptor-limit": "the server's tree used more than half a core while clients past its open-files "
+                                 "limit waited: it retries accept() at once on EMFILE",
+    "died-at-descriptor-limit": "the server exited while clients past its open-files limit waited",
+    "not-recovered": "once the clients past the server's open-files limit left, a fresh client was not answered "
+                     "within 1 s",
+    "starved-by-slow-reader": "a client was not answered in time while another did not read its responses",
+    "slow-reader-not-cut-off": f"a client that did not read its responses was not cut off within "
+                               f"{flag('send_timeout')} of its window closing",
     # the capture itself
     "incomplete-capture": "the kernel dropped frames: the capture is not analysed",
     # this run against a baseline profile (--wire-baseline)

@@ -38,6 +38,9 @@ NOT_COMPARED = {
     "accept_queue_peak": "a sample of the queue while a burst is in flight: where it is caught depends on scheduling",
     "connect_p99": "which step of the SYN retransmission timeout (1 s, 3 s) a burst's slowest client reaches "
                    "depends on scheduling; syn_retransmissions and connect_p50 say whether clients waited",
+    "cpu_at_limit": "a share of a core moves with the machine's load; its threshold judges it (descriptor-limit)",
+    "memory_growth": "resident pages move by the allocator's and the kernel's whims, run to run",
+    "bytes_before_window_closed": "the kernel's window arithmetic sets it as much as the server",
 }
 
 # Times under load (64 requests at once on two shared cores) move by tens of milliseconds between runs of the same

@@ -49,6 +49,7 @@ _TRIAL = pytest.StashKey[str]()
 # The statuses that say the path is wrong, not the server: anything else the trial GET gets (a 5xx, a reset, no
 # answer) is the server's behaviour, for the contract's properties to judge with their captures.
 PATH_NOT_SERVED = frozenset({404, 405, 410})
+DESCRIPTOR_LIMIT = "descriptor-limit"  # the property whose server starts under --wire-nofile
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -164,8 +165,45 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"{flag('contract_path')} {settings.contract_path}: a trial GET got {answer}, "
                                 f"expected status {settings.contract_status} ({flag('contract_status')}): give a path "
                                 "the server serves")
+    if hasattr(session.config.option, "numprocesses") and session.config.getoption("numprocesses"):
+        _trial_start(session.config, open_files_limit=settings.nofile)  # see pytest_collection_finish
     session.config.stash[_TRIAL] = answer if status == settings.contract_status else \
         f"{answer}, not {settings.contract_status}: the server's failure, which the contract's properties show"
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With --wire-server, when property descriptor-limit is to run, try the command once under its limit
+    (--wire-nofile): a server that cannot even start under it is the user's to fix, one clear error with the
+    limit named, not a failed property. In a serial run (the gate's default) that is here, where the selection is
+    known; under xdist the controller collects nothing, so it tries at the session's start instead."""
+    settings = session.config.stash[_SETTINGS]
+    if settings.server and not hasattr(session.config, "workerinput") and any(
+            (item.get_closest_marker("contract") or pytest.mark.contract(None).mark).args[:1] == (DESCRIPTOR_LIMIT,)
+            for item in session.items):
+        _trial_start(session.config, open_files_limit=settings.nofile)
+
+
+def _trial_start(config: pytest.Config, *, open_files_limit: int) -> None:
+    """Start the command under RLIMIT_NOFILE `open_files_limit` until it listens, then stop it; a pytest.UsageError
+    naming the limit if it cannot."""
+    settings, port = config.stash[_SETTINGS], free_port()
+    with tempfile.TemporaryDirectory(prefix="wirecheck-preflight-") as scratch:
+        server = ServerProcess(with_port(shlex.split(settings.server), port), Path(scratch) / "server.log",
+                               cwd=config.invocation_params.dir, open_files_limit=open_files_limit,
+                               user=config.stash[_SERVER_USER].name)
+        try:
+            server.start()
+            server.wait_listening(port, settings.listen_timeout)
+        except ServerFailed as error:
+            raise pytest.UsageError(f"{flag('server')} {settings.server!r}: it does not start under {flag('nofile')} "
+                                    f"{open_files_limit} (RLIMIT_NOFILE, for property {DESCRIPTOR_LIMIT}): give a "
+                                    f"larger limit, or leave the property out with -k 'not test_descriptor_limit_'"
+                                    f"\n{error}") from None
+        finally:
+            with contextlib.suppress(ServerFailed):
+                server.stop()
+            release_port(port)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

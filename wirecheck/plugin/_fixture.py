@@ -48,11 +48,12 @@ class Wire:
         """Start capturing, then start the article's `variant`; return once it listens."""
         return self.serve_command(variant_command(variant, delay, backlog), open_files_limit=open_files_limit)
 
-    def serve_contract(self) -> WireSession:
-        """Start the server under contract: --wire-server's command, or the reference server."""
+    def serve_contract(self, *, open_files_limit: int | None = None) -> WireSession:
+        """Start the server under contract: --wire-server's command, or the reference server; with
+        `open_files_limit`, under that RLIMIT_NOFILE."""
         if self.settings.server:  # serve_command runs it where the user typed it: ./their-server resolves
-            return self.serve_command(shlex.split(self.settings.server))
-        return self.serve(DEFAULT_CONTRACT_SERVER)
+            return self.serve_command(shlex.split(self.settings.server), open_files_limit=open_files_limit)
+        return self.serve(DEFAULT_CONTRACT_SERVER, open_files_limit=open_files_limit)
 
     def serve_command(self, argv: list[str], *, open_files_limit: int | None = None,
                       cwd: Path | None = None) -> WireSession:

@@ -54,6 +54,10 @@ def _path(text: str) -> str:
     return text
 
 
+def _path_or_none(text: str) -> str:
+    return _path(text) if text else text
+
+
 def _output_file(text: str) -> str:
     if not Path(text).parent.is_dir():
         raise argparse.ArgumentTypeError(f"{text}: directory {Path(text).parent} does not exist")
@@ -91,6 +95,9 @@ class Option:
                                                                  for option in OPTIONS}}
 
 
+# The descriptor-limit property's RLIMIT_NOFILE: room for a Python server's own descriptors (about ten) and a few
+# clients at least; at most what a crowd of that size plus 36 costs the gate in sockets and time.
+NOFILE_MIN, NOFILE_MAX = 16, 4096
 # The idle test waits the window and its 12.5 % tolerance within the contract's 60 s per test (pytest-timeout).
 IDLE_WINDOW_MAX_SECONDS = 45
 
@@ -142,6 +149,15 @@ OPTIONS = (
            "(nginx: QUIT, apache: WINCH, lighttpd: INT; default: %(default)s)", _signal, "TERM"),
     Option("stop_grace", "seconds within which the server's whole process tree should exit after the stop signal "
            "(default: %(default)s)", lambda text: _number(text, float, 0.1, 120, "seconds"), "5.0"),
+    Option("nofile", "the open-files limit (RLIMIT_NOFILE) the server is started under for the descriptor-limit "
+           "property, which then holds this many idle connections and 36 more; a server that cannot start under it "
+           "is a usage error (default: %(default)s)",
+           lambda text: _number(text, int, NOFILE_MIN, NOFILE_MAX, "descriptors"), "64"),
+    Option("send_timeout", "seconds within which the server should cut off a client that stops reading its "
+           "responses, once its receive window has closed (nginx and apache: 60 s; default: %(default)s)",
+           lambda text: _number(text, float, 0.1, 120, "seconds"), "5.0"),
+    Option("large_path", "a path whose response is large (a megabyte or more), which the slow-reader property "
+           "fetches instead of pipelining requests of %(contract_path)s (default: %(default)s)", _path_or_none, ""),
 )
 
 
@@ -166,6 +182,9 @@ class Settings:
     strict: bool = False  # pytest's own --strict (ini key strict): an unmet SHOULD fails the run
     json_report: Path | None = None
     crowd: int = 256
+    nofile: int = 64
+    send_timeout: float = 5.0
+    large_path: str = ""  # none: the slow reader pipelines requests of contract_path
 
     @classmethod
     def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
@@ -178,7 +197,7 @@ class Settings:
                    Path(values["profile_out"]) if values["profile_out"] else None,
                    Path(values["baseline"]) if values["baseline"] else None, values.get("strict", False),
                    Path(values["json_report"]) if values.get("json_report") else None,
-                   values["crowd"])
+                   values["crowd"], values["nofile"], values["send_timeout"], values["large_path"] or "")
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
@@ -193,6 +212,7 @@ class Settings:
                 f"crowds of up to {self.crowd} idle connections; "
                 f"idle keep-alive window {self.idle_window:g} s",
                 f"wirecheck contract: header timeout {self.header_timeout:g} s; stop with {self.stop_signal.name}, "
-                f"grace {self.stop_grace:g} s",
+                f"grace {self.stop_grace:g} s; descriptor limit {self.nofile}; send timeout {self.send_timeout:g} s; "
+                f"slow reader {'GET ' + self.large_path if self.large_path else 'pipelines'}",
                 f"wirecheck levels: an unmet SHOULD {'fails the run (--strict)' if self.strict else 'is a warning'}"
                 f"; profile {self.profile_out or 'not written'}; baseline {self.baseline or 'none'}"]

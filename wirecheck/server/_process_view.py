@@ -53,6 +53,24 @@ class ProcessView:
         """Descendants that have exited but were not reaped by their parent."""
         return [p for p in self.tree()[1:] if status(p) == psutil.STATUS_ZOMBIE]
 
+    def cpu_seconds(self) -> dict[int, float]:
+        """The CPU time (user and system) each live process of the tree has used so far, by pid: two readings
+        apart give the tree's share of a core between them (cpu_share)."""
+        used = {}
+        for process in self.tree():
+            try:
+                times = process.cpu_times()
+                used[process.pid] = times.user + times.system
+            except psutil.Error:
+                pass  # exited meanwhile
+        return used
+
+    def accepted_peers(self, server_port: int) -> set[int]:
+        """The client ports of the connections on `server_port` that a process of the tree holds (has accepted and
+        not closed); one still in the accept queue, or closed by the server, is held by none."""
+        held = self._socket_inodes()
+        return {s.peer_port for s in sock_diag.sockets(server_port, *sock_diag.CONNECTED) if s.inode in held}
+
     def children_states(self) -> dict[int, str | None]:
         """Each descendant's state (running, sleeping, zombie, ...), by pid."""
         return {p.pid: status(p) for p in self.tree()[1:]}
@@ -144,6 +162,12 @@ class ProcessView:
         if not asleep or not fields[0].isdigit():
             return "running"
         return _SYSCALL_NAMES.get(platform.machine(), {}).get(int(fields[0]), f"system call {fields[0]}")
+
+
+def cpu_share(before: dict[int, float], after: dict[int, float], seconds: float) -> float:
+    """The share of one core the tree used between two cpu_seconds() readings `seconds` apart (1.0: a whole core); a
+    process born between them counts from zero, one that exited is left out (it had used what it used before)."""
+    return sum(used - before.get(pid, 0.0) for pid, used in after.items()) / seconds
 
 
 def status(process: psutil.Process) -> str | None:

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from wirecheck.model._frames import FIN, RST, Frame, ipv4_id
-from wirecheck.model._http import HttpParseError
+from wirecheck.model._http import HttpHeadCutShort, HttpParseError, Messages
 from wirecheck.server._session import Observation
 
 TSHARK_SECONDS = 60
@@ -160,19 +160,23 @@ def _http_counts(observation: Observation) -> tuple[int, int, Counter]:
     requests, answered_early, responses = 0, 0, Counter()
     for connection in observation.connections:
         client, server = connection.sent_by_client, connection.sent_by_server
-        try:
-            complete = [request for request in connection.requests.all() if request.complete]
-        except HttpParseError:
-            complete = []
+        complete = [request for request in _whole(connection.requests) if request.complete]
         requests += len(complete)
         if server.first_data and client.last_data and server.first_data.index < client.last_data.index:
             answered_early += sum(1 for request in complete if request.body)
-        try:
-            answers = connection.responses.all()
-        except HttpParseError:
-            continue
-        responses.update(str(response.status) for response in answers if response.complete)
+        responses.update(str(response.status) for response in _whole(connection.responses) if response.complete)
     return requests, answered_early, responses
+
+
+def _whole(messages: Messages) -> list:
+    """A direction's messages as tshark counts them: none after bytes that are no HTTP, but those before a last
+    head cut short (a client that pipelined requests and gave up, or was cut off, in the middle of one)."""
+    try:
+        return messages.all()
+    except HttpHeadCutShort:
+        return messages.readable()
+    except HttpParseError:
+        return []
 
 
 def _numbers(indices: set[int] | frozenset[int]) -> str:

@@ -1,0 +1,102 @@
+"""A client that asks for a lot and never reads it: its responses back up in the server.
+
+It connects with a small receive buffer and a small segment size, both set before connecting: the first closes
+its window after a few kilobytes, the second keeps the server's send buffer small (Linux sizes it from the
+segment size), so that a few hundred kilobytes of responses are enough to fill the server's kernel buffers and
+make its writes block, or its own buffers grow. Then it pipelines a bounded number of requests (or asks once for
+--wire-large-path) and reads nothing. It watches, without reading, for the server to let it go: a FIN or RST
+arriving (its socket's TCP state), or no process of the server holding the connection any more (a FIN that waits
+behind the closed window never arrives). Every wait is bounded; what the server did is read from the capture.
+"""
+
+import fcntl
+import select
+import socket
+import struct
+import termios
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wirecheck.server._process_view import ProcessView
+from wirecheck.server._waiting import settle, wait_until
+
+RECEIVE_BUFFER_BYTES = 4096  # SO_RCVBUF (Linux doubles it): the window closes after a few kilobytes
+SEGMENT_BYTES = 536  # TCP_MAXSEG: the server's send buffer is sized at about forty segments (46 KiB)
+# Requests pipelined at most: about 170 KiB of GETs, whose responses (a bare "Hello" is 50-200 bytes) are several
+# times what the server's kernel buffers take; bounded, so that the capture and its analysis stay small.
+PIPELINED_REQUESTS = 4000
+# The client's unread bytes unchanged this long: its window has closed, the responses back up in the server.
+BACKED_UP_QUIET_SECONDS = 0.2
+POLL_SECONDS = 0.05
+# Linux's TCP states in tcp_info (include/net/tcp_states.h): the server's FIN came (CLOSE_WAIT), or its RST (CLOSE).
+TCP_CLOSE, TCP_CLOSE_WAIT = 7, 8
+
+
+@dataclass
+class SlowReading:
+    """What the server held while a client did not read."""
+
+    resident_before: int  # the tree's RSS once the connection was accepted, before the requests
+    resident_backed_up: int  # the tree's RSS once the responses had backed up
+    backed_up: bool  # whether the client's unread bytes stopped growing (its window closed) before the server let go
+    released_at: float | None  # when (wall clock) no process of the server held the connection any more
+
+
+class SlowReader:
+    """One connection to `port` that sends `requests` (as far as the server takes them) and reads nothing."""
+
+    def __init__(self, port: int, requests: bytes, view: ProcessView, connect_timeout: float) -> None:
+        self.port, self.requests, self.view = port, requests, view
+        self.client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+        self.client.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, SEGMENT_BYTES)
+        self.client.settimeout(connect_timeout)
+        self.client.connect(("127.0.0.1", port))
+        self.client.setblocking(False)
+        self.own_port = self.client.getsockname()[1]
+        self._sent = 0
+
+    def run(self, back_up_within: float, patience: float, while_backed_up: Callable[[], None]) -> SlowReading:
+        """Send, read nothing; once the responses have backed up (or `back_up_within` passed), measure the tree's
+        memory and call `while_backed_up`; then wait up to `patience` for the server to let the client go."""
+        with self.client:
+            wait_until(lambda: self.own_port in self.view.accepted_peers(self.port), back_up_within)
+            before = self.view.resident_bytes()
+            backed_up = self._wait(lambda: self._backed_up(), back_up_within)
+            during = self.view.resident_bytes()
+            while_backed_up()
+            let_go = self._wait(self._let_go, patience)
+            released = time.time() if let_go else None
+            return SlowReading(before, during, backed_up and not self._let_go(), released)
+
+    def _wait(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Keep sending while waiting, at most `timeout`, for `done` (or for the server to let go)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._send_more()
+            if done() or self._let_go():
+                return done()
+            time.sleep(POLL_SECONDS)
+        return False
+
+    def _send_more(self) -> None:
+        if self._sent < len(self.requests) and select.select([], [self.client], [], 0)[1]:
+            try:
+                self._sent += self.client.send(self.requests[self._sent:])
+            except OSError:
+                self._sent = len(self.requests)  # reset: nothing more to send
+
+    def _backed_up(self) -> bool:
+        """The client's unread bytes have stopped growing: its window is closed."""
+        unread, quiet = settle(self._unread, BACKED_UP_QUIET_SECONDS, BACKED_UP_QUIET_SECONDS * 2,
+                               done=lambda value: value > 0, poll=POLL_SECONDS / 5)
+        return quiet
+
+    def _unread(self) -> int:
+        return struct.unpack("i", fcntl.ioctl(self.client.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+
+    def _let_go(self) -> bool:
+        """The server closed or reset the connection (its FIN or RST arrived), or holds it no more."""
+        state = self.client.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
+        return state in (TCP_CLOSE, TCP_CLOSE_WAIT) or self.own_port not in self.view.accepted_peers(self.port)
