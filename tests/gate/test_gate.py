@@ -45,7 +45,7 @@ def refused(pytester, monkeypatch, command: str, *options: str) -> pytest.RunRes
 # answered late).
 # A nested run of the whole contract takes 35-45 s on this machine under other agents' load: past
 # pytest-timeout's 60 s default would be one busy moment away; GATE_SECONDS already bounds it.
-@pytest.mark.slow
+@pytest.mark.slow(seconds=15)  # a whole contract, serially: the suite's longest tests
 @pytest.mark.timeout(GATE_SECONDS)
 @pytest.mark.parametrize("command, failing, warning", [
     (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}",

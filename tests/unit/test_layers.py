@@ -5,6 +5,7 @@ base every layer may use, and `_cli`/`__main__` sit on top. Within a layer, modu
 """
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ def layer_of(module: str) -> str:
     return "cli" if parts[1] in ("_cli", "__main__") else BASE if parts[1].startswith("_") else "public"
 
 
+@cache  # every test reads the same tree: parse it once
 def imports() -> list[tuple[str, str, str]]:
     """(importing module, imported module, line) for every import in the package's code."""
     found = []

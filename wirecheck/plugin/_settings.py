@@ -153,6 +153,9 @@ OPTIONS = (
            "property, which then holds this many idle connections and 36 more; a server that cannot start under it "
            "is a usage error (default: %(default)s)",
            lambda text: _number(text, int, NOFILE_MIN, NOFILE_MAX, "descriptors"), "64"),
+    Option("spin_window", "seconds over which the descriptor-limit property reads the server tree's CPU share while "
+           "clients wait past its limit (default: %(default)s)", lambda text: _number(text, float, 0.1, 60, "seconds"),
+           "2.0"),
     Option("send_timeout", "seconds within which the server should cut off a client that stops reading its "
            "responses, once its receive window has closed (nginx and apache: 60 s; default: %(default)s)",
            lambda text: _number(text, float, 0.1, 120, "seconds"), "5.0"),
@@ -185,6 +188,7 @@ class Settings:
     nofile: int = 64
     send_timeout: float = 5.0
     large_path: str = ""  # none: the slow reader pipelines requests of contract_path
+    spin_window: float = 2.0
 
     @classmethod
     def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
@@ -197,7 +201,8 @@ class Settings:
                    Path(values["profile_out"]) if values["profile_out"] else None,
                    Path(values["baseline"]) if values["baseline"] else None, values.get("strict", False),
                    Path(values["json_report"]) if values.get("json_report") else None,
-                   values["crowd"], values["nofile"], values["send_timeout"], values["large_path"] or "")
+                   values["crowd"], values["nofile"], values["send_timeout"], values["large_path"] or "",
+                   values["spin_window"])
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
