@@ -464,6 +464,9 @@ def render_tables(rows: list[Row]) -> str:
         'What the gate measured ("never": still open when the gate stopped waiting; a rude client\'s ending is '
         "timed from its last byte, the upload's from the client's ACK of the answer):", "",
         *figure_table(rows), "",
+        "Under load (burst: the default 128 connects at once; descriptor-limit: 100 idle connections under a limit "
+        "of 64 descriptors; slow-reader: a client that pipelines and never reads; crowd: up to 256 idle connections):", "",
+        *figure_table(rows, LOAD_COLUMNS), "",
         "Each warn and fail: the first problem's kind and the frame the gate blames in the test's capture "
         "(--cache-dir/reports/SERVER/, one pcapng per test):", "",
         *failure_lines(rows), "", "Gate issues (a failure that is the gate's wrong assumption, not the server's "
@@ -509,13 +512,57 @@ FIGURE_COLUMNS: dict[str, Callable[[list[dict]], str]] = {
 }
 
 
-def figure_table(rows: list[Row]) -> list[str]:
-    header = ["server", *FIGURE_COLUMNS]
+# The load properties' figures: column -> how to read it off a run's tests.
+LOAD_COLUMNS: dict[str, Callable[[list[dict]], str]] = {
+    "SYNs sent again (18)": lambda tests: _syns_again(figures_of(tests, "burst")),
+    "connect p50 / p99 (18)": lambda tests: _pair(figures_of(tests, "burst"), "connect_p50", "connect_p99"),
+    "first byte, 64 at once, p50 / p99 (18)": lambda tests: _pair(figures_of(tests, "burst"), "first_byte_c64_p50",
+                                                                 "first_byte_c64_p99"),
+    "CPU past the limit (19)": lambda tests: _share(figures_of(tests, "descriptor-limit").get("cpu_at_limit")),
+    "recovered (19)": lambda tests: _seconds(figures_of(tests, "descriptor-limit").get("recovery_time")),
+    "the excess connections (19)": lambda tests: wording(figures_of(tests, "descriptor-limit")
+                                                         .get("excess_connections", "-")),
+    "non-reader let go (20)": lambda tests: _timed(figures_of(tests, "slow-reader"), "slow_reader_ending",
+                                                   "send_timeout"),
+    "memory taken on for it (20)": lambda tests: _bytes(figures_of(tests, "slow-reader").get("memory_growth")),
+    "crowd capacity (21)": lambda tests: _capacity(figures_of(tests, "crowd")),
+    "memory per idle connection (21)": lambda tests: _bytes(figures_of(tests, "crowd").get("idle_connection_memory")),
+}
+
+
+def figure_table(rows: list[Row], columns: dict[str, Callable[[list[dict]], str]] = FIGURE_COLUMNS) -> list[str]:
+    header = ["server", *columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        lines.append("| " + " | ".join([row.server.name, *(read(row.tests) for read in FIGURE_COLUMNS.values())])
-                     + " |")
+        lines.append("| " + " | ".join([row.server.name, *(read(row.tests) for read in columns.values())]) + " |")
     return lines
+
+
+def _syns_again(figures: dict) -> str:
+    if "syn_retransmissions" not in figures:
+        return "-"
+    return f"{figures['syn_retransmissions']} (backlog {figures.get('listen_backlog', '?')})"
+
+
+def _pair(figures: dict, first: str, second: str) -> str:
+    return "-" if first not in figures else f"{_seconds(figures[first])} / {_seconds(figures.get(second))}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _bytes(value: int | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value / 2**20:.1f} MiB" if abs(value) >= 2**20 else f"{value / 2**10:.0f} KiB"
+
+
+def _capacity(figures: dict) -> str:
+    """The crowd size at which a fresh client first waited; "none waited" when it never did."""
+    if "crowd_capacity" in figures:
+        return str(figures["crowd_capacity"])
+    return "none waited" if "idle_connection_memory" in figures else "-"
 
 
 def _seconds(value: float | None) -> str:
