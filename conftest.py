@@ -22,8 +22,8 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # for the processes it starts
 
 # The suite's tests mostly wait (for a server, a timeout, the wire), so one worker per core leaves the cores
 # half idle: `-n auto` (the suite's default, pyproject.toml's addopts) starts four per core (the suite used 55 % of
-# two cores with three per core; five per core was slower again, the waits stretched by the load). Not for a --wire-server
-# gate run: its properties time the server under test, which gets the cores to itself as before.
+# two cores with three per core; five per core was slower again, the waits stretched by the load). Not for a
+# --wire-server gate run: its properties time the server under test, which gets the cores to itself as before.
 # PYTEST_XDIST_AUTO_NUM_WORKERS still overrides it.
 WORKERS_PER_CORE = 4
 

@@ -465,7 +465,8 @@ def render_tables(rows: list[Row]) -> str:
         "timed from its last byte, the upload's from the client's ACK of the answer):", "",
         *figure_table(rows), "",
         "Under load (burst: the default 128 connects at once; descriptor-limit: 100 idle connections under a limit "
-        "of 64 descriptors; slow-reader: a client that pipelines and never reads; crowd: up to 256 idle connections):", "",
+        "of 64 descriptors; slow-reader: a client that pipelines and never reads; crowd: up to 256 idle "
+        "connections):", "",
         *figure_table(rows, LOAD_COLUMNS), "",
         "Each warn and fail: the first problem's kind and the frame the gate blames in the test's capture "
         "(--cache-dir/reports/SERVER/, one pcapng per test):", "",

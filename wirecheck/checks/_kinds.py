@@ -72,7 +72,7 @@ KINDS = {
     "close-wait": "a socket of the server's tree stayed in CLOSE_WAIT: the client closed, the server never did",
     "not-stopped": f"processes of the server's tree still ran {flag('stop_grace')} after the stop signal",
     # past the server's limits
-    "spins-at-descriptor-limit": "the server's tree used more than half a core while clients past its open-files "
+    "spins-at-descriptor-limit": "the server's tree demanded most of a core while clients past its open-files "
                                  "limit waited: it retries accept() at once on EMFILE",
     "died-at-descriptor-limit": "the server exited while clients past its open-files limit waited",
     "not-recovered": "once the clients past the server's open-files limit left, a fresh client was not answered "

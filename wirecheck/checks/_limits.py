@@ -17,20 +17,21 @@ from wirecheck.model._frames import Segment
 
 def at_descriptor_limit(cpu_share: float, most: float, running: bool, output: str, standing: list[str],
                         anchor: Segment | None = None) -> Verdict:
-    """While more idle connections than the server's open-files limit allows were held: its tree used at most
-    `most` of a core (`cpu_share`), it still ran, and how each excess connection stood (`standing`: categories)."""
+    """While more idle connections than the server's open-files limit allows were held: its tree demanded at most
+    `most` of a core (`cpu_share`: running or runnable), it still ran, and how each excess connection stood
+    (`standing`: categories)."""
     verdict = Verdict()
     verdict.figure("cpu_at_limit", cpu_share)
     verdict.figure("excess_connections", categories.mixture(standing))
     counted = ", ".join(f"{count} {categories.wording(kind)}" for kind, count in sorted(Counter(standing).items()))
     verdict.note(anchor, f"process table: {len(standing)} connections held past the descriptor limit ({counted}); "
-                         f"the server's tree used {cpu_share:.0%} of a core")
+                         f"the server's tree demanded {cpu_share:.0%} of a core")
     if not running:
         verdict.problem("died-at-descriptor-limit", "expected the server to keep running past its descriptor limit, "
                                                     f"it exited; its output:\n{output}", anchor)
     elif cpu_share > most:
-        verdict.problem("spins-at-descriptor-limit", f"expected the server's tree to use at most {most:.0%} of a core "
-                                                     "while clients past its descriptor limit waited, it used "
+        verdict.problem("spins-at-descriptor-limit", f"expected the server's tree to demand at most {most:.0%} of a "
+                                                     "core while clients past its descriptor limit waited, it demanded "
                                                      f"{cpu_share:.0%}: it retries accept() at once", anchor)
     return verdict
 

@@ -53,17 +53,21 @@ class ProcessView:
         """Descendants that have exited but were not reaped by their parent."""
         return [p for p in self.tree()[1:] if status(p) == psutil.STATUS_ZOMBIE]
 
-    def cpu_seconds(self) -> dict[int, float]:
-        """The CPU time (user and system) each live process of the tree has used so far, by pid: two readings
-        apart give the tree's share of a core between them (cpu_share)."""
-        used = {}
+    def demand_seconds(self) -> dict[int, float]:
+        """The time each thread of the tree has spent running or waiting to run so far (the kernel's schedstat: on
+        a CPU, and runnable on a run queue), by thread id: two readings apart give the tree's demand for a core
+        between them (share_of_a_core). A loop that never blocks demands a whole core however busy the machine is,
+        where the CPU it gets falls with the load (measured: waitress's EMFILE loop got 74 % of a core beside two
+        busy loops, and demanded 100 %)."""
+        demanded = {}
         for process in self.tree():
-            try:
-                times = process.cpu_times()
-                used[process.pid] = times.user + times.system
-            except psutil.Error:
-                pass  # exited meanwhile
-        return used
+            for schedstat in Path(f"/proc/{process.pid}/task").glob("*/schedstat"):
+                try:
+                    running, waiting = schedstat.read_text().split()[:2]
+                except (OSError, ValueError):
+                    continue  # exited meanwhile
+                demanded[int(schedstat.parent.name)] = (int(running) + int(waiting)) / 1e9
+        return demanded
 
     def accepted_peers(self, server_port: int) -> set[int]:
         """The client ports of the connections on `server_port` that a process of the tree holds (has accepted and
@@ -164,10 +168,10 @@ class ProcessView:
         return _SYSCALL_NAMES.get(platform.machine(), {}).get(int(fields[0]), f"system call {fields[0]}")
 
 
-def cpu_share(before: dict[int, float], after: dict[int, float], seconds: float) -> float:
-    """The share of one core the tree used between two cpu_seconds() readings `seconds` apart (1.0: a whole core); a
-    process born between them counts from zero, one that exited is left out (it had used what it used before)."""
-    return sum(used - before.get(pid, 0.0) for pid, used in after.items()) / seconds
+def share_of_a_core(before: dict[int, float], after: dict[int, float], seconds: float) -> float:
+    """The share of one core the tree demanded between two demand_seconds() readings `seconds` apart (1.0: a whole
+    core); a thread born between them counts from zero, one that exited is left out."""
+    return sum(used - before.get(tid, 0.0) for tid, used in after.items()) / seconds
 
 
 def status(process: psutil.Process) -> str | None:
