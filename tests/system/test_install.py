@@ -136,13 +136,15 @@ def _an_unrelated_project_runs_untouched(installed: Installed) -> None:
 
 def _the_gate_holds_fails_and_refuses(installed: Installed) -> dict:
     """The gate's verdicts, with the other plugins loaded beside it; the JSON report of the run that held."""
-    good = installed.run("wirecheck", "gate", "--json-report", "good.json", "--",
+    # http.server meets every MUST but descriptor-limit (socketserver spins at EMFILE: tests/gate/test_gate.py shows
+    # that failure), which is left out here as a user would leave out a property they know about
+    good = installed.run("wirecheck", "gate", "--json-report", "good.json", "-k", "not test_descriptor_limit_", "--",
                          "python3", "-m", "http.server", "--bind", "127.0.0.1", "{port}", timeout=GATE_SECONDS)
     assert good.returncode == 0, good.stdout[-3000:] + good.stderr[-3000:]
     held = _validates(installed, "good.json")
     run = {BY_KEY[test["property"]] for test in held["tests"]}
     assert len(run) >= BASICS, f"the contract's tests did not all run: {sorted(p.key for p in run)}"
-    outcomes = ("passed", "warn")  # http.server holds: it meets every MUST; it has no header timeout (a SHOULD)
+    outcomes = ("passed", "warn")  # it meets every MUST run; it has no header timeout and a backlog of 5 (SHOULDs)
     assert all(any(f"{numbered(p.key):<44} {p.level:<6} {outcome}" in good.stdout
                    for outcome in (outcomes if p.level == "SHOULD" else outcomes[:1])) for p in run), \
         good.stdout[-3000:]
