@@ -23,7 +23,7 @@ GATE_SECONDS = 120
 # not reap. tests/contract/test_contract.py itself runs the default burst.
 GATE_BURST = "10"
 # The nested runs open a smaller crowd than the default 256: 4 idle connections already take every worker of a
-# small pool, and 16 still step past it. tests/contract/test_contract.py itself runs the default crowd.
+# small pool, and 16 still step past it. tests/contract/test_contract.py runs the suite's crowd (pyproject.toml).
 GATE_CROWD = "16"
 # The nested runs wait out a shorter header timeout than the default: http.server never cuts a head off.
 GATE_HEADER_TIMEOUT = "1"
