@@ -3,10 +3,15 @@
 It connects with a small receive buffer and a small segment size, both set before connecting: the first closes
 its window after a few kilobytes, the second keeps the server's send buffer small (Linux sizes it from the
 segment size), so that a few hundred kilobytes of responses are enough to fill the server's kernel buffers and
-make its writes block, or its own buffers grow. Then it pipelines a bounded number of requests (or asks once for
---wire-large-path) and reads nothing. It watches, without reading, for the server to let it go: a FIN or RST
-arriving (its socket's TCP state), or no process of the server holding the connection any more (a FIN that waits
-behind the closed window never arrives). Every wait is bounded; what the server did is read from the capture.
+make its writes block, or its own buffers grow. Then it pipelines a batch of requests (or asks once for
+--wire-large-path) and reads nothing. Once its window has closed, a server that has read every request and still
+has room in its socket's send buffer holds nothing back: the kernel took all its responses, and it waits for the
+next request (Linux grows that buffer with the congestion window, to 240 KiB or more, so a batch may fit whole or
+not, by a race). The client then pipelines another batch, up to a bounded number, until the server leaves requests
+unread or its send buffer is full: the same state for every server, every run. It watches, without reading, for
+the server to let it go: a FIN or RST arriving (its socket's TCP state), or no process of the server holding the
+connection any more (a FIN that waits behind the closed window never arrives). Every wait is bounded; what the
+server did is read from the capture.
 """
 
 import fcntl
@@ -18,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wirecheck.server import _sock_diag as sock_diag
 from wirecheck.server._process_view import ProcessView
 from wirecheck.server._waiting import settle, wait_until
 
@@ -27,8 +33,11 @@ SEGMENT_BYTES = 536  # TCP_MAXSEG: the server's send buffer is sized at about fo
 # server's kernel buffers and the client's window take (about 54 KiB), so that they back up. And no more than the
 # server's receive window (70 KiB on loopback): every request is in before the responses back up, so no server
 # is handed more of them while blocked. With 4000 (170 KiB) the rest came once the server read again, and hypercorn
-# reset the connection then or not, by a race (1 run of 3): the verdict flapped.
+# reset the connection then or not, by a race (1 run of 3): the verdict flapped. A batch is sent again only once the
+# server has read the last one whole.
 PIPELINED_REQUESTS = 1500
+# Batches at most: gunicorn gthread's send buffer took a batch's 240 KiB of responses whole in 5 runs of 8 under load.
+BATCHES = 4
 # The client's unread bytes unchanged this long: its window has closed, the responses back up in the server.
 BACKED_UP_QUIET_SECONDS = 0.2
 POLL_SECONDS = 0.05
@@ -47,10 +56,12 @@ class SlowReading:
 
 
 class SlowReader:
-    """One connection to `port` that sends `requests` (as far as the server takes them) and reads nothing."""
+    """One connection to `port` that sends `batch` (as far as the server takes it), and again while the server has
+    taken it all and can still write, `batches` times at most; and reads nothing."""
 
-    def __init__(self, port: int, requests: bytes, view: ProcessView, connect_timeout: float) -> None:
-        self.port, self.requests, self.view = port, requests, view
+    def __init__(self, port: int, batch: bytes, view: ProcessView, connect_timeout: float, batches: int = 1) -> None:
+        self.port, self.batch, self.view = port, batch, view
+        self.requests, self._batches_left = batch, batches - 1
         self.client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
         self.client.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, SEGMENT_BYTES)
@@ -91,10 +102,28 @@ class SlowReader:
                 self._sent = len(self.requests)  # reset: nothing more to send
 
     def _backed_up(self) -> bool:
-        """The client's unread bytes have stopped growing: its window is closed."""
+        """The client's unread bytes have stopped growing (its window is closed), and the server holds requests it
+        has not read or has filled its send buffer; or no batch is left to send."""
         unread, quiet = settle(self._unread, BACKED_UP_QUIET_SECONDS, BACKED_UP_QUIET_SECONDS * 2,
                                done=lambda value: value > 0, poll=POLL_SECONDS / 5)
-        return quiet
+        if not quiet:
+            return False
+        server_side, _ = settle(self._server_side, BACKED_UP_QUIET_SECONDS, BACKED_UP_QUIET_SECONDS * 2,
+                                poll=POLL_SECONDS / 5)
+        if server_side is None or server_side.queue > 0 or server_side.send_full:
+            return True
+        if self._sent < len(self.requests):
+            return False  # the batch is still on its way
+        if not self._batches_left:
+            return True
+        self.requests += self.batch
+        self._batches_left -= 1
+        return False
+
+    def _server_side(self) -> sock_diag.Socket | None:
+        """The server's end of the connection, as the kernel holds it (None once closed)."""
+        return next((s for s in sock_diag.sockets(self.port, *sock_diag.CONNECTED) if s.peer_port == self.own_port),
+                    None)
 
     def _unread(self) -> int:
         return struct.unpack("i", fcntl.ioctl(self.client.fileno(), termios.FIONREAD, b"\0" * 4))[0]

@@ -13,7 +13,7 @@ from wirecheck.checks import _limits as limits
 from wirecheck.checks._verdict import Verdict
 from wirecheck.clients._held import keep_alive_request
 from wirecheck.clients._requests import burst, request_bytes
-from wirecheck.clients._slow_reader import PIPELINED_REQUESTS, SlowReader
+from wirecheck.clients._slow_reader import BATCHES, PIPELINED_REQUESTS, SlowReader
 from wirecheck.contract._exchange import closing_requests, reply_timeout
 
 # Clients served beside the non-reader: as many as no-waiting's, a small worker pool's worth.
@@ -23,19 +23,21 @@ OTHER_CLIENTS = 4
 CUT_OFF_GRACE_SECONDS = 0.5
 
 
-def slow_reader_requests(wire) -> bytes:
-    """What the non-reader asks for: --wire-large-path once, else PIPELINED_REQUESTS of the contract's path."""
+def slow_reader_requests(wire) -> tuple[bytes, int]:
+    """What the non-reader asks for, and how many times at most: --wire-large-path once, else batches of
+    PIPELINED_REQUESTS of the contract's path."""
     port, settings = wire.session.port, wire.settings
     if settings.large_path:
-        return request_bytes(settings.large_path, "127.0.0.1", port, close=True)
-    return keep_alive_request(settings.contract_path, port) * PIPELINED_REQUESTS
+        return request_bytes(settings.large_path, "127.0.0.1", port, close=True), 1
+    return keep_alive_request(settings.contract_path, port) * PIPELINED_REQUESTS, BATCHES
 
 
 def slow_reader(wire, send_timeout: float) -> Verdict:
     """A non-reader's responses back up; other clients are served meanwhile; the non-reader is let go within
     `send_timeout` of its window closing."""
     session, settings = wire.session, wire.settings
-    reader = SlowReader(session.port, slow_reader_requests(wire), session.server.view, settings.fin_within)
+    batch, batches = slow_reader_requests(wire)
+    reader = SlowReader(session.port, batch, session.server.view, settings.fin_within, batches)
     # The others wait only --wire-fin-within for their answers (the check judges them by it), the non-reader only
     # a little past the send timeout: a server that never cuts it off is waited out whole.
     reading = reader.run(reply_timeout(wire), send_timeout + wire.tolerance.of(send_timeout) + CUT_OFF_GRACE_SECONDS,
