@@ -56,7 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in commands:
         print(f"usage: wirecheck {{{','.join(commands)}}} ... (wirecheck --help)", file=sys.stderr)
         return GATE_USAGE
-    return commands[argv[0]](argv[1:])
+    try:
+        status = commands[argv[0]](argv[1:])
+        sys.stdout.flush()  # now, so that a reader gone early (`wirecheck show CAPTURE | head`) is met below
+        return status
+    except BrokenPipeError:
+        # The rest of the output goes nowhere; Python's own flush at exit must not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def gate(argv: list[str]) -> int:

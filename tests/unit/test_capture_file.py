@@ -1,5 +1,8 @@
 """Saved captures read back as frames: ours with comments, other tools' pcaps of any common link type, and bad files."""
 
+import subprocess
+import sys
+
 import pytest
 from crafted import REQUEST_DATA, SERVER_FIN, exchange
 from scapy.layers.l2 import CookedLinux, CookedLinuxV2, Ether, Loopback
@@ -84,6 +87,15 @@ def test_show_puts_our_comments_beside_their_frames(tmp_path, capsys):
     assert main([str(tmp_path / "a.pcapng")]) == 0
     fin_line = next(line for line in capsys.readouterr().out.splitlines() if "[FA]" in line and "S -> C" in line)
     assert fin_line.endswith("<- server FIN")
+
+
+def test_show_into_a_pipe_whose_reader_has_gone_ends_quietly(tmp_path):
+    pcapng.write(tmp_path / "a.pcapng", exchange(), COMMENTS)
+    show = subprocess.Popen([sys.executable, "-m", "wirecheck", "show", str(tmp_path / "a.pcapng")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    show.stdout.close()  # as `| head` does once it has its lines; here before the first
+    _, errors = show.communicate(timeout=30)
+    assert (show.returncode, errors) == (1, b"")
 
 
 @pytest.mark.parametrize("content", [None, b"GET / HTTP/1.1\r\n"], ids=["missing", "not-a-capture"])
