@@ -13,6 +13,7 @@ from wirecheck.checks import _process_table as process_claims
 from wirecheck.checks import _several_connections as claims
 from wirecheck.clients._abuse import ABUSES
 from wirecheck.clients._requests import burst, request_bytes
+from wirecheck.server._dialer import Dialer
 
 # iterative_slow is iterative with another default delay: with the delay these tests use it is the same server.
 VARIANTS = tuple(name for name in ARTICLE_VARIANTS if name != "iterative_slow")
@@ -41,7 +42,7 @@ LINGERING_ENDINGS = {"sends_an_oversized_request": "SF"}
 
 
 def _ordinary_request(port: int) -> None:
-    burst(port, [request_bytes(TARGET, "127.0.0.1", port)], ABUSE_TIMEOUT_SECONDS)
+    burst(Dialer(port), [request_bytes(TARGET, "127.0.0.1", port)], ABUSE_TIMEOUT_SECONDS)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
