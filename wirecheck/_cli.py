@@ -99,8 +99,10 @@ def show(argv: list[str]) -> int:
 
 def plugin_options(ours: argparse.Namespace) -> list[str]:
     """The contract's options that were given to the gate, under the plugin's names, as they were typed."""
-    return [word for option in OPTIONS if getattr(ours, option.name, None) is not None
-            for word in (plugin_flag(option.name), getattr(ours, option.name))]
+    given = [option for option in OPTIONS if getattr(ours, option.name, None) is not None]
+    return [word for option in given
+            for word in ((plugin_flag(option.name),) if option.is_flag else (plugin_flag(option.name),
+                                                                              getattr(ours, option.name)))]
 
 
 def _joined(command: list[str]) -> str:
@@ -118,9 +120,9 @@ def gate_parser() -> argparse.ArgumentParser:
                     "(--fin-within is --wire-fin-within under pytest). Other options (--strict, --junitxml FILE, "
                     "-n N, -k EXPR) go to pytest.")
     for option in OPTIONS:
+        kind = {"action": "store_true", "default": None} if option.is_flag else {"type": _as_typed(option.check)}
         if option.name != "server":  # the command after "--"
-            parser.add_argument(gate_flag(option.name), type=_as_typed(option.check),
-                                help=option.help_text(gate_flag))
+            parser.add_argument(gate_flag(option.name), help=option.help_text(gate_flag), **kind)
     return parser
 
 
