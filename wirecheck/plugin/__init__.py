@@ -26,7 +26,6 @@ from wirecheck._option_names import flag, ini_key, plugin_flag
 from wirecheck.article._registry import SERVERS
 from wirecheck.capture._loopback import can_capture
 from wirecheck.clients._requests import trial_get
-from wirecheck.contract._over_tls import NOT_OVER_TLS
 from wirecheck.contract._properties import BY_KEY, level_of
 from wirecheck.plugin import _html_run as html_run
 from wirecheck.plugin import _json_run as json_report
@@ -246,7 +245,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(f"{item.nodeid}: contract marker needs one property key of "
                                     f"wirecheck.contract._properties, got {marker.args}")
     if config.stash[_SETTINGS].tls:
-        _skip_not_over_tls(items)
+        tls_run.skip_not_over_tls(items)
     if not config.stash[_SETTINGS].server:
         return
     article = [item for item in items if item.get_closest_marker("contract") is None]
@@ -254,15 +253,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item.get_closest_marker("contract") is not None]
         config.hook.pytest_deselected(items=article)
         config.stash[_DESELECTED] = len(article)
-
-
-def _skip_not_over_tls(items: list[pytest.Item]) -> None:
-    """Under --wire-tls, the contract's properties that cannot be judged over TLS yet are skipped, each saying why:
-    a TLS run that passed them would claim what it did not see."""
-    for item in items:
-        marker = item.get_closest_marker("contract")
-        if marker is not None and marker.args[0] in NOT_OVER_TLS:
-            item.add_marker(pytest.mark.skip(reason=f"not over TLS yet: {NOT_OVER_TLS[marker.args[0]]}"))
 
 
 @pytest.fixture

@@ -189,7 +189,8 @@ OPTIONS = (
            "(default: off)", _on_or_off, "", is_flag=True),
     Option("tls_cert", "with %(tls)s, the server's certificate (PEM; its chain, for {cert}), valid for 127.0.0.1 "
            "(default: a throwaway one)", _pem_file, ""),
-    Option("tls_key", "with %(tls)s and %(tls_cert)s, the certificate's private key (PEM, for {key})", _pem_file, ""),
+    Option("tls_key", "with %(tls)s and %(tls_cert)s, the certificate's private key, in PEM, for {key} "
+           "(default: %(default)s)", _pem_file, ""),
     Option("tls_ca", "with %(tls)s and %(tls_cert)s, the CA certificate the clients trust (PEM, for {ca}; default: "
            "%(tls_cert)s itself)", _pem_file, ""),
 )

@@ -1,4 +1,5 @@
-"""The TLS options of a run: which go together, whether their files load, and the run's TLS files.
+"""The TLS options of a run: which go together, whether their files load, the run's TLS files, and the contract's
+properties it skips.
 
 --wire-tls alone switches TLS on; --wire-tls-cert, --wire-tls-key and --wire-tls-ca only say which files to use,
 so each of them without it is a usage error rather than a silent switch (an ini file may set a certificate for the
@@ -9,8 +10,11 @@ certificate comes with its own CA).
 import ssl
 from pathlib import Path
 
+import pytest
+
 from wirecheck import _extras as extras
 from wirecheck._option_names import flag
+from wirecheck.contract._over_tls import NOT_OVER_TLS
 from wirecheck.plugin._settings import Settings
 from wirecheck.server._tls import TlsFiles, throwaway_files, tls_directory
 
@@ -57,3 +61,12 @@ def run_files(settings: Settings) -> TlsFiles:
     if settings.tls_cert and settings.tls_key:
         return TlsFiles(settings.tls_cert, settings.tls_key, settings.tls_ca or settings.tls_cert, directory)
     return throwaway_files(directory)
+
+
+def skip_not_over_tls(items: list[pytest.Item]) -> None:
+    """Skip the contract's properties that cannot be judged over TLS yet, each saying why: a TLS run that passed
+    them would claim what it did not see."""
+    for item in items:
+        marker = item.get_closest_marker("contract")
+        if marker is not None and marker.args[0] in NOT_OVER_TLS:
+            item.add_marker(pytest.mark.skip(reason=f"not over TLS yet: {NOT_OVER_TLS[marker.args[0]]}"))
