@@ -64,7 +64,7 @@ def test_a_rude_client_then_an_ordinary_one_is_served(wire, variant, abuse):
 def test_a_silent_client_blocks_the_iterative_server_and_no_other(wire, variant):
     session = wire.serve(variant)
     silent = socket.create_connection(("127.0.0.1", session.port))
-    ordinary = threading.Thread(target=burst, args=(session.port, [request_bytes(TARGET, "127.0.0.1", session.port)],
+    ordinary = threading.Thread(target=burst, args=(session.dialer, [request_bytes(TARGET, "127.0.0.1", session.port)],
                                                     CLIENT_TIMEOUT_SECONDS if variant == "iterative"
                                                     else ABUSE_TIMEOUT_SECONDS + SILENT_SECONDS))
     ordinary.start()
