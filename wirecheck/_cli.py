@@ -37,6 +37,7 @@ from wirecheck.capture._pcapng_reader import CaptureFileError, read
 from wirecheck.plugin._settings import OPTIONS
 from wirecheck.render._saved_capture import drawing
 from wirecheck.server._ports import PORT_PLACEHOLDER
+from wirecheck.server._tls import PLACEHOLDERS as TLS_PLACEHOLDERS
 
 CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
 GATE_INI = CONTRACT_DIR / "gate.ini"
@@ -106,8 +107,9 @@ def plugin_options(ours: argparse.Namespace) -> list[str]:
 
 
 def _joined(command: list[str]) -> str:
-    """The command as one line that splits back into the same words, {port} left readable."""
-    return " ".join(word if word == PORT_PLACEHOLDER else shlex.quote(word) for word in command)
+    """The command as one line that splits back into the same words, {port} (and {cert}, {key}, {ca}) left
+    readable."""
+    return " ".join(word if word in (PORT_PLACEHOLDER, *TLS_PLACEHOLDERS) else shlex.quote(word) for word in command)
 
 
 def gate_parser() -> argparse.ArgumentParser:

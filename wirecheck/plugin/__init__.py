@@ -101,8 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
             check_server_user(settings.server_user)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
-    if tls_run.problem(settings):
-        raise pytest.UsageError(tls_run.problem(settings))
+    tls_problem = tls_run.problem(settings)
+    if tls_problem:
+        raise pytest.UsageError(tls_problem)
     if values["pcap_dir"]:  # a directory given is a value to check now, like any other; the default waits for use
         _check_writable(settings.pcap_dir)
     if settings.server:  # the contract's run, which uses wirecheck from its start (the server's trial run)
@@ -197,7 +198,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     settings = session.config.stash[_SETTINGS]
     if settings.server and not hasattr(session.config, "workerinput") and any(
             (item.get_closest_marker("contract") or pytest.mark.contract(None).mark).args[:1] == (DESCRIPTOR_LIMIT,)
-            for item in session.items):
+            and not item.get_closest_marker("skip") for item in session.items):  # skipped (--wire-tls): no trial
         _trial_start(session.config, open_files_limit=settings.nofile)
 
 
