@@ -37,6 +37,7 @@ from wirecheck.capture._pcapng_reader import CaptureFileError, read
 from wirecheck.plugin._settings import OPTIONS
 from wirecheck.render._saved_capture import drawing
 from wirecheck.server._ports import PORT_PLACEHOLDER
+from wirecheck.server._tls import PLACEHOLDERS as TLS_PLACEHOLDERS
 
 CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
 GATE_INI = CONTRACT_DIR / "gate.ini"
@@ -106,13 +107,16 @@ def show(argv: list[str]) -> int:
 
 def plugin_options(ours: argparse.Namespace) -> list[str]:
     """The contract's options that were given to the gate, under the plugin's names, as they were typed."""
-    return [word for option in OPTIONS if getattr(ours, option.name, None) is not None
-            for word in (plugin_flag(option.name), getattr(ours, option.name))]
+    given = [option for option in OPTIONS if getattr(ours, option.name, None) is not None]
+    return [word for option in given
+            for word in ((plugin_flag(option.name),) if option.is_flag else (plugin_flag(option.name),
+                                                                              getattr(ours, option.name)))]
 
 
 def _joined(command: list[str]) -> str:
-    """The command as one line that splits back into the same words, {port} left readable."""
-    return " ".join(word if word == PORT_PLACEHOLDER else shlex.quote(word) for word in command)
+    """The command as one line that splits back into the same words, {port} (and {cert}, {key}, {ca}) left
+    readable."""
+    return " ".join(word if word in (PORT_PLACEHOLDER, *TLS_PLACEHOLDERS) else shlex.quote(word) for word in command)
 
 
 def gate_parser() -> argparse.ArgumentParser:
@@ -125,9 +129,9 @@ def gate_parser() -> argparse.ArgumentParser:
                     "(--fin-within is --wire-fin-within under pytest). Other options (--strict, --junitxml FILE, "
                     "-n N, -k EXPR) go to pytest.")
     for option in OPTIONS:
+        kind = {"action": "store_true", "default": None} if option.is_flag else {"type": _as_typed(option.check)}
         if option.name != "server":  # the command after "--"
-            parser.add_argument(gate_flag(option.name), type=_as_typed(option.check),
-                                help=option.help_text(gate_flag))
+            parser.add_argument(gate_flag(option.name), help=option.help_text(gate_flag), **kind)
     return parser
 
 

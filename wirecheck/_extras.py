@@ -7,7 +7,7 @@ import importlib
 from types import ModuleType
 
 # Each extra and the module it brings.
-MODULES = {"baseline": "jsonschema", "parallel": "xdist"}
+MODULES = {"baseline": "jsonschema", "parallel": "xdist", "tls": "trustme"}
 
 
 class MissingExtra(Exception):

@@ -13,6 +13,7 @@ from wirecheck.checks import _process_table as process_claims
 from wirecheck.checks import _several_connections as claims
 from wirecheck.clients._abuse import ABUSES
 from wirecheck.clients._requests import burst, request_bytes
+from wirecheck.server._dialer import Dialer
 
 # iterative_slow is iterative with another default delay: with the delay these tests use it is the same server.
 VARIANTS = tuple(name for name in ARTICLE_VARIANTS if name != "iterative_slow")
@@ -41,7 +42,7 @@ LINGERING_ENDINGS = {"sends_an_oversized_request": "SF"}
 
 
 def _ordinary_request(port: int) -> None:
-    burst(port, [request_bytes(TARGET, "127.0.0.1", port)], ABUSE_TIMEOUT_SECONDS)
+    burst(Dialer(port), [request_bytes(TARGET, "127.0.0.1", port)], ABUSE_TIMEOUT_SECONDS)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -63,7 +64,7 @@ def test_a_rude_client_then_an_ordinary_one_is_served(wire, variant, abuse):
 def test_a_silent_client_blocks_the_iterative_server_and_no_other(wire, variant):
     session = wire.serve(variant)
     silent = socket.create_connection(("127.0.0.1", session.port))
-    ordinary = threading.Thread(target=burst, args=(session.port, [request_bytes(TARGET, "127.0.0.1", session.port)],
+    ordinary = threading.Thread(target=burst, args=(session.dialer, [request_bytes(TARGET, "127.0.0.1", session.port)],
                                                     CLIENT_TIMEOUT_SECONDS if variant == "iterative"
                                                     else ABUSE_TIMEOUT_SECONDS + SILENT_SECONDS))
     ordinary.start()

@@ -26,6 +26,7 @@ from expectations import BODY, STATUS, TARGET
 from wirecheck import checks
 from wirecheck.checks import _several_connections as claims
 from wirecheck.clients._requests import http_get, read_until_closed, request_bytes
+from wirecheck.server._dialer import Dialer
 from wirecheck.server._waiting import wait_until
 
 # The child waits this long between its response and its exit: the parent has long been back in
@@ -67,7 +68,7 @@ def a_child_exits_during_accept(session) -> tuple[str, str]:
 
 def second_client(port: int) -> str:
     try:
-        return "answered" if http_get(port, TARGET, timeout=CLIENT_SECONDS).endswith(BODY) else "unanswered"
+        return "answered" if http_get(Dialer(port), TARGET, timeout=CLIENT_SECONDS).endswith(BODY) else "unanswered"
     except ConnectionRefusedError:
         return "refused"
     except ConnectionError:

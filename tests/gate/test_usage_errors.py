@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+import trustme
 from expectations import TARGET
 
 from wirecheck.clients._requests import curl
@@ -12,6 +13,17 @@ from wirecheck.server._session import REPO_ROOT
 RUN_SECONDS = 60
 pytest_plugins = ["pytester"]
 NOT_A_PROFILE = REPO_ROOT / "pyproject.toml"
+
+
+@pytest.fixture(scope="module")
+def pem_files(tmp_path_factory) -> dict[str, str]:
+    """A certificate and its key, and a key of another certificate, for the TLS options' cases."""
+    directory, leaf = tmp_path_factory.mktemp("pem"), trustme.CA().issue_cert("127.0.0.1")
+    files = {"cert": directory / "cert.pem", "key": directory / "key.pem", "other_key": directory / "other.pem"}
+    leaf.cert_chain_pems[0].write_to_path(files["cert"])
+    leaf.private_key_pem.write_to_path(files["key"])
+    trustme.CA().issue_cert("127.0.0.1").private_key_pem.write_to_path(files["other_key"])
+    return {name: str(path) for name, path in files.items()}
 
 
 @pytest.mark.parametrize("options, message", [
@@ -27,11 +39,20 @@ NOT_A_PROFILE = REPO_ROOT / "pyproject.toml"
     (["--wire-baseline", str(NOT_A_PROFILE)], f"argument --wire-baseline: {NOT_A_PROFILE} is not JSON"),
     (["--wire-profile-out", "/no/such/dir/p.json"],
      "argument --wire-profile-out: /no/such/dir/p.json: directory /no/such/dir does not exist"),
+    (["--wire-tls-cert", str(NOT_A_PROFILE)], f"argument --wire-tls-cert: {NOT_A_PROFILE} is no PEM file"),
+    (["--wire-tls", "--wire-tls-ca", "/no/such.pem"], "argument --wire-tls-ca: cannot read /no/such.pem"),
+    (["--wire-tls-cert", "{cert}", "--wire-tls-key", "{key}"], "--wire-tls-cert needs --wire-tls"),
+    (["--wire-tls", "--wire-tls-cert", "{cert}"], "--wire-tls-cert needs --wire-tls-key"),
+    (["--wire-tls", "--wire-tls-ca", "{cert}"], "--wire-tls-ca needs --wire-tls-cert"),
+    (["--wire-tls", "--wire-tls-cert", "{cert}", "--wire-tls-key", "{other_key}"], "not a certificate and its key"),
 ], ids=["negative-tolerance", "tolerance-not-a-number", "unwritable-capture-dir", "unknown-user", "empty-burst",
-        "unknown-signal", "no-header-timeout", "unwritable-html-report", "foreign-baseline", "profile-in-no-directory"])
-def test_a_bad_pytest_option_is_a_usage_error_in_one_line(pytester, options, message):
+        "unknown-signal", "no-header-timeout", "unwritable-html-report", "foreign-baseline", "profile-in-no-directory",
+        "tls-cert-no-pem", "tls-ca-missing", "tls-cert-without-tls", "tls-cert-without-key", "tls-ca-without-cert",
+        "tls-key-not-the-certs"])
+def test_a_bad_pytest_option_is_a_usage_error_in_one_line(pytester, pem_files, options, message):
     # In this process (pytester): a usage error comes before any test runs, and a new interpreter per case
     # would cost a second of CPU each.
+    options = [option.format(**pem_files) for option in options]
     pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
     done = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:xdist", *options)
     output = "\n".join(done.outlines + done.errlines)

@@ -33,13 +33,13 @@ def test_saved_as_seen(wire):
 
 def test_saved_with_frames_doubled(monkeypatch, wire):
     write = pcapng.write
-    monkeypatch.setattr(pcapng, "write", lambda path, frames, comments: write(
-        path, [copy for frame in frames for copy in (frame, frame)], comments))
+    monkeypatch.setattr(pcapng, "write", lambda path, frames, comments, *secrets: write(
+        path, [copy for frame in frames for copy in (frame, frame)], comments, *secrets))
     exchange(wire)
 
 def test_saved_without_comments(monkeypatch, wire):
     write = pcapng.write
-    monkeypatch.setattr(pcapng, "write", lambda path, frames, comments: write(path, frames, {}))
+    monkeypatch.setattr(pcapng, "write", lambda path, frames, comments, *secrets: write(path, frames, {}, *secrets))
     exchange(wire)
 '''
 # A test that runs INNER_TEST in a nested run: that run hands its captures up to the run this test is in.

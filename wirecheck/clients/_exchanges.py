@@ -3,7 +3,9 @@ an upload answered early, half-close, HTTP/1.0, and `Expect: 100-continue`.
 
 Each drives one connection and returns nothing: the capture is the evidence, and the checks
 (wirecheck.checks._http) judge it. Each reads the way a careful client reads (until the responses
-it waits for are complete, or the server closes), and none waits longer than its `timeout`.
+it waits for are complete, or the server closes), and none waits longer than its `timeout`. Those that
+only speak HTTP connect through the session's Dialer, plain or TLS; the upload and the half-close are
+raw TCP (wirecheck.contract._over_tls).
 """
 
 import select
@@ -13,8 +15,8 @@ from collections.abc import Callable
 
 from wirecheck.clients._requests import request_bytes
 from wirecheck.model._http import HttpParseError, HttpResponse, parse_responses
+from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, Dialer
 
-HOST = "127.0.0.1"
 READ_BYTES = 65536
 CONTINUE_BODY = b"expected body\n"
 # The part of an upload's body sent before the client pauses for an early answer: far below a socket's receive
@@ -22,11 +24,11 @@ CONTINUE_BODY = b"expected body\n"
 FIRST_BODY_BYTES = 16 * 1024
 
 
-def keep_alive(port: int, path: str, timeout: float, idle_window: float = 0.0) -> None:
+def keep_alive(dialer: Dialer, path: str, timeout: float, idle_window: float = 0.0) -> None:
     """Two GETs, one after the other's response, if the first response keeps the connection open; then waits
     up to `idle_window` for the server to close the idle connection."""
-    request = request_bytes(path, HOST, port)
-    with socket.create_connection((HOST, port), timeout=timeout) as client:
+    request = request_bytes(path, HOST, dialer.port)
+    with dialer.open(timeout) as client:
         client.sendall(request)
         received = bytearray()
         closed = _read_until(client, received, lambda data: len(_finals(data)) >= 1, timeout)
@@ -39,10 +41,10 @@ def keep_alive(port: int, path: str, timeout: float, idle_window: float = 0.0) -
         _read_until(client, received, _never, idle_window)
 
 
-def pipelined_after_close(port: int, path: str, timeout: float) -> None:
+def pipelined_after_close(dialer: Dialer, path: str, timeout: float) -> None:
     """A GET with `Connection: close` and a second GET, in one segment; reads until the server closes."""
-    with socket.create_connection((HOST, port), timeout=timeout) as client:
-        client.sendall(request_bytes(path, HOST, port, close=True) + request_bytes(path, HOST, port))
+    with dialer.open(timeout) as client:
+        client.sendall(request_bytes(path, HOST, dialer.port, close=True) + request_bytes(path, HOST, dialer.port))
         _read_until(client, bytearray(), _never, timeout)
 
 
@@ -59,10 +61,10 @@ def sends_then_half_closes(port: int, data: bytes, timeout: float) -> bool:
         return not _read_until(client, bytearray(), _never, timeout)
 
 
-def http10(port: int, path: str, timeout: float) -> None:
+def http10(dialer: Dialer, path: str, timeout: float) -> None:
     """An HTTP/1.0 GET without keep-alive; reads until the server closes."""
-    with socket.create_connection((HOST, port), timeout=timeout) as client:
-        client.sendall(request_bytes(path, HOST, port, version="1.0"))
+    with dialer.open(timeout) as client:
+        client.sendall(request_bytes(path, HOST, dialer.port, version="1.0"))
         _read_until(client, bytearray(), _never, timeout)
 
 
@@ -105,12 +107,12 @@ def upload(port: int, path: str, body_bytes: int, timeout: float, answer_wait: f
                 return  # reset, or the server will take no more: the wire shows which
 
 
-def expect_continue(port: int, path: str, wait: float, timeout: float) -> None:
+def expect_continue(dialer: Dialer, path: str, wait: float, timeout: float) -> None:
     """A POST with `Expect: 100-continue`: its head, then the body once 100 Continue comes, or after `wait`
     without any answer (as curl does); none once a final status came. Reads until the server closes."""
-    head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Length: {len(CONTINUE_BODY)}\r\n"
+    head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{dialer.port}\r\nContent-Length: {len(CONTINUE_BODY)}\r\n"
             "Expect: 100-continue\r\nConnection: close\r\n\r\n").encode()
-    with socket.create_connection((HOST, port), timeout=timeout) as client:
+    with dialer.open(timeout) as client:
         client.sendall(head)
         received = bytearray()
         if _read_until(client, received, lambda data: bool(_responses(data)), wait):
@@ -133,7 +135,7 @@ def _read_until(client: socket.socket, received: bytearray, enough: Callable[[by
             chunk = client.recv(READ_BYTES)
         except TimeoutError:
             return False
-        except ConnectionError:
+        except ENDED_BY_SERVER:
             return True
         if not chunk:
             return True

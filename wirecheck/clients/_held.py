@@ -4,7 +4,8 @@ These are the clients that tie up a server's workers or outlive its patience: th
 opens them to see whether others still get served, whether the server cuts them off, how
 it ends them when it stops, and whether it closes when they close first. None of them
 waits unbounded: every read has a deadline, and what the server did is read from the
-capture afterwards, not from these sockets.
+capture afterwards, not from these sockets. They connect through the session's Dialer (plain or
+TLS), but the trickler, whose byte at a time is raw TCP (wirecheck.contract._over_tls).
 """
 
 import select
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from wirecheck.clients._requests import request_bytes
 from wirecheck.model._http import HttpParseError, parse_response
 from wirecheck.server import _sock_diag as sock_diag
+from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, Dialer, close
 from wirecheck.server._process_view import accept_queue
 from wirecheck.server._waiting import wait_until
 
@@ -24,8 +26,9 @@ TRICKLE_PADDING = "X-Trickle: "
 CLOSING_POLL_SECONDS = 0.02  # how often ClosingWhenClosed looks for its stop
 
 
-def connect(port: int, timeout: float) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+def connect(dialer: Dialer, timeout: float) -> socket.socket:
+    """A connection that says nothing yet (over TLS, its handshake done)."""
+    return dialer.connect(timeout)
 
 
 def wait_accepted(port: int, timeout: float) -> bool:
@@ -57,7 +60,7 @@ def _read(client: socket.socket, timeout: float, until: Callable[[bytes], bool])
         client.settimeout(left)
         try:
             chunk = client.recv(65536)
-        except (TimeoutError, ConnectionError):
+        except (TimeoutError, *ENDED_BY_SERVER):
             break
         if not chunk:
             break
@@ -74,23 +77,24 @@ def _whole_response(received: bytes) -> bool:
         return False  # the head is not whole yet
 
 
-def idle_keep_alive(port: int, path: str, timeout: float, count: int = 1) -> list[socket.socket]:
+def idle_keep_alive(dialer: Dialer, path: str, timeout: float, count: int = 1) -> list[socket.socket]:
     """`count` connections that have had one response each and stay open, asking for nothing more. All ask
     first, then all read, within one `timeout`: a server that answers one at a time does not multiply it."""
-    clients = [connect(port, timeout) for _ in range(count)]
+    clients = [connect(dialer, timeout) for _ in range(count)]
     for client in clients:
-        client.sendall(keep_alive_request(path, port))
+        client.sendall(keep_alive_request(path, dialer.port))
     deadline = time.monotonic() + timeout
     for client in clients:
         read_response(client, max(0.0, deadline - time.monotonic()))
     return clients
 
 
-def upload_in_flight(port: int, path: str, body_bytes: int, timeout: float) -> tuple[socket.socket, bytes, int]:
+def upload_in_flight(dialer: Dialer, path: str, body_bytes: int,
+                     timeout: float) -> tuple[socket.socket, bytes, int]:
     """A POST whose head and first half of the body are sent; returns the socket, the half still to send and the
     number of body bytes sent."""
-    client = connect(port, timeout)
-    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/octet-stream\r\n"
+    client = connect(dialer, timeout)
+    head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{dialer.port}\r\nContent-Type: application/octet-stream\r\n"
             f"Content-Length: {body_bytes}\r\nConnection: close\r\n\r\n").encode()
     half = body_bytes // 2
     client.sendall(head + b"u" * half)
@@ -142,7 +146,7 @@ class ClosingWhenClosed(threading.Thread):
                     chunk = b""  # reset: closed too
                 if not chunk:
                     self.still_open.remove(client)
-                    client.close()
+                    close(client)
 
     def stop(self) -> list[socket.socket]:
         """Stop watching; the clients the server has not closed."""
@@ -178,7 +182,7 @@ class Trickler(threading.Thread):
         self.head = trickled_head(path, port, give_up)
         self.cut_off_at: float | None = None
         self._stop_asked = threading.Event()
-        self.client = connect(port, give_up)
+        self.client = socket.create_connection((HOST, port), timeout=give_up)
 
     def run(self) -> None:
         deadline = time.monotonic() + self.give_up

@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager
 
 from wirecheck.clients._held import read_until_closed_within
 from wirecheck.clients._requests import exchanges
+from wirecheck.server._dialer import Dialer
 from wirecheck.server._process_view import accept_queue, listen_backlog
 from wirecheck.server._waiting import wait_until
 
@@ -99,14 +100,14 @@ def fresh_client(port: int, request: bytes, within: float, timeout: float) -> tu
         return own_port, bool(first) and answered_at - started <= within
 
 
-def concurrent_requests(port: int, request: bytes, count: int, timeout: float) -> set[int]:
+def concurrent_requests(dialer: Dialer, request: bytes, count: int, timeout: float) -> set[int]:
     """`count` connections opened at the accept queue's pace, then `request` sent on all of them at once, each read
     until the server closes; `timeout` bounds each half. Returns the client ports of those opened (fewer than
     `count` where the accept queue stayed full: open_paced), to find them in the capture."""
     with open_files_raised():
-        connections = open_paced(port, count, timeout)
+        connections = open_paced(dialer.port, count, timeout)
         ports = {connection.getsockname()[1] for connection in connections}
-        exchanges(connections, [request] * len(connections), timeout)
+        exchanges(dialer, connections, [request] * len(connections), timeout)
     return ports
 
 

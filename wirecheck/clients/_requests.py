@@ -1,13 +1,15 @@
-"""The clients the checks drive: curl, as users run it, and a plain socket client."""
+"""The clients the checks drive: curl, as users run it, and socket clients, plain or TLS (their Dialer's)."""
 
 import os
 import selectors
 import socket
+import ssl
 import subprocess
 import time
 from dataclasses import dataclass
 
 from wirecheck.model._http import HttpHeadCutShort, HttpParseError, parse_response
+from wirecheck.server._dialer import HOST, Dialer, close, receive
 
 CURL_TIMED_OUT = 28  # curl's exit status when --max-time runs out
 
@@ -32,14 +34,14 @@ def request_bytes(path: str, host: str, port: int, close: bool = False, version:
     return f"GET {path} HTTP/{version}\r\nHost: {host}:{port}\r\n{connection}\r\n".encode()
 
 
-def http_get(port: int, path: str = "/hello", host: str = "127.0.0.1", timeout: float = 5.0) -> bytes:
+def http_get(dialer: Dialer, path: str = "/hello", timeout: float = 5.0) -> bytes:
     """Send one GET and read until the server closes; return everything received."""
-    with socket.create_connection((host, port), timeout=timeout) as connection:
-        connection.sendall(request_bytes(path, host, port))
+    with dialer.open(timeout) as connection:
+        connection.sendall(request_bytes(path, HOST, dialer.port))
         return read_until_closed(connection)
 
 
-def trial_get(port: int, path: str, timeout: float) -> tuple[int | None, str]:
+def trial_get(dialer: Dialer, path: str, timeout: float) -> tuple[int | None, str]:
     """One GET `path` with `Connection: close`, read until its response's head has come, and the body when its
     head frames one: the status and start line, or None and what went wrong (no answer within `timeout`, a reset,
     bytes that are not HTTP). It never waits for the server's close: whether and when that comes is the contract's
@@ -47,8 +49,8 @@ def trial_get(port: int, path: str, timeout: float) -> tuple[int | None, str]:
     deadline = time.monotonic() + timeout
     received = b""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
-            connection.sendall(request_bytes(path, "127.0.0.1", port, close=True))
+        with dialer.open(timeout) as connection:
+            connection.sendall(request_bytes(path, HOST, dialer.port, close=True))
             while True:
                 connection.settimeout(max(deadline - time.monotonic(), 0.001))
                 chunk = connection.recv(65536)
@@ -91,7 +93,7 @@ class Reply:
     error: str | None
 
 
-def burst(port: int, requests: list[bytes], timeout: float, host: str = "127.0.0.1") -> list[Reply]:
+def burst(dialer: Dialer, requests: list[bytes], timeout: float) -> list[Reply]:
     """Open one connection per request, all at once; send each request, read each until the server closes.
 
     Every socket is connected before any request is sent, so that all of them are open at
@@ -101,14 +103,15 @@ def burst(port: int, requests: list[bytes], timeout: float, host: str = "127.0.0
     for _ in requests:
         connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         connection.setblocking(False)
-        connection.connect_ex((host, port))
+        connection.connect_ex((HOST, dialer.port))
         connections.append(connection)
-    return exchanges(connections, requests, timeout)
+    return exchanges(dialer, connections, requests, timeout)
 
 
-def exchanges(connections: list[socket.socket], requests: list[bytes], timeout: float) -> list[Reply]:
-    """On each connection (connecting or connected), send its request once it is connected and read until the server
-    closes, all at once; `timeout` bounds the whole. Every connection is closed on return."""
+def exchanges(dialer: Dialer, connections: list[socket.socket], requests: list[bytes], timeout: float) -> list[Reply]:
+    """On each connection (connecting or connected), send its request once it is connected (over TLS, once the
+    handshake is done) and read until the server closes, all at once; `timeout` bounds the whole. Every connection
+    is closed on return, as a client closes it (over TLS, close_notify first)."""
     selector = selectors.DefaultSelector()
     replies: list[Reply | None] = [None] * len(requests)
     received = [bytearray() for _ in requests]
@@ -121,25 +124,41 @@ def exchanges(connections: list[socket.socket], requests: list[bytes], timeout: 
             connection, number = key.fileobj, key.data
             try:
                 if events & selectors.EVENT_WRITE:
-                    error = connection.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                    if error:
-                        raise OSError(error, os.strerror(error))
-                    connection.setblocking(True)
-                    connection.sendall(requests[number])
-                    connection.setblocking(False)
-                    selector.modify(connection, selectors.EVENT_READ, number)
+                    selector.unregister(connection)  # registered again below as the socket that speaks (TLS's)
+                    connection = _sent(dialer, connection, requests[number], max(deadline - time.monotonic(), 0.001))
+                    selector.register(connection, selectors.EVENT_READ, number)
                     continue
-                chunk = connection.recv(65536)
+                chunk = receive(connection, 65536)
                 if chunk:
                     received[number] += chunk
                     continue
                 replies[number] = Reply(bytes(received[number]), None)
+            except ssl.SSLWantReadError:
+                continue  # a TLS record not whole yet
             except OSError as error:
                 replies[number] = Reply(bytes(received[number]), f"{type(error).__name__}: {error}")
-            selector.unregister(connection)
-            connection.close()
+            if connection in selector.get_map():
+                selector.unregister(connection)
+            close(connection)
     for key in list(selector.get_map().values()):
         replies[key.data] = Reply(bytes(received[key.data]), f"no end of response within {timeout:g} s")
-        key.fileobj.close()
+        close(key.fileobj)
     selector.close()
     return replies
+
+
+def _sent(dialer: Dialer, connection: socket.socket, request: bytes, timeout: float) -> socket.socket:
+    """`connection`, now connected, with `request` sent within `timeout`, back in non-blocking mode; over TLS the
+    TLS socket that takes its place, the handshake done first."""
+    error = connection.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if error:
+        raise OSError(error, os.strerror(error))
+    connection.settimeout(timeout)
+    speaking = dialer.wrap(connection)
+    try:
+        speaking.sendall(request)
+    except OSError:
+        speaking.close()
+        raise
+    speaking.setblocking(False)
+    return speaking

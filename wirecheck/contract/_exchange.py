@@ -7,6 +7,7 @@ from wirecheck import checks
 from wirecheck.checks._verdict import Verdict
 from wirecheck.clients._requests import request_bytes
 from wirecheck.model._flows import Connection
+from wirecheck.server._dialer import Dialer
 from wirecheck.server._waiting import settle
 
 # How much longer than --wire-fin-within a client waits for an answer or a close before it gives up. The checks,
@@ -55,10 +56,10 @@ def only_connection(wire) -> Connection:
     return connection
 
 
-def answered_then_fin(wire, client: Callable[[int, str, float], object],
+def answered_then_fin(wire, client: Callable[[Dialer, str, float], object],
                       judge: Callable[[Connection], Verdict]) -> Verdict:
-    """Run `client` (port, path, timeout) against the server the wire serves; judge its one connection with
+    """Run `client` (dialer, path, timeout) against the server the wire serves; judge its one connection with
     `judge`, and by the server's FIN within --wire-fin-within."""
-    client(wire.session.port, wire.settings.contract_path, reply_timeout(wire))
+    client(wire.session.dialer, wire.settings.contract_path, reply_timeout(wire))
     connection = only_connection(wire)
     return judge(connection).extend(checks.server_closes(connection, within=wire.settings.fin_within))

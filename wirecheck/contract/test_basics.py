@@ -42,7 +42,7 @@ def _answered(wire, connection) -> None:
 @pytest.mark.contract("handshake")
 def test_handshake_every_connection_completes_the_three_way_handshake(wire):
     wire.serve_contract()
-    burst(wire.session.port, closing_requests(wire, HANDSHAKE_CONNECTIONS), reply_timeout(wire, patient=True))
+    burst(wire.session.dialer, closing_requests(wire, HANDSHAKE_CONNECTIONS), reply_timeout(wire, patient=True))
     for connection in wire.connections(HANDSHAKE_CONNECTIONS):
         wire.expect(checks.handshake(connection))
 
@@ -50,7 +50,7 @@ def test_handshake_every_connection_completes_the_three_way_handshake(wire):
 def _one_exchange(wire):
     """The connection of one GET to the server under contract."""
     wire.serve_contract()
-    burst(wire.session.port, closing_requests(wire, 1), reply_timeout(wire, patient=True))
+    burst(wire.session.dialer, closing_requests(wire, 1), reply_timeout(wire, patient=True))
     connection, = wire.connections(1)
     return connection
 
@@ -80,7 +80,7 @@ def _silent(wire) -> Iterator[None]:
 def _idle(wire) -> Iterator[None]:
     """Clients that had one response on a connection kept alive, then ask for nothing more."""
     with ExitStack() as stack:
-        for client in idle_keep_alive(wire.session.port, wire.settings.contract_path, wire.settings.fin_within,
+        for client in idle_keep_alive(wire.session.dialer, wire.settings.contract_path, wire.settings.fin_within,
                                       WORKER_POOL):
             stack.enter_context(client)
         yield
@@ -112,7 +112,7 @@ def overlapping_clients_served(wire, blockers: str) -> Verdict:
         # Once they are accepted: else the burst competes with them for a small listen backlog (http.server's
         # is 5) instead of waiting behind them.
         wait_accepted(wire.session.port, wire.settings.fin_within)
-        burst(wire.session.port, closing_requests(wire, OVERLAPPING_CLIENTS), wire.settings.fin_within)
+        burst(wire.session.dialer, closing_requests(wire, OVERLAPPING_CLIENTS), wire.settings.fin_within)
     verdict = Verdict()
     for connection in wire.observe().connections[-OVERLAPPING_CLIENTS:]:
         verdict.extend(checks.handshake(connection))
@@ -131,9 +131,9 @@ def test_no_waiting_clients_that_hold_a_connection_do_not_hold_up_overlapping_cl
 @pytest.mark.contract("no-leak")
 def test_no_leak_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wire):
     session, patience = wire.serve_contract(), reply_timeout(wire, patient=True)
-    burst(session.port, closing_requests(wire, 1), patience)  # opens whatever the server opens lazily
+    burst(session.dialer, closing_requests(wire, 1), patience)  # opens whatever the server opens lazily
     (_, before), _ = settled(session.server.view)
-    replies = burst(session.port, closing_requests(wire, wire.settings.burst_size), patience)
+    replies = burst(session.dialer, closing_requests(wire, wire.settings.burst_size), patience)
     (zombies, after), _ = settled(session.server.view)
     last_frame = wire.observe().segments[-1]
     what = f"a burst of {len(replies)} connections"
@@ -149,7 +149,7 @@ def test_bad_input_the_server_survives_it_and_serves_the_next_client_normally(wi
     # How the rude connection ended is judged once the server had --wire-fin-within to answer the client's close.
     wait_accepted(session.port, wire.settings.fin_within)
     wait_until(lambda: not session.server.view.close_wait(session.port), wire.settings.fin_within)
-    burst(session.port, closing_requests(wire, 1), reply_timeout(wire, patient=True))
+    burst(session.dialer, closing_requests(wire, 1), reply_timeout(wire, patient=True))
     rude, last = wire.connections(2)
     server = session.server
     wire.expect(process_claims.server_running(server.running(), server.output(), last.segments[-1], last))

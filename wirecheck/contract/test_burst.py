@@ -27,10 +27,10 @@ def burst_answered(wire, size: int, concurrencies: tuple[int, ...] = CONCURRENCI
     requests at each of `concurrencies`, only measured (time to the first response byte, p50 and p99). The burst's
     clients give up after `patience`, by default --wire-fin-within past the first SYN sent again (1 s after the
     first), so that it is seen answered; a client still waiting then has failed the property anyway."""
-    port = wire.session.port
+    port, dialer = wire.session.port, wire.session.dialer
     backlog = listen_backlog(port)
     with QueuePeak(port) as queue:
-        burst(port, closing_requests(wire, size), patience or INITIAL_RTO_SECONDS + wire.settings.fin_within)
+        burst(dialer, closing_requests(wire, size), patience or INITIAL_RTO_SECONDS + wire.settings.fin_within)
     rounds = {concurrency: _first_byte_round(wire, concurrency) for concurrency in concurrencies}
     connections = wire.observe().connections  # the burst's first (it made every one of its connects), the rounds'
     verdict = load_claims.burst_answered(connections[:size], backlog, queue.peak)
@@ -51,7 +51,7 @@ def _first_byte_round(wire, concurrency: int) -> set[int]:
     another. Returns the client ports of the connections made: fewer where the server took no more at once (one
     client at a time), and then the round's figures are not recorded."""
     request = closing_requests(wire, 1)[0]
-    return set().union(*(concurrent_requests(wire.session.port, request, concurrency, reply_timeout(wire))
+    return set().union(*(concurrent_requests(wire.session.dialer, request, concurrency, reply_timeout(wire))
                          for _ in range(_rounds(concurrency))))
 
 

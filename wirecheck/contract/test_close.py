@@ -6,9 +6,10 @@ import pytest
 from wirecheck.checks import _endings as endings
 from wirecheck.checks import _process_table as process_claims
 from wirecheck.checks._verdict import Verdict
-from wirecheck.clients._held import connect, idle_keep_alive, keep_alive_request, wait_accepted
+from wirecheck.clients._held import idle_keep_alive, keep_alive_request, wait_accepted
 from wirecheck.clients._requests import burst
 from wirecheck.contract._exchange import DESCRIPTOR_SLACK, closing_requests, reply_timeout, settled
+from wirecheck.server._dialer import close
 from wirecheck.server._waiting import wait_until
 
 # Several clients of each kind, so that a server leaking one socket per close shows a count, not a fluke.
@@ -20,13 +21,13 @@ def clients_close_first(wire) -> Verdict:
     """Keep-alive clients that close after their response and clients that close in mid-request: each gets the
     server's FIN within --wire-fin-within; then nothing of the server is in CLOSE_WAIT and its descriptors are back."""
     session, settings = wire.session, wire.settings
-    port, view = session.port, session.server.view
-    burst(port, closing_requests(wire, 1), reply_timeout(wire, patient=True))  # opens whatever the server opens lazily
+    port, view, dialer = session.port, session.server.view, session.dialer
+    burst(dialer, closing_requests(wire, 1), reply_timeout(wire, patient=True))  # opens what the server opens lazily
     (_, before), _ = settled(view)
-    for client in idle_keep_alive(port, settings.contract_path, settings.fin_within, KEEP_ALIVE_CLOSERS):
-        client.close()
+    for client in idle_keep_alive(dialer, settings.contract_path, settings.fin_within, KEEP_ALIVE_CLOSERS):
+        close(client)
     for _ in range(MID_REQUEST_CLOSERS):
-        with connect(port, settings.fin_within) as client:
+        with dialer.open(settings.fin_within) as client:
             client.sendall(keep_alive_request(settings.contract_path, port)[:-2])  # the head's last line missing
     # A client may close while its connection still waits in the accept queue, where no process holds it:
     # CLOSE_WAIT is looked for in the server's hands once it has accepted them all.

@@ -36,7 +36,7 @@ def crowd_answered(wire, limit: int) -> Verdict:
     saw it; the wire is judged)."""
     port, view, within = wire.session.port, wire.session.server.view, wire.settings.fin_within
     request = closing_requests(wire, 1)[0]
-    burst(port, [request], reply_timeout(wire))  # what the server opens lazily is not the crowd's memory
+    burst(wire.session.dialer, [request], reply_timeout(wire))  # what the server opens lazily is not the crowd's memory
     before = _resident(view)
     probes, memory = [], None
     with Crowd(port) as crowd:

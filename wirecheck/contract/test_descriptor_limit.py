@@ -49,7 +49,7 @@ def past_the_descriptor_limit(wire, nofile: int) -> Verdict:
     # The fresh client comes once the server has taken the crowd's leftovers off its accept queue (within the 1 s):
     # else its SYN, dropped by a queue still full of them, would be answered by the retry 1 s later, or not, by a race.
     wait_accepted(port, RECOVERY_SECONDS)
-    burst(port, closing_requests(wire, 1), reply_timeout(wire))
+    burst(session.dialer, closing_requests(wire, 1), reply_timeout(wire))
     fresh = wire.observe().connections[-1]
     return (limits.at_descriptor_limit(share, SPIN_SHARE, running, server.output(), standing, fresh.syn)
             .extend(limits.recovered(fresh, crowd.left_at, RECOVERY_SECONDS) if running else Verdict()))

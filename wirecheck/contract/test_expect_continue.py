@@ -16,7 +16,7 @@ BODY_ANYWAY_AFTER_SECONDS = 1.25
 
 def expecting_continue(wire) -> Verdict:
     """A POST with Expect: 100-continue to the server the wire serves."""
-    expect_continue(wire.session.port, wire.settings.contract_path, BODY_ANYWAY_AFTER_SECONDS, reply_timeout(wire))
+    expect_continue(wire.session.dialer, wire.settings.contract_path, BODY_ANYWAY_AFTER_SECONDS, reply_timeout(wire))
     return checks_http.answers_expectation(only_connection(wire), CONTINUE_WITHIN_SECONDS)
 
 

@@ -19,7 +19,7 @@ from wirecheck.contract._exchange import only_connection, reply_timeout
 def two_requests(wire, idle_window: float = 0.0) -> Verdict:
     """Two GETs on one connection of the server the wire serves (then up to `idle_window` idle): the keep-alive
     figure and the exchanges' verdict."""
-    keep_alive(wire.session.port, wire.settings.contract_path, reply_timeout(wire), idle_window)
+    keep_alive(wire.session.dialer, wire.settings.contract_path, reply_timeout(wire), idle_window)
     connection = only_connection(wire)
     return checks_http.keeps_alive(connection).extend(checks_http.exchanges(connection, wire.settings.contract_status))
 

@@ -41,7 +41,7 @@ def slow_reader(wire, send_timeout: float) -> Verdict:
     # The others wait only --wire-fin-within for their answers (the check judges them by it), the non-reader only
     # a little past the send timeout: a server that never cuts it off is waited out whole.
     reading = reader.run(reply_timeout(wire), send_timeout + wire.tolerance.of(send_timeout) + CUT_OFF_GRACE_SECONDS,
-                         lambda: burst(session.port, closing_requests(wire, OTHER_CLIENTS), settings.fin_within))
+                         lambda: burst(session.dialer, closing_requests(wire, OTHER_CLIENTS), settings.fin_within))
     non_reader, *others = wire.connections(1 + OTHER_CLIENTS)
     served = Verdict()
     for connection in others:

@@ -32,17 +32,17 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
     port, server, path = session.port, session.server, settings.contract_path
     # The upload first, settled: whether the server answers it before the signal is then the server's doing, never
     # a race. The idle connection last, so that its age at the signal is far below common idle timeouts (2 s).
-    upload, rest, body_sent = held_clients.upload_in_flight(port, path, UPLOAD_BYTES, grace)
+    upload, rest, body_sent = held_clients.upload_in_flight(session.dialer, path, UPLOAD_BYTES, grace)
     held_clients.upload_settled(port, upload, body_sent, quiet=settings.fin_within, timeout=grace)
-    silent = held_clients.connect(port, grace)
-    idle, = held_clients.idle_keep_alive(port, path, settings.fin_within)
+    silent = held_clients.connect(session.dialer, grace)
+    idle, = held_clients.idle_keep_alive(session.dialer, path, settings.fin_within)
     held_clients.wait_accepted(port, settings.fin_within)  # in the server's hands, not only in its accept queue
     signalled_at = server.signal(stop_signal)
     time.sleep(LATE_CONNECTION_AFTER_SECONDS)
     held_clients.send_quietly(upload, rest)
     clients = [silent, idle, upload]
     try:
-        late = held_clients.connect(port, grace)
+        late = held_clients.connect(session.dialer, grace)
         held_clients.send_quietly(late, request_bytes(path, "127.0.0.1", port, close=True))
         clients.append(late)
     except ConnectionError:

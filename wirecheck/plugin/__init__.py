@@ -14,6 +14,7 @@ the contract's properties ends the run.
 import argparse
 import contextlib
 import shlex
+import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from wirecheck.clients._requests import trial_get
 from wirecheck.contract._properties import BY_KEY, level_of
 from wirecheck.plugin import _html_run as html_run
 from wirecheck.plugin import _json_run as json_report
+from wirecheck.plugin import _tls_run as tls_run
 from wirecheck.plugin import _tshark_reports as tshark_reports
 from wirecheck.plugin._fixture import Wire
 from wirecheck.plugin._levels import Levels, strict
@@ -35,10 +37,12 @@ from wirecheck.plugin._profiling import ProfileAndBaseline
 from wirecheck.plugin._results import REPORT_ATTRIBUTE, TestRecord
 from wirecheck.plugin._settings import DEFAULT_CONTRACT_SERVER, OPTIONS, Settings
 from wirecheck.plugin._summary import ContractSummary
+from wirecheck.server._dialer import dialer_for
 from wirecheck.server._ports import free_port, release_port, with_port
 from wirecheck.server._privileges import DEFAULT_SERVER_USER, ServerUser, check_server_user, choose_server_user
 from wirecheck.server._process import ServerFailed, ServerProcess
 from wirecheck.server._session import REPO_ROOT
+from wirecheck.server._tls import TlsFiles, with_files
 
 _SETTINGS = pytest.StashKey[Settings]()
 _WIRE = pytest.StashKey[Wire]()
@@ -46,6 +50,7 @@ _RECORD = pytest.StashKey[TestRecord]()
 _DESELECTED = pytest.StashKey[int]()
 _SERVER_USER = pytest.StashKey[ServerUser]()
 _TRIAL = pytest.StashKey[str]()
+_TLS = pytest.StashKey[TlsFiles | None]()
 # The statuses that say the path is wrong, not the server: anything else the trial GET gets (a 5xx, a reset, no
 # answer) is the server's behaviour, for the contract's properties to judge with their captures.
 PATH_NOT_SERVED = frozenset({404, 405, 410})
@@ -59,7 +64,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                          "fail)")
     for option in OPTIONS:
         text = option.help_text(plugin_flag)
-        group.addoption(plugin_flag(option.name), dest=ini_key(option.name), type=option.check, default=None, help=text)
+        kind = {"action": "store_true"} if option.is_flag else {"type": option.check}
+        group.addoption(plugin_flag(option.name), dest=ini_key(option.name), default=None, help=text, **kind)
         parser.addini(ini_key(option.name), text, default=option.default)
 
 
@@ -95,6 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
             check_server_user(settings.server_user)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
+    tls_problem = tls_run.problem(settings)
+    if tls_problem:
+        raise pytest.UsageError(tls_problem)
     if values["pcap_dir"]:  # a directory given is a value to check now, like any other; the default waits for use
         _check_writable(settings.pcap_dir)
     if settings.server:  # the contract's run, which uses wirecheck from its start (the server's trial run)
@@ -123,7 +132,15 @@ def _start_using(config: pytest.Config) -> ServerUser:
             raise pytest.UsageError(str(error)) from None
         if user.fell_back and not settings.server:  # a contract run's header says so; other runs' headers do not
             warnings.warn(f"wirecheck: {user.reason}", stacklevel=1)
+        config.stash[_TLS] = tls_run.run_files(settings) if settings.tls else None
+        if config.stash[_TLS]:  # the throwaway files and the key logs go with the run
+            config.add_cleanup(lambda: shutil.rmtree(config.stash[_TLS].directory, ignore_errors=True))
     return config.stash[_SERVER_USER]
+
+
+def _contract_command(config: pytest.Config, port: int) -> list[str]:
+    """--wire-server's command for a server on `port`, with the run's TLS files."""
+    return with_files(with_port(shlex.split(config.stash[_SETTINGS].server), port), config.stash[_TLS])
 
 
 def _check_writable(directory: Path) -> None:
@@ -148,12 +165,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"{flag('server')}: {can_capture()}")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="wirecheck-preflight-") as scratch:
-        server = ServerProcess(with_port(shlex.split(settings.server), port), Path(scratch) / "server.log",
+        server = ServerProcess(_contract_command(session.config, port), Path(scratch) / "server.log",
                                cwd=session.config.invocation_params.dir, user=session.config.stash[_SERVER_USER].name)
         try:
             server.start()
             server.wait_listening(port, settings.listen_timeout)
-            status, answer = trial_get(port, settings.contract_path, settings.listen_timeout)
+            status, answer = trial_get(dialer_for(port, session.config.stash[_TLS]), settings.contract_path,
+                                       settings.listen_timeout)
             server.stop()  # which says so if the server left a daemon behind
         except ServerFailed as error:
             raise pytest.UsageError(f"{flag('server')} {settings.server!r}: {error}") from None
@@ -180,7 +198,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     settings = session.config.stash[_SETTINGS]
     if settings.server and not hasattr(session.config, "workerinput") and any(
             (item.get_closest_marker("contract") or pytest.mark.contract(None).mark).args[:1] == (DESCRIPTOR_LIMIT,)
-            for item in session.items):
+            and not item.get_closest_marker("skip") for item in session.items):  # skipped (--wire-tls): no trial
         _trial_start(session.config, open_files_limit=settings.nofile)
 
 
@@ -189,7 +207,7 @@ def _trial_start(config: pytest.Config, *, open_files_limit: int) -> None:
     naming the limit if it cannot."""
     settings, port = config.stash[_SETTINGS], free_port()
     with tempfile.TemporaryDirectory(prefix="wirecheck-preflight-") as scratch:
-        server = ServerProcess(with_port(shlex.split(settings.server), port), Path(scratch) / "server.log",
+        server = ServerProcess(_contract_command(config, port), Path(scratch) / "server.log",
                                cwd=config.invocation_params.dir, open_files_limit=open_files_limit,
                                user=config.stash[_SERVER_USER].name)
         try:
@@ -227,6 +245,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if marker is not None and (len(marker.args) != 1 or marker.args[0] not in BY_KEY):
             raise pytest.UsageError(f"{item.nodeid}: contract marker needs one property key of "
                                     f"wirecheck.contract._properties, got {marker.args}")
+    if config.stash[_SETTINGS].tls:
+        tls_run.skip_not_over_tls(items)
     if not config.stash[_SETTINGS].server:
         return
     article = [item for item in items if item.get_closest_marker("contract") is None]
@@ -248,7 +268,7 @@ def wire(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Wire]:
     except pytest.UsageError as error:  # the default captures/, checked only now that a test captures
         pytest.fail(str(error), pytrace=False)
     wire = Wire(request.node, config.stash[_SETTINGS], server_user, tmp_path / "server.log",
-                request.node.stash.setdefault(_RECORD, TestRecord()))
+                request.node.stash.setdefault(_RECORD, TestRecord()), config.stash[_TLS])
     request.node.stash[_WIRE] = wire
     yield wire
     wire.finish()

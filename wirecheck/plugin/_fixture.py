@@ -25,6 +25,7 @@ from wirecheck.render._ladder import ladder
 from wirecheck.server._privileges import ServerUser
 from wirecheck.server._process import ServerFailed
 from wirecheck.server._session import Observation, WireSession
+from wirecheck.server._tls import TlsFiles
 from wirecheck.tshark import _check as tshark
 
 
@@ -32,7 +33,7 @@ class Wire:
     """A test's view of the wire: one server, its capture, and checks that show the conversation."""
 
     def __init__(self, node: pytest.Item, settings: Settings, server_user: ServerUser, log_path: Path,
-                 record: TestRecord) -> None:
+                 record: TestRecord, tls: TlsFiles | None = None) -> None:
         self.settings = settings
         self.server_user = server_user
         self.tolerance = settings.tolerance
@@ -42,6 +43,7 @@ class Wire:
         self._log_path = log_path
         self._invocation_dir = node.config.invocation_params.dir
         self.session: WireSession | None = None
+        self._tls = tls  # with --wire-tls: every server this test serves speaks HTTPS, its clients TLS
 
     def serve(self, variant: str, *, delay: float = 0.0, backlog: int | None = None,
               open_files_limit: int | None = None) -> WireSession:
@@ -62,7 +64,7 @@ class Wire:
         for the person who typed `pytest`."""
         assert self.session is None, "one server per test"
         self.session = WireSession(argv, self._log_path, open_files_limit, self.settings.listen_timeout,
-                                   self.server_user.name, self._invocation_dir if cwd is None else cwd)
+                                   self.server_user.name, self._invocation_dir if cwd is None else cwd, self._tls)
         self.record.capture = str(self.capture_path)
         try:
             self.session.start()

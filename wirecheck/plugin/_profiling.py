@@ -22,8 +22,8 @@ from wirecheck.contract._properties import BASELINE, BY_KEY, PROPERTIES, numbere
 from wirecheck.plugin._results import REPORT_ATTRIBUTE, ProblemRecord, TestRecord, record_of
 from wirecheck.plugin._settings import DEFAULT_CONTRACT_SERVER, Settings
 
-# Options that say where this run writes or reads, not how the server was exercised.
-NOT_PROFILED_OPTIONS = {"pcap_dir", "profile_out", "baseline", "server"}
+# Options that say where this run writes or reads (its files), not how the server was exercised.
+NOT_PROFILED_OPTIONS = {"pcap_dir", "profile_out", "baseline", "server", "tls_cert", "tls_key", "tls_ca"}
 
 
 @dataclass

@@ -72,6 +72,27 @@ def _profile_file(text: str) -> str:
     return text
 
 
+def _pem_file(text: str) -> str:
+    """A readable file holding at least one PEM block (a certificate, a key)."""
+    try:
+        pem = Path(text).read_bytes()
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot read {text}: {error.strerror}") from None
+    if b"-----BEGIN " not in pem:
+        raise argparse.ArgumentTypeError(f"{text} is no PEM file (no -----BEGIN line)") from None
+    return text
+
+
+def _on_or_off(text: str) -> bool:
+    """An ini file's value of a flag."""
+    if text.strip().lower() not in ON_OR_OFF:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(ON_OR_OFF)}, not {text!r}")
+    return ON_OR_OFF[text.strip().lower()]
+
+
+ON_OR_OFF = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
 def _signal(text: str) -> signal.Signals:
     """A signal by name (TERM, SIGTERM, quit) or number."""
     name = text.strip().upper()
@@ -88,6 +109,7 @@ class Option:
     help: str  # "%(default)s" is the default; "%(baseline)s" another option, as the parser at hand spells it
     check: Callable[[str], object]
     default: str
+    is_flag: bool = False  # given alone on the command line (--wire-tls); its ini key takes true or false
 
     def help_text(self, spelled: Callable[[str], str]) -> str:
         """The help, other options named by `spelled` (option_names.flag for the plugin, gate_flag for the gate)."""
@@ -161,6 +183,16 @@ OPTIONS = (
            lambda text: _number(text, float, 0.1, 120, "seconds"), "5.0"),
     Option("large_path", "a path whose response is large (a megabyte or more), which the slow-reader property "
            "fetches instead of pipelining requests of %(contract_path)s (default: %(default)s)", _path_or_none, ""),
+    Option("tls", "the server speaks HTTPS: the clients speak TLS, trusting %(tls_ca)s; {cert} and {key} in the "
+           "command become the certificate and key of %(tls_cert)s and %(tls_key)s, or of a throwaway CA made for "
+           "the run (the extra 'tls'), {ca} that CA; each capture carries its connections' TLS secrets "
+           "(default: off)", _on_or_off, "", is_flag=True),
+    Option("tls_cert", "with %(tls)s, the server's certificate (PEM; its chain, for {cert}), valid for 127.0.0.1 "
+           "(default: a throwaway one)", _pem_file, ""),
+    Option("tls_key", "with %(tls)s and %(tls_cert)s, the certificate's private key, in PEM, for {key} "
+           "(default: %(default)s)", _pem_file, ""),
+    Option("tls_ca", "with %(tls)s and %(tls_cert)s, the CA certificate the clients trust (PEM, for {ca}; default: "
+           "%(tls_cert)s itself)", _pem_file, ""),
 )
 
 
@@ -189,6 +221,10 @@ class Settings:
     send_timeout: float = 5.0
     large_path: str = ""  # none: the slow reader pipelines requests of contract_path
     spin_window: float = 2.0
+    tls: bool = False
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_ca: Path | None = None
 
     @classmethod
     def from_values(cls, values: dict[str, object], rootdir: Path) -> "Settings":
@@ -202,7 +238,8 @@ class Settings:
                    Path(values["baseline"]) if values["baseline"] else None, values.get("strict", False),
                    Path(values["json_report"]) if values.get("json_report") else None,
                    values["crowd"], values["nofile"], values["send_timeout"], values["large_path"] or "",
-                   values["spin_window"])
+                   values["spin_window"], bool(values.get("tls")),
+                   *(Path(values[name]) if values.get(name) else None for name in ("tls_cert", "tls_key", "tls_ca")))
 
     def describe(self) -> list[str]:
         """The settings in force, for the report header."""
@@ -218,6 +255,7 @@ class Settings:
                 f"idle keep-alive window {self.idle_window:g} s",
                 f"wirecheck contract: header timeout {self.header_timeout:g} s; stop with {self.stop_signal.name}, "
                 f"grace {self.stop_grace:g} s; descriptor limit {self.nofile}; send timeout {self.send_timeout:g} s; "
-                f"slow reader {'GET ' + self.large_path if self.large_path else 'pipelines'}",
+                f"slow reader {'GET ' + self.large_path if self.large_path else 'pipelines'}; "
+                f"{'TLS, certificate ' + str(self.tls_cert or 'throwaway') if self.tls else 'plain HTTP'}",
                 f"wirecheck levels: an unmet SHOULD {'fails the run (--strict)' if self.strict else 'is a warning'}"
                 f"; profile {self.profile_out or 'not written'}; baseline {self.baseline or 'none'}"]

@@ -14,10 +14,13 @@ from pathlib import Path
 from wirecheck import _phases as phases
 from wirecheck.capture import _pcapng_writer as pcapng
 from wirecheck.capture._loopback import CaptureResult, LoopbackCapture
+from wirecheck.capture._tls_secrets import secrets_of
 from wirecheck.model._flows import Connection, connections
 from wirecheck.model._frames import Segment, decode_all
+from wirecheck.server._dialer import dialer_for
 from wirecheck.server._ports import LISTEN_TIMEOUT_SECONDS, free_port, release_port, with_port
 from wirecheck.server._process import ServerProcess
+from wirecheck.server._tls import TlsFiles, with_files
 
 REPO_ROOT = Path(__file__).resolve().parents[2]  # a clone's root; where a session's server runs by default
 
@@ -28,24 +31,28 @@ class Observation:
     capture: CaptureResult
     segments: list[Segment]
     connections: list[Connection]
+    keylog_text: str = ""  # over TLS: the NSS key log of the session's clients, for the analysis to decrypt with
 
 
 class WireSession:
-    """A server under observation; `argv` may contain "{port}", replaced by the chosen port."""
+    """A server under observation; `argv` may contain "{port}", replaced by the chosen port. With `tls`, the server
+    speaks HTTPS: "{cert}", "{key}" and "{ca}" are replaced by those files, and the clients' `dialer` speaks TLS,
+    its secrets written to the session's own key log."""
 
     def __init__(self, argv: list[str], log_path: Path, open_files_limit: int | None = None,
                  listen_timeout: float = LISTEN_TIMEOUT_SECONDS, user: str | None = None,
-                 cwd: Path = REPO_ROOT) -> None:
+                 cwd: Path = REPO_ROOT, tls: TlsFiles | None = None) -> None:
         self.port = free_port()
         self.capture = LoopbackCapture(self.port)
-        self.server = ServerProcess(with_port(argv, self.port), log_path, cwd=cwd,
+        self.dialer = dialer_for(self.port, tls)
+        self.server = ServerProcess(with_files(with_port(argv, self.port), tls), log_path, cwd=cwd,
                                     open_files_limit=open_files_limit, user=user)
         self.listen_timeout = listen_timeout
         self.observation: Observation | None = None
         self.notes: dict[int, list[str]] = defaultdict(list)
 
     def url(self, path: str = "/hello") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{'https' if self.dialer.tls else 'http'}://127.0.0.1:{self.port}{path}"
 
     def start(self) -> None:
         """Capture first, so the server's first frame is seen; then wait for its LISTEN socket."""
@@ -66,7 +73,8 @@ class WireSession:
                 result = self.capture.stop()
             with phases.timed("analysis"):
                 segments = decode_all(result.frames)
-                self.observation = Observation(result, segments, connections(segments, self.port))
+                keylog_text = self.dialer.keylog.read_text() if self.dialer.keylog else ""
+                self.observation = Observation(result, segments, connections(segments, self.port), keylog_text)
         return self.observation
 
     def note(self, segment: Segment, text: str) -> None:
@@ -87,6 +95,9 @@ class WireSession:
                 release_port(self.port)
 
     def save(self, path: Path) -> None:
-        frames = self.observe().capture.frames
+        """Write the annotated capture; over TLS with the key log lines of its own connections, so that Wireshark
+        decrypts it with no key file given."""
+        observation = self.observe()
         with phases.timed("pcapng writing"):
-            pcapng.write(path, frames, self.notes)
+            pcapng.write(path, observation.capture.frames, self.notes,
+                         secrets_of(observation.keylog_text, observation.connections))

@@ -1,0 +1,92 @@
+"""How a client reaches the server of a session: a TCP connection to its port, wrapped in TLS when it speaks HTTPS.
+
+The clients of the basic exchanges open every connection through a Dialer (the session carries one), so that the
+same client speaks plain HTTP or HTTPS. Over TLS the client is strict: it checks the certificate and the name
+127.0.0.1, and it tells an orderly end (close_notify) from a bare FIN, which raises ssl.SSLEOFError instead of
+reading as b"" (OP_IGNORE_UNEXPECTED_EOF cleared, no ragged EOFs suppressed). Its secrets go to the session's key
+log, for the capture's decryption.
+"""
+
+import contextlib
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from wirecheck.server._tls import TlsFiles
+
+HOST = "127.0.0.1"
+# What a read raises when the server has ended the connection without an orderly close: a reset, or over TLS a FIN
+# without close_notify (a truncation attack, to TLS). The clients stop reading then; the wire shows which it was.
+ENDED_BY_SERVER = (ConnectionError, ssl.SSLEOFError)
+
+
+def client_context(ca: Path, keylog: Path) -> ssl.SSLContext:
+    """A TLS client context that trusts `ca` only and writes its secrets to `keylog` (NSS key log format)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies the certificate and the host name
+    context.load_verify_locations(cafile=ca)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF
+    context.keylog_filename = str(keylog)
+    return context
+
+
+def dialer_for(port: int, tls: TlsFiles | None) -> "Dialer":
+    """The dialer of a server on `port`: plain, or over TLS trusting the CA of `tls`, with a key log of its own."""
+    if tls is None:
+        return Dialer(port)
+    keylog = tls.new_keylog()
+    return Dialer(port, client_context(tls.ca, keylog), keylog)
+
+
+@dataclass(frozen=True)
+class Dialer:
+    """Connections to `port` on 127.0.0.1; TLS ones when `context` is given, their secrets written to `keylog`."""
+
+    port: int
+    context: ssl.SSLContext | None = None
+    keylog: Path | None = None
+
+    @property
+    def tls(self) -> bool:
+        return self.context is not None
+
+    def connect(self, timeout: float) -> socket.socket:
+        """A connected socket, the TLS handshake done (within `timeout`) when the server speaks TLS."""
+        return self.wrap(socket.create_connection((HOST, self.port), timeout=timeout))
+
+    def wrap(self, connection: socket.socket) -> socket.socket:
+        """`connection`, connected, as a TLS socket once the handshake is done (within its timeout); as it is
+        without TLS. The TLS socket takes the descriptor over: use it in the place of `connection`."""
+        if self.context is None:
+            return connection
+        return self.context.wrap_socket(connection, server_hostname=HOST, suppress_ragged_eofs=False)
+
+    @contextlib.contextmanager
+    def open(self, timeout: float) -> Iterator[socket.socket]:
+        """A connection (see connect) closed as a client closes it (see close) when the block ends."""
+        connection = self.connect(timeout)
+        try:
+            yield connection
+        finally:
+            close(connection)
+
+
+def close(connection: socket.socket) -> None:
+    """Close as a careful client does: over TLS, close_notify first (socket.close() sends none), then FIN. It does
+    not wait for the server's close_notify: a blocking unwrap() would, for as long as the socket's timeout."""
+    if isinstance(connection, ssl.SSLSocket):
+        with contextlib.suppress(OSError):  # SSLWantReadError: ours went, the server's is not there yet; or gone
+            connection.setblocking(False)
+            connection.unwrap()
+    connection.close()
+
+
+def receive(connection: socket.socket, size: int) -> bytes:
+    """One recv(), plus what TLS has already decrypted behind it: a select() loop would not see those bytes (they
+    are no longer in the kernel) and would wait for more."""
+    data = connection.recv(size)
+    while data and isinstance(connection, ssl.SSLSocket) and connection.pending():
+        data += connection.recv(connection.pending())
+    return data
