@@ -1,7 +1,7 @@
-"""What the HTTPS servers share: --cert and --key, a TLS context as strict as the gate's clients, a handshake per
-connection, and the orderly close (close_notify, then FIN).
+"""What the HTTPS servers share: --cert and --key, a TLS context as strict as the gate's clients, a thread and a
+handshake per connection, the requests answered, and the orderly close (close_notify, then FIN).
 
-The well-behaved one is good_https.py; each broken TLS server changes one thing of it, so that it reads as the one
+The well-behaved one is good_https.py; each broken TLS server changes one step of it, so that it reads as the one
 way it misbehaves. Python's ssl sends no close_notify on close(): unwrap() does, then waits for the client's (the
 socket's timeout bounds that wait).
 """
@@ -9,11 +9,17 @@ socket's timeout bounds that wait).
 import argparse
 import socket
 import ssl
+import struct
+import threading
+from collections.abc import Callable
 
-from tests.broken.common import listen
+from tests.broken.common import KEEP_ALIVE_RESPONSE, listen, take_request
 
 # How long a connection may take for its handshake, for its client's next bytes, or for its client's close_notify.
 CONNECTION_TIMEOUT_SECONDS = 5.0
+CLOSING_RESPONSE = KEEP_ALIVE_RESPONSE.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
+# HTTP/1.0 is answered as the article's servers answer: no length, the body ends where the connection does.
+CLOSE_DELIMITED_RESPONSE = b"HTTP/1.0 200 OK\r\n\r\nHello, World!\n"
 
 
 def parse_args(doc: str | None) -> argparse.Namespace:
@@ -26,13 +32,27 @@ def parse_args(doc: str | None) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def tls_listener(args: argparse.Namespace) -> tuple[socket.socket, ssl.SSLContext]:
-    """The listening socket (plain: each connection's handshake is its own thread's) and the TLS context."""
+def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None]) -> None:
+    """Accept for ever; each connection's handshake and `converse` run in a thread of its own."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(args.cert, args.key)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF  # a client's bare FIN is an error, not an end
-    return listen(args), context
+    listen_socket = listen(args)
+    while True:
+        connection, _ = listen_socket.accept()
+        threading.Thread(target=_converse, args=(context, connection, converse), daemon=True).start()
+
+
+def _converse(context: ssl.SSLContext, connection: socket.socket, converse: Callable[[ssl.SSLSocket], None]) -> None:
+    client = handshake(context, connection)
+    if client is None:
+        return
+    try:
+        converse(client)
+    except (ssl.SSLError, OSError) as error:  # a bare FIN (SSLEOFError), a reset: no orderly close to make
+        print(f"client went away: {error}", flush=True)
+        client.close()
 
 
 def handshake(context: ssl.SSLContext, connection: socket.socket) -> ssl.SSLSocket | None:
@@ -46,10 +66,51 @@ def handshake(context: ssl.SSLContext, connection: socket.socket) -> ssl.SSLSock
         return None
 
 
-def close_orderly(connection: ssl.SSLSocket) -> None:
+def answer(client: ssl.SSLSocket) -> bytes | None:
+    """Answer requests until one asks to close (its answer sent: the response returned) or the client's
+    close_notify arrives (None): HTTP/1.0 without a length, HTTP/1.1 framed by Content-Length."""
+    buffer = b""
+    while True:
+        request = take_request(buffer)
+        if request is None:
+            chunk = client.recv(65536)
+            if not chunk:
+                return None
+            buffer += chunk
+            continue
+        head, buffer = request
+        response = _response(head)
+        client.sendall(response)
+        if response is not KEEP_ALIVE_RESPONSE:
+            return response
+
+
+def _response(head: bytes) -> bytes:
+    if head.split(b"\r\n", 1)[0].endswith(b"HTTP/1.0"):
+        return CLOSE_DELIMITED_RESPONSE
+    return CLOSING_RESPONSE if b"\r\nconnection: close" in head.lower() else KEEP_ALIVE_RESPONSE
+
+
+def close_orderly(client: ssl.SSLSocket) -> None:
     """close_notify, the client's close_notify awaited (or already there), then FIN."""
     try:
-        connection.unwrap()
+        client.unwrap()
     except (ssl.SSLError, OSError) as error:  # the client left without close_notify, or never sent it in time
         print(f"no close_notify from the client: {error}", flush=True)
-    connection.close()
+    client.close()
+
+
+def close_bare(client: ssl.SSLSocket) -> None:
+    """FIN without close_notify: to the client, the connection may as well have been cut."""
+    client.close()
+
+
+def close_with_reset(client: ssl.SSLSocket) -> None:
+    """close_notify, then RST instead of FIN (SO_LINGER 0): the client's close_notify is not waited for."""
+    client.setblocking(False)
+    try:
+        client.unwrap()
+    except ssl.SSLWantReadError:
+        pass  # ours is sent; the client's is not there yet
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()
