@@ -157,7 +157,9 @@ mimetype.assign = (".html" => "text/plain")
 '''
 
 # The TLS variants: the plain apps and configs, wrapped or extended (@CONF@: --cache-dir/conf, @APPS@: its apps).
+# nginx 1.22 speaks TLS 1.3 only when told (its default became TLSv1.2 TLSv1.3 in 1.23.4); Debian's nginx.conf tells it.
 NGINX_TLS_CONF = NGINX_CONF.replace("listen 127.0.0.1:@PORT@;", """listen 127.0.0.1:@PORT@ ssl;
+        ssl_protocols TLSv1.2 TLSv1.3;
         ssl_certificate @CERT@;
         ssl_certificate_key @KEY@;""")
 LIGHTTPD_TLS_CONF = '''\
