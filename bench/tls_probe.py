@@ -43,6 +43,9 @@ import real_servers  # noqa: E402
 from wirecheck.server._privileges import as_user  # noqa: E402  # the gate's own way to run a server as nobody
 
 WAIT_SECONDS = 2.0  # for each answer the client waits for
+# After a close_notify, how long the client waits for the FIN after a Connection: close response: asyncio's servers
+# wait for the client's close_notify up to their ssl_shutdown_timeout (30 s) before they close the TCP connection.
+LINGER_SECONDS = 40.0
 LISTEN_SECONDS = 20.0  # a server's start, until it accepts a connection
 STOP_SECONDS = 10.0  # a graceful stop, before the server's process group is killed
 SERVER_USER = "nobody"
@@ -233,8 +236,9 @@ def probe_version(server: real_servers.Server, name: str, version: ssl.TLSVersio
     http11 = client_context(version, ca, ["http/1.1"], keylog)
     probe.negotiated, probe.alpn = negotiate(port, client_context(version, ca, ["h2", "http/1.1"], keylog))
     probe.connection_close, probe.ports["Connection: close"] = request_to_the_end(
-        port, http11, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-    probe.http10, probe.ports["HTTP/1.0"] = request_to_the_end(port, http11, b"GET / HTTP/1.0\r\n\r\n")
+        port, http11, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", LINGER_SECONDS)
+    probe.http10, probe.ports["HTTP/1.0"] = request_to_the_end(port, http11, b"GET / HTTP/1.0\r\n\r\n",
+                                                                WAIT_SECONDS)
     probe.client_close_notify, probe.ports["client's close_notify"] = close_notify_after_keep_alive(port, http11)
     return probe
 
@@ -273,21 +277,22 @@ def negotiate(port: int, context: ssl.SSLContext) -> tuple[str, str]:
         return f"handshake failed: {describe(error)}", "-"
 
 
-def request_to_the_end(port: int, context: ssl.SSLContext, request: bytes) -> tuple[str, int]:
-    """Send `request` and read until the connection ends: the body's framing and the ending, and the client port."""
+def request_to_the_end(port: int, context: ssl.SSLContext, request: bytes, linger: float) -> tuple[str, int]:
+    """Send `request` and read until the connection ends: the body's framing and the ending (waiting up to `linger`
+    for the FIN after a close_notify), and the client port."""
     try:
         with connect(port, context) as tls:
             client_port = tls.getsockname()[1]
             tls.sendall(request)
-            received, ending = read_to_the_end(tls)
+            received, ending = read_to_the_end(tls, linger)
             return f"{framing(received)}; {ending}", client_port
     except OSError as error:
         return f"failed: {describe(error)}", 0
 
 
-def read_to_the_end(tls: ssl.SSLSocket) -> tuple[bytes, str]:
-    """Everything the server sends, and how it ended: close_notify (then what the TCP socket saw), a bare FIN,
-    RST, or nothing within WAIT_SECONDS of the last byte."""
+def read_to_the_end(tls: ssl.SSLSocket, linger: float) -> tuple[bytes, str]:
+    """Everything the server sends, and how it ended: close_notify (then what the TCP socket saw within `linger`),
+    a bare FIN, RST, or nothing within WAIT_SECONDS of the last byte."""
     received = b""
     while True:
         try:
@@ -295,20 +300,23 @@ def read_to_the_end(tls: ssl.SSLSocket) -> tuple[bytes, str]:
         except OSError as error:
             return received, describe(error)
         if not chunk:
-            return received, f"close_notify, then {after_close_notify(tls)}"
+            return received, f"close_notify, then {after_close_notify(tls, linger)}"
         received += chunk
 
 
-def after_close_notify(tls: ssl.SSLSocket) -> str:
-    """What the TCP connection beneath does after the server's close_notify: FIN, RST or nothing for a while.
-    Read from a duplicate of the socket: the TLS layer has taken the alert record, and no more."""
+def after_close_notify(tls: ssl.SSLSocket, linger: float) -> str:
+    """What the TCP connection beneath does after the server's close_notify: FIN or RST (and after how long), or
+    nothing within `linger`. Read from a duplicate of the socket: the TLS layer has taken the alert record, no more."""
+    started = time.monotonic()
     with socket.socket(fileno=os.dup(tls.fileno())) as raw:
-        raw.settimeout(WAIT_SECONDS)
+        raw.settimeout(linger)
         try:
             data = raw.recv(1)
+        except TimeoutError:
+            return f"nothing within {linger:g} s"
         except OSError as error:
-            return describe(error)
-        return "FIN" if not data else "more bytes"
+            return f"{describe(error)} {seconds(time.monotonic() - started)}"
+        return f"FIN {seconds(time.monotonic() - started)}" if not data else "more bytes"
 
 
 def close_notify_after_keep_alive(port: int, context: ssl.SSLContext) -> tuple[str, int]:
@@ -317,7 +325,8 @@ def close_notify_after_keep_alive(port: int, context: ssl.SSLContext) -> tuple[s
         with connect(port, context) as tls:
             client_port = tls.getsockname()[1]
             tls.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            read_one_response(tls)
+            if not kept_alive(read_one_response(tls)):
+                return f"no keep-alive, the response ends with {read_to_the_end(tls, WAIT_SECONDS)[1]}", client_port
             started = time.monotonic()
             try:
                 raw = tls.unwrap()
@@ -343,6 +352,14 @@ def read_one_response(tls: ssl.SSLSocket) -> bytes:
             break
         received += chunk
     return received
+
+
+def kept_alive(response: bytes) -> bool:
+    """Whether the server keeps the connection after `response`: HTTP/1.1 unless it says close (the apps' servers
+    answer HTTP/1.0 only to keep-alive clients or not at all)."""
+    head = response.partition(b"\r\n\r\n")[0]
+    connection = (header(head, b"connection") or b"").lower()
+    return b"close" not in connection and (head.startswith(b"HTTP/1.1") or b"keep-alive" in connection)
 
 
 def whole(received: bytes) -> bool:
@@ -407,6 +424,10 @@ def frame_lines(server: str, probes: list[Probe], capture: Path) -> list[str]:
     return lines
 
 
+# The alerts seen here: OpenSSL's client answers an unexpected EOF with a fatal decode_error of its own.
+ALERTS = {"0": "close_notify", "50": "decode_error"}
+
+
 def ending_frames(pcap: Path, keylog: Path, server_port: int) -> dict[int, list[str]]:
     """Client port -> the ending frames of its connection, e.g. "server close_notify #12"."""
     fields = ["frame.number", "tcp.srcport", "tcp.dstport", "tcp.flags.fin", "tcp.flags.reset",
@@ -421,8 +442,9 @@ def ending_frames(pcap: Path, keylog: Path, server_port: int) -> dict[int, list[
         from_server = int(source) == server_port
         client_port = int(destination) if from_server else int(source)
         side = "server" if from_server else "client"
-        events = [name for name, present in (("close_notify", alert.startswith("0")), ("FIN", fin in ("1", "True")),
-                                             ("RST", reset in ("1", "True"))) if present]
+        events = [name for name, present in ((ALERTS.get(alert, f"alert {alert}"), alert != ""),
+                                             ("FIN", fin in ("1", "True")), ("RST", reset in ("1", "True")))
+                  if present]
         endings.setdefault(client_port, []).extend(f"{side} {event} #{number}" for event in events)
     return endings
 
