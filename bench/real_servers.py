@@ -181,7 +181,9 @@ context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 context.load_cert_chain(cert, key)
 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=directory)
 server = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), handler)
-server.socket = context.wrap_socket(server.socket, server_side=True)
+# The handshake in the handler's thread, at its first read: in accept() it would make every client wait for one
+# that connects and says nothing.
+server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
 server.serve_forever()
 '''
 # The plain app itself, run with web.run_app given an SSL context.
