@@ -140,6 +140,8 @@ def probe_server(server: real_servers.Server, tls: Path, capture: Path | None) -
         argv = [part.replace("{port}", str(port)).replace("{cert}", str(certificate.cert))
                 .replace("{key}", str(certificate.key)) for part in server.tls_argv or []]
         keylog = capture / f"{slug}.keys" if capture else None
+        if keylog:
+            keylog.unlink(missing_ok=True)  # ssl appends to a key log: an earlier run's secrets are not this one's
         with running(argv, Path(scratch) / "server.log", server.stop_signal), \
                 capturing(port, capture / f"{slug}.pcap" if capture else None):
             if not wait_until_listening(port):
