@@ -88,6 +88,10 @@ class Probe:
     http10: str = "-"
     ports: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def handshaken(self) -> bool:
+        return self.negotiated.startswith("TLSv")
+
 
 def main() -> int:
     args = parse_args()
@@ -105,7 +109,7 @@ def main() -> int:
         if args.capture:
             frames += frame_lines(server.name, server_probes, args.capture)
     print(render(probes, frames))
-    return 0 if probes and all(probe.negotiated != "-" for probe in probes) else 1
+    return 0 if probes and all(probe.handshaken for probe in probes) else 1
 
 
 def parse_args() -> argparse.Namespace:
