@@ -4,12 +4,18 @@
     python3 bench/real_servers.py --only nginx node  # some of them
     python3 bench/real_servers.py --survey           # also rewrite the dated table in docs/survey.md
     python3 bench/real_servers.py --list             # each server's command, stop signal and version; no gate run
+    python3 bench/real_servers.py --list-tls         # each server's HTTPS command ({cert}, {key}: the gate's --tls)
 
 Not part of CI: it installs Debian packages (nginx, apache2, lighttpd, nodejs) and one virtual
 environment per Python server under --cache-dir, and takes a gate run per server. Run it as
 root: the gate then runs each server as `nobody`, so everything a server reads (its venv, app,
 config) is world-readable and everything it writes (pid, logs, temp files) lives in a
 per-port scratch directory that anyone may create (mode 1777, like /tmp).
+
+Each server that takes a certificate also has a TLS variant (`--list-tls`; bench/tls_probe.py
+runs them): the same app over HTTPS, with `{cert}` and `{key}` in its command for a PEM
+certificate chain and key that the server's user can read. Its extra apps, configs and
+scratch directory live under --cache-dir/tls/, so that the plain servers' files stay as they are.
 
 Each server answers GET / with 200 and a short body, bound to 127.0.0.1 and started in the
 foreground (nginx `daemon off`, apache `-DFOREGROUND`, lighttpd `-D`). Servers run one after
@@ -43,7 +49,8 @@ from wirecheck.contract._properties import BASELINE, PROPERTIES, level_of, numbe
 
 DEFAULT_CACHE = Path("/var/cache/wirecheck-servers")
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's: `nobody` can run it (pyenv's under /root it cannot)
-APT_PACKAGES = ("nginx-light", "apache2", "lighttpd", "nodejs")
+# lighttpd's TLS is a module of its own package; nginx-light and apache2 (mod_ssl) have theirs built in.
+APT_PACKAGES = ("nginx-light", "apache2", "lighttpd", "lighttpd-mod-openssl", "nodejs")
 SURVEY_PAGE = "docs/survey.md"  # the documentation site's real-server survey, under the repository's root
 SURVEY_START = "<!-- real-servers:start -->"
 SURVEY_END = "<!-- real-servers:end -->"
@@ -149,19 +156,79 @@ index-file.names = ("index.html")
 mimetype.assign = (".html" => "text/plain")
 '''
 
+# The TLS variants: the plain apps and configs, wrapped or extended (@CONF@: --cache-dir/conf, @APPS@: its apps).
+# nginx 1.22 speaks TLS 1.3 only when told (its default became TLSv1.2 TLSv1.3 in 1.23.4); Debian's nginx.conf tells it.
+NGINX_TLS_CONF = NGINX_CONF.replace("listen 127.0.0.1:@PORT@;", """listen 127.0.0.1:@PORT@ ssl;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_certificate @CERT@;
+        ssl_certificate_key @KEY@;""")
+LIGHTTPD_TLS_CONF = '''\
+include "@CONF@/lighttpd.conf"
+server.modules += ("mod_openssl")
+ssl.engine = "enable"
+ssl.pemfile = env.WIRECHECK_CERT
+ssl.privkey = env.WIRECHECK_KEY
+'''
+# `python -m http.server` has no TLS option: the same handler and server class, the listening socket wrapped.
+HTTP_SERVER_TLS = '''\
+import functools
+import http.server
+import ssl
+import sys
+
+port, directory, cert, key = sys.argv[1:]
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=directory)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), handler)
+# The handshake in the handler's thread, at its first read: in accept() it would make every client wait for one
+# that connects and says nothing.
+server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+server.serve_forever()
+'''
+# The plain app itself, run with web.run_app given an SSL context.
+AIOHTTP_TLS_APP = '''\
+import runpy
+import ssl
+import sys
+
+from aiohttp import web
+
+context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+context.load_cert_chain(sys.argv[2], sys.argv[3])
+run_app = web.run_app
+web.run_app = lambda app, **options: run_app(app, ssl_context=context, **options)
+runpy.run_path("@APPS@/aiohttp_app.py", run_name="__main__")
+'''
+# The plain app itself, its http.createServer made https's with the certificate; argv: port cert key.
+NODE_TLS_APP = '''\
+const fs = require("fs");
+const http = require("http");
+const https = require("https");
+const [cert, key] = process.argv.slice(3).map((path) => fs.readFileSync(path));
+http.createServer = (listener) => https.createServer({cert, key}, listener);
+require("@APPS@/node_app.js");
+'''
+
 
 @dataclass(frozen=True)
 class Server:
-    """A real server: how to start it for the gate (`{port}` in argv), stop it gracefully, and name its version."""
+    """A real server: how to start it for the gate (`{port}` in argv), stop it gracefully, and name its version;
+    `tls_argv` serves the same over HTTPS (`{cert}` and `{key}` too), None where the server speaks no TLS."""
 
     name: str
     argv: list[str]
     stop_signal: str
     version: Callable[[], str]
+    tls_argv: list[str] | None = None
 
     @property
     def command(self) -> str:
         return shlex.join(self.argv)
+
+    @property
+    def tls_command(self) -> str:
+        return shlex.join(self.tls_argv) if self.tls_argv else "(no TLS)"
 
 
 @dataclass(frozen=True)
@@ -183,9 +250,10 @@ def main() -> int:
     if not args.skip_install:
         install(cache)
     servers = [server for server in real_servers(cache) if not args.only or server.name in args.only]
-    if args.list:
+    if args.list or args.list_tls:
         for server in servers:
-            print(f"{server.name:<16} {server.version():<10} {server.stop_signal:<8} {server.command}")
+            command = server.tls_command if args.list_tls else server.command
+            print(f"{server.name:<16} {server.version():<10} {server.stop_signal:<8} {command}")
         return 0
     clear_scratch(cache / "run")
     rows = []
@@ -209,6 +277,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these servers")
     parser.add_argument("--skip-install", action="store_true", help="assume everything is installed already")
     parser.add_argument("--list", action="store_true", help="print each server's command and version, run nothing")
+    parser.add_argument("--list-tls", action="store_true",
+                        help="print each server's HTTPS command ({cert}, {key}: PEM files) and version, run nothing")
     parser.add_argument("--survey", action="store_true",
                         help=f"rewrite the dated table between the markers in {SURVEY_PAGE}")
     return parser.parse_args()
@@ -227,18 +297,28 @@ PIP_SERVERS = {  # venv name -> what pip installs into it
 
 def install(cache: Path) -> None:
     """Debian packages, one venv per Python server, then apps and configs; skips what is there already."""
-    missing = [package for package in APT_PACKAGES if not _dpkg_installed(package)]
+    install_packages(APT_PACKAGES)
+    install_venvs(cache / "venvs", PIP_SERVERS)
+    write_apps(cache)
+    write_tls_files(cache)
+
+
+def install_packages(packages: tuple[str, ...]) -> None:
+    missing = [package for package in packages if not _dpkg_installed(package)]
     if missing:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env, stdout=subprocess.DEVNULL)
-    for venv, packages in PIP_SERVERS.items():
-        where = cache / "venvs" / venv
+
+
+def install_venvs(venvs: Path, packages_of: dict[str, list[str]]) -> None:
+    """One venv per name under `venvs`, with its packages; a venv that is there already is left alone."""
+    for venv, packages in packages_of.items():
+        where = venvs / venv
         if not (where / "bin" / "python").exists():
             subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(where)], check=True)
             subprocess.run([str(where / "bin" / "python"), "-m", "pip", "install", "--quiet",
                             "--disable-pip-version-check", *packages], check=True)
-    write_apps(cache)
 
 
 def _dpkg_installed(package: str) -> bool:
@@ -260,12 +340,34 @@ def write_apps(cache: Path) -> None:
     }
     for name in ("http.server", "apache2", "lighttpd"):
         files[docroot / name / "index.html"] = BODY.format(name=name)
+    write_readable(cache, files, {"@RUN@": run, "@DOCROOT@": docroot})
+
+
+def write_tls_files(cache: Path) -> None:
+    """The TLS variants' apps and configuration templates, all under --cache-dir/tls/ (its own scratch dir too)."""
+    tls = cache / "tls"
+    files = {
+        tls / "apps" / "http_server_tls.py": HTTP_SERVER_TLS,
+        tls / "apps" / "aiohttp_tls_app.py": AIOHTTP_TLS_APP,
+        tls / "apps" / "node_tls_app.js": NODE_TLS_APP,
+        tls / "conf" / "nginx.conf.in": NGINX_TLS_CONF,
+        tls / "conf" / "lighttpd.conf": LIGHTTPD_TLS_CONF,
+    }
+    write_readable(tls, files, {"@RUN@": tls / "run", "@CONF@": cache / "conf", "@APPS@": cache / "apps"})
+
+
+def write_readable(root: Path, files: dict[Path, str], placeholders: dict[str, Path]) -> None:
+    """Write `files` with their placeholders filled in; everything under `root` world-readable, and its scratch
+    dir run/ writable by anyone."""
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text.replace("@RUN@", str(run)).replace("@DOCROOT@", str(docroot)))
+        for placeholder, value in placeholders.items():
+            text = text.replace(placeholder, str(value))
+        path.write_text(text)
+    run = root / "run"
     run.mkdir(parents=True, exist_ok=True)
     run.chmod(0o1777)
-    for directory in (cache, *cache.rglob("*")):
+    for directory in (root, *root.rglob("*")):
         if directory.is_dir():
             directory.chmod(directory.stat().st_mode | 0o755)
         else:
@@ -283,8 +385,18 @@ def clear_scratch(run: Path) -> None:
 
 # -- the servers -------------------------------------------------------------------------------------------------
 
+# gunicorn's and hypercorn's options for a certificate and its key; uvicorn's have a prefix of their own.
+CERT_OPTIONS = ["--certfile", "{cert}", "--keyfile", "{key}"]
+UVICORN_CERT_OPTIONS = ["--ssl-certfile", "{cert}", "--ssl-keyfile", "{key}"]
+# apache2's -c directives come after its config file, so after mod_ssl's LoadModule (-C: before it).
+APACHE_TLS_OPTIONS = ["-C", "LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so", "-c", "SSLEngine on",
+                      "-c", "SSLCertificateFile {cert}", "-c", "SSLCertificateKeyFile {key}"]
+# Without a `;`, which sh would take for the end of a command, and without quotes: -e per substitution.
+NGINX_TLS_SED = "-e s/@PORT@/{port}/g -e s#@CERT@#{cert}#g -e s#@KEY@#{key}#g"
+
+
 def real_servers(cache: Path) -> list[Server]:
-    venvs, apps, run, conf, docroot = (cache / part for part in ("venvs", "apps", "run", "conf", "docroot"))
+    venvs, apps, run, conf, docroot, tls = (cache / part for part in ("venvs", "apps", "run", "conf", "docroot", "tls"))
 
     def venv(name: str, program: str) -> str:
         return str(venvs / name / "bin" / program)
@@ -293,42 +405,63 @@ def real_servers(cache: Path) -> list[Server]:
         return lambda: _output([venv(name, "python"), "-c",
                                 f"import importlib.metadata as m; print(m.version({package!r}))"])
 
-    scratch = f"{run}/{{port}}"
-    nginx_conf = f"{scratch}/nginx.conf"
-    # nginx cannot take its listen port on the command line: sh writes this port's config, then becomes nginx.
-    nginx = (f"mkdir -p {scratch} && sed s/@PORT@/{{port}}/g {conf}/nginx.conf.in > {nginx_conf} && "
-             f"exec /usr/sbin/nginx -e stderr -p {scratch} -c {nginx_conf}")
+    gunicorn_sync = [venv("gunicorn", "gunicorn"), "--bind", "127.0.0.1:{port}", "--chdir", str(apps),
+                     "--worker-class", "sync", "--workers", "2", "wsgi_app:app"]
+    gunicorn_gthread = [venv("gunicorn", "gunicorn"), "--bind", "127.0.0.1:{port}", "--chdir", str(apps),
+                        "--worker-class", "gthread", "--workers", "2", "--threads", "4", "wsgi_app:app"]
+    uvicorn = [venv("uvicorn", "uvicorn"), "--host", "127.0.0.1", "--port", "{port}", "--app-dir", str(apps),
+               "asgi_app:app"]
+    hypercorn = ["env", f"PYTHONPATH={apps}", venv("hypercorn", "hypercorn"), "--bind", "127.0.0.1:{port}",
+                 "asgi_app:app"]
     return [
         Server("http.server", [SYSTEM_PYTHON, "-m", "http.server", "{port}", "--bind", "127.0.0.1",
                                "--directory", str(docroot / "http.server")], "TERM",
-               lambda: _output([SYSTEM_PYTHON, "--version"]).split()[-1]),
-        Server("nginx", ["sh", "-c", nginx], "QUIT",
-               lambda: _search(r"nginx/(\S+)", _output(["/usr/sbin/nginx", "-v"]))),
-        Server("apache2-event", ["/usr/sbin/apache2", "-f", f"{conf}/apache2.conf", "-DFOREGROUND",
-                                 "-C", "Listen 127.0.0.1:{port}", "-C", f"PidFile {run}/apache2-{{port}}.pid",
-                                 "-C", f"DefaultRuntimeDir {run}",
-                                 "-C", f"ErrorLog {run}/apache2-{{port}}.log"], "WINCH",
-               lambda: _search(r"Apache/(\S+)", _output(["/usr/sbin/apache2", "-v"]))),
+               lambda: _output([SYSTEM_PYTHON, "--version"]).split()[-1],
+               [SYSTEM_PYTHON, str(tls / "apps" / "http_server_tls.py"), "{port}", str(docroot / "http.server"),
+                "{cert}", "{key}"]),
+        Server("nginx", nginx_argv(conf / "nginx.conf.in", run), "QUIT",
+               lambda: _search(r"nginx/(\S+)", _output(["/usr/sbin/nginx", "-v"])),
+               nginx_argv(tls / "conf" / "nginx.conf.in", tls / "run", NGINX_TLS_SED)),
+        Server("apache2-event", apache_argv(conf, run), "WINCH",
+               lambda: _search(r"Apache/(\S+)", _output(["/usr/sbin/apache2", "-v"])),
+               [*apache_argv(conf, tls / "run"), *APACHE_TLS_OPTIONS]),
         Server("lighttpd", ["env", "WIRECHECK_PORT={port}", "/usr/sbin/lighttpd", "-D", "-f",
                             f"{conf}/lighttpd.conf"], "INT",
-               lambda: _search(r"lighttpd/(\S+)", _output(["/usr/sbin/lighttpd", "-v"]))),
-        Server("gunicorn-sync", [venv("gunicorn", "gunicorn"), "--bind", "127.0.0.1:{port}", "--chdir", str(apps),
-                                 "--worker-class", "sync", "--workers", "2", "wsgi_app:app"], "TERM",
-               pip_version("gunicorn", "gunicorn")),
-        Server("gunicorn-gthread", [venv("gunicorn", "gunicorn"), "--bind", "127.0.0.1:{port}", "--chdir", str(apps),
-                                    "--worker-class", "gthread", "--workers", "2", "--threads", "4", "wsgi_app:app"],
-               "TERM", pip_version("gunicorn", "gunicorn")),
-        Server("uvicorn", [venv("uvicorn", "uvicorn"), "--host", "127.0.0.1", "--port", "{port}", "--app-dir",
-                           str(apps), "asgi_app:app"], "TERM", pip_version("uvicorn", "uvicorn")),
+               lambda: _search(r"lighttpd/(\S+)", _output(["/usr/sbin/lighttpd", "-v"])),
+               ["env", "WIRECHECK_PORT={port}", "WIRECHECK_CERT={cert}", "WIRECHECK_KEY={key}", "/usr/sbin/lighttpd",
+                "-D", "-f", str(tls / "conf" / "lighttpd.conf")]),
+        Server("gunicorn-sync", gunicorn_sync, "TERM", pip_version("gunicorn", "gunicorn"),
+               [*gunicorn_sync, *CERT_OPTIONS]),
+        Server("gunicorn-gthread", gunicorn_gthread, "TERM", pip_version("gunicorn", "gunicorn"),
+               [*gunicorn_gthread, *CERT_OPTIONS]),
+        Server("uvicorn", uvicorn, "TERM", pip_version("uvicorn", "uvicorn"), [*uvicorn, *UVICORN_CERT_OPTIONS]),
+        # waitress speaks no TLS itself (its documentation puts a proxy in front).
         Server("waitress", ["env", f"PYTHONPATH={apps}", venv("waitress", "waitress-serve"), "--host", "127.0.0.1",
                             "--port", "{port}", "wsgi_app:app"], "TERM", pip_version("waitress", "waitress")),
-        Server("hypercorn", ["env", f"PYTHONPATH={apps}", venv("hypercorn", "hypercorn"), "--bind",
-                             "127.0.0.1:{port}", "asgi_app:app"], "TERM", pip_version("hypercorn", "hypercorn")),
+        Server("hypercorn", hypercorn, "TERM", pip_version("hypercorn", "hypercorn"), [*hypercorn, *CERT_OPTIONS]),
         Server("aiohttp", [venv("aiohttp", "python"), str(apps / "aiohttp_app.py"), "{port}"], "TERM",
-               pip_version("aiohttp", "aiohttp")),
+               pip_version("aiohttp", "aiohttp"),
+               [venv("aiohttp", "python"), str(tls / "apps" / "aiohttp_tls_app.py"), "{port}", "{cert}", "{key}"]),
         Server("node-http", ["/usr/bin/node", str(apps / "node_app.js"), "{port}"], "TERM",
-               lambda: _output(["/usr/bin/node", "--version"]).lstrip("v")),
+               lambda: _output(["/usr/bin/node", "--version"]).lstrip("v"),
+               ["/usr/bin/node", str(tls / "apps" / "node_tls_app.js"), "{port}", "{cert}", "{key}"]),
     ]
+
+
+def nginx_argv(template: Path, run: Path, sed_script: str = "s/@PORT@/{port}/g") -> list[str]:
+    """nginx cannot take its listen port (nor a certificate) on the command line: sh writes this port's config from
+    `template` into the port's scratch dir under `run`, then becomes nginx."""
+    scratch = f"{run}/{{port}}"
+    conf = f"{scratch}/nginx.conf"
+    return ["sh", "-c", f"mkdir -p {scratch} && sed {sed_script} {template} > {conf} && "
+                        f"exec /usr/sbin/nginx -e stderr -p {scratch} -c {conf}"]
+
+
+def apache_argv(conf: Path, run: Path) -> list[str]:
+    """apache2 without Debian's apache2ctl and envvars: its pid file, runtime dir and error log under `run`."""
+    return ["/usr/sbin/apache2", "-f", f"{conf}/apache2.conf", "-DFOREGROUND", "-C", "Listen 127.0.0.1:{port}",
+            "-C", f"PidFile {run}/apache2-{{port}}.pid", "-C", f"DefaultRuntimeDir {run}",
+            "-C", f"ErrorLog {run}/apache2-{{port}}.log"]
 
 
 def _output(argv: list[str]) -> str:
