@@ -1,5 +1,6 @@
 """The clients the checks drive: curl, as users run it, and socket clients, plain or TLS (their Dialer's)."""
 
+import contextlib
 import os
 import selectors
 import socket
@@ -137,7 +138,7 @@ def exchanges(dialer: Dialer, connections: list[socket.socket], requests: list[b
                 continue  # a TLS record not whole yet
             except OSError as error:
                 replies[number] = Reply(bytes(received[number]), f"{type(error).__name__}: {error}")
-            if connection in selector.get_map():
+            with contextlib.suppress(KeyError, ValueError):  # unregistered when sending failed (over TLS, detached)
                 selector.unregister(connection)
             close(connection)
     for key in list(selector.get_map().values()):
