@@ -14,10 +14,12 @@ class MissingExtra(Exception):
     """An extra's module is not installed; the message says which extra brings it."""
 
 
-def require(extra: str, needed_by: str) -> ModuleType:
-    """The module of `extra`, imported; MissingExtra if it is not installed. `needed_by` says what needs it."""
+def require(extra: str, needed_by: str, module: str | None = None) -> ModuleType:
+    """The module of `extra` (or `module`, another one it brings), imported; MissingExtra if it is not installed.
+    `needed_by` says what needs it."""
+    module = module or MODULES[extra]
     try:
-        return importlib.import_module(MODULES[extra])
+        return importlib.import_module(module)
     except ImportError:
-        raise MissingExtra(f"{needed_by} needs {MODULES[extra]}, which the extra '{extra}' brings: "
+        raise MissingExtra(f"{needed_by} needs {module}, which the extra '{extra}' brings: "
                            f"pip install 'wirecheck[{extra}]'") from None
