@@ -23,6 +23,10 @@ from wirecheck.model._http import HttpRequest, HttpResponse, Messages, requests_
 if TYPE_CHECKING:
     from scapy.packet import Packet
 
+    from wirecheck.model._tls import Tls
+    from wirecheck.model._tls_keys import KeyLog
+    from wirecheck.model._tls_stream import TlsStream
+
 # Zeek's conn_state vocabulary; "client" is Zeek's originator, "server" its responder.
 STATES = {
     "S0": "SYN seen, no reply",
@@ -84,6 +88,7 @@ class Connection:
     syn_ack: Segment | None = None
     handshake_ack: Segment | None = None
     history: str = ""
+    tls: "Tls | None" = field(default=None, repr=False)  # its TLS, read with the key log; None for plain TCP
 
     def from_client(self, segment: Segment) -> bool:
         return (segment.src, segment.sport) == self.client
@@ -122,17 +127,23 @@ class Connection:
         """The connection's first FIN or RST, from either side."""
         return _earliest(self.sent_by_client.ending, self.sent_by_server.ending)
 
+    def stream(self, from_client: bool) -> "Side | TlsStream":
+        """What carries HTTP from one side: the side itself, or a decrypted TLS connection's plaintext (TlsStream)."""
+        if self.tls is not None and self.tls.decrypted:
+            return self.tls.stream(from_client)
+        return self.sent_by_client if from_client else self.sent_by_server
+
     @cached_property
     def requests(self) -> Messages[HttpRequest]:
         """The client's requests, parsed once, as far as a check asks (read after the connection is whole)."""
-        return requests_in(self.sent_by_client.data)
+        return requests_in(self.stream(True).data)
 
     @cached_property
     def responses(self) -> Messages[HttpResponse]:
         """The server's responses, parsed once: a close-delimited body ends at the server's FIN; each answers the
         client's request in its place (a response to HEAD has no body)."""
         methods = [request.method for request in self.requests.readable()]
-        return responses_in(self.sent_by_server.data, self.sent_by_server.fin is not None, methods)
+        return responses_in(self.stream(False).data, self.sent_by_server.fin is not None, methods)
 
     @cached_property
     def packets(self) -> list["Packet"]:
@@ -158,8 +169,10 @@ def _first_sender(by_client: Segment | None, by_server: Segment | None) -> str |
     return min(candidates)[1] if candidates else None
 
 
-def connections(segments: list[Segment], server_port: int | None = None) -> list[Connection]:
-    """The connections in `segments`, ordered by their first segment."""
+def connections(segments: list[Segment], server_port: int | None = None,
+                keylog: "KeyLog | None" = None) -> list[Connection]:
+    """The connections in `segments`, ordered by their first segment; TLS ones read with `keylog`'s secrets."""
+    from wirecheck.model._tls import tls_of  # imported here: the TLS analysis imports this module
     open_by_pair: dict[frozenset[tuple[str, int]], Connection] = {}
     found: list[Connection] = []
     for segment in segments:
@@ -174,6 +187,7 @@ def connections(segments: list[Segment], server_port: int | None = None) -> list
         for side, from_client in ((connection.sent_by_client, True), (connection.sent_by_server, False)):
             _reassemble(side)
             _add_history(connection, from_client, "t" * bool(side.retransmissions) + "g" * side.gap)
+        connection.tls = tls_of(connection, keylog)
     return found
 
 
