@@ -83,9 +83,10 @@ def test_an_alert_other_than_close_notify_is_named_with_its_level():
     assert connection.tls.close_notify(True) is None
 
 
+@pytest.mark.parametrize("keylog", [None, ""], ids=["with the key", "without it, by its place"])
 @pytest.mark.parametrize("version, finished_last", [("1.3", CLIENT_FINISHED), ("1.2", SERVER_LAST)])
-def test_the_handshake_completes_in_the_frame_of_the_later_finished(version, finished_last):
-    wire, connection = connection_of(session(version))
+def test_the_handshake_completes_in_the_frame_of_the_later_finished(version, finished_last, keylog):
+    wire, connection = connection_of(session(version), keylog=keylog)
     assert connection.tls.handshake_complete.index == wire.flights[finished_last][-1]
     first_frame = wire.frames[wire.flights[CLIENT_HELLO][0]]
     assert connection.tls.handshake_time == pytest.approx(wire.frames[wire.flights[finished_last][-1]].time
@@ -143,6 +144,13 @@ def test_a_wrong_key_is_reported_as_an_authentication_failure(version):
     _, connection = connection_of(tls_session, keylog=wrong)
     reasons = {record.not_decrypted for record in connection.tls.records if record.encrypted}
     assert reasons == {"authentication failed: a wrong key, or the record was altered"}
+
+
+def test_a_cipher_suite_that_is_no_aead_is_named_and_reported_not_decrypted():
+    _, connection = connection_of(session("1.2", "ECDHE-ECDSA-AES128-SHA"))
+    reasons = {record.not_decrypted for record in connection.tls.records if record.encrypted}
+    assert connection.tls.cipher == "0xC009"
+    assert reasons == {"the cipher suite 0xC009 is not decrypted (only AES-GCM and ChaCha20-Poly1305)"}
 
 
 def test_without_cryptography_the_encrypted_records_name_the_extra_to_install(monkeypatch):

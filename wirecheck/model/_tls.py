@@ -30,6 +30,7 @@ from wirecheck.model._tls_records import (
     CHANGE_CIPHER_SPEC,
     CLIENT_HELLO,
     CONTENT_TYPES,
+    ENCRYPTED_EXTENSIONS,
     FINISHED,
     HANDSHAKE,
     KEY_UPDATE,
@@ -50,7 +51,6 @@ from wirecheck.model._tls_records import (
 )
 from wirecheck.model._tls_stream import TlsStream
 
-ENCRYPTED_EXTENSIONS = 8
 _FIRST_LINE_LENGTH = 40
 
 
@@ -68,7 +68,7 @@ class Tls:
         self.server_hello: ServerHello | None = None  # the last: after a HelloRetryRequest, the real one
         self.hello_retry = False
         self.alpn: str | None = None
-        self.finished: dict[bool, TlsRecord] = {}  # each side's Finished, by from_client
+        self.finished: dict[bool, Segment] = {}  # by from_client: the frame that completed each side's Finished
         client_records = frame_records(connection.sent_by_client, True)
         self._read_client_hello(client_records)
         # the server's side first: its ServerHello says how to read the client's
@@ -114,11 +114,16 @@ class Tls:
         return first.first if first else None
 
     @property
+    def tls13(self) -> bool:
+        hello = self.server_hello
+        return self.hello_retry or (hello is not None and hello.version == TLS13)
+
+    @property
     def handshake_complete(self) -> Segment | None:
-        """The frame that completed the later of the two Finished messages (None until both are seen)."""
-        if len(self.finished) < 2:
+        """The frame that completed the handshake: the later Finished (in TLS 1.3 always the client's)."""
+        if True not in self.finished or (False not in self.finished and not self.tls13):
             return None
-        return max((record.completed_by for record in self.finished.values()), key=lambda segment: segment.index)
+        return max(self.finished.values(), key=lambda segment: segment.index)
 
     @property
     def handshake_time(self) -> float | None:
@@ -174,8 +179,7 @@ class _SideReader:
 
     @property
     def tls13(self) -> bool:
-        hello = self.tls.server_hello
-        return self.tls.hello_retry or (hello is not None and hello.version == TLS13)
+        return self.tls.tls13
 
     def _read(self, record: TlsRecord) -> TlsRecord:
         if not record.complete:
@@ -193,6 +197,7 @@ class _SideReader:
         try:
             content_type, content = self._decrypt(record)
         except NotDecrypted as failure:
+            self._finished_unread(record)
             return replace(record, encrypted=True, not_decrypted=str(failure), description=f"encrypted ({failure})")
         return self._with_content(replace(record, encrypted=True), content_type, content)
 
@@ -220,6 +225,12 @@ class _SideReader:
             description = CONTENT_TYPES.get(content_type, f"record type {content_type}")
         return replace(record, description=description)
 
+    def _finished_unread(self, record: TlsRecord) -> None:
+        """Without keys a Finished is still known by its place: TLS 1.2's first encrypted handshake record, and in
+        TLS 1.3 the client's first encrypted record (its last flight: only client authentication puts more in it)."""
+        if (record.outer_type == HANDSHAKE and not self.tls13) or (self.tls13 and self.from_client):
+            self.tls.finished.setdefault(self.from_client, record.completed_by)
+
     def _handshake_message(self, kind: int, body: bytes, record: TlsRecord) -> str:
         """The message's name; the facts and the key changes it brings are taken on the way."""
         tls = self.tls
@@ -233,7 +244,7 @@ class _SideReader:
         elif kind == ENCRYPTED_EXTENSIONS:
             tls.alpn = _parsed(parse_encrypted_extensions, body)
         elif kind == FINISHED:
-            tls.finished.setdefault(self.from_client, record)
+            tls.finished.setdefault(self.from_client, record.completed_by)
             if self.tls13 and self.keys is not None:  # the records after this side's Finished use traffic keys
                 self._use_tls13_keys(TLS13_LABELS[(self.from_client, "application")])
         elif kind == KEY_UPDATE and self.keys is not None and self.secret is not None:

@@ -140,7 +140,7 @@ class RecordKeys:
             explicit = self.suite.aead == AES_GCM  # TLS 1.2's GCM carries the nonce's last 8 bytes (RFC 5288)
             nonce = self._iv + fragment[:8] if explicit else _xor(self._iv, sequence)
             ciphertext = fragment[8:] if explicit else fragment
-            additional = sequence + struct.pack("!BHH", content_type, version, len(ciphertext) - TAG_LENGTH)
+            additional = sequence + struct.pack("!BHH", content_type, version, max(0, len(ciphertext) - TAG_LENGTH))
         from cryptography.exceptions import InvalidTag
 
         try:

@@ -18,10 +18,10 @@ from wirecheck.model._frames import Segment
 CHANGE_CIPHER_SPEC, ALERT, HANDSHAKE, APPLICATION_DATA = 20, 21, 22, 23
 CONTENT_TYPES = {CHANGE_CIPHER_SPEC: "ChangeCipherSpec", ALERT: "Alert", HANDSHAKE: "Handshake",
                  APPLICATION_DATA: "Application Data", 24: "Heartbeat"}
-CLIENT_HELLO, SERVER_HELLO, FINISHED, KEY_UPDATE = 1, 2, 20, 24
+CLIENT_HELLO, SERVER_HELLO, ENCRYPTED_EXTENSIONS, FINISHED, KEY_UPDATE = 1, 2, 8, 20, 24
 HANDSHAKE_TYPES = {CLIENT_HELLO: "ClientHello", SERVER_HELLO: "ServerHello", 4: "NewSessionTicket",
-                   5: "EndOfEarlyData", 8: "EncryptedExtensions", 11: "Certificate", 12: "ServerKeyExchange",
-                   13: "CertificateRequest", 14: "ServerHelloDone", 15: "CertificateVerify",
+                   5: "EndOfEarlyData", ENCRYPTED_EXTENSIONS: "EncryptedExtensions", 11: "Certificate",
+                   12: "ServerKeyExchange", 13: "CertificateRequest", 14: "ServerHelloDone", 15: "CertificateVerify",
                    16: "ClientKeyExchange", FINISHED: "Finished", KEY_UPDATE: "KeyUpdate", 254: "message_hash"}
 VERSIONS = {0x0301: "TLSv1.0", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
 TLS13 = 0x0304
