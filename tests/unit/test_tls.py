@@ -26,7 +26,8 @@ TLS13_LADDER = [
     (False, "Alert close_notify"), (True, "Alert close_notify"),
 ]
 # the flights of a whole session, by their place in Session.flights
-CLIENT_HELLO, SERVER_HELLO, CLIENT_FINISHED, SERVER_LAST, REQUEST_FLIGHT, _, SERVER_CLOSE, CLIENT_CLOSE = range(8)
+CLIENT_HELLO, SERVER_HELLO, CLIENT_FINISHED, SERVER_LAST, REQUEST_FLIGHT, RESPONSE_FLIGHT = range(6)
+SERVER_CLOSE, CLIENT_CLOSE = 6, 7
 
 
 def secret_lines(keylog: str) -> list[str]:
@@ -47,6 +48,14 @@ def test_each_aead_suite_is_decrypted_and_the_http_read_from_the_plaintext(versi
     assert (tls.plaintext(True), tls.plaintext(False)) == (REQUEST, RESPONSE)
     request, response = connection.requests.first(), connection.responses.first()
     assert (request.target, response.status, response.body) == ("/hello", 200, b"Hello, World!\n")
+
+
+def test_the_zero_padding_of_tls13_records_is_no_plaintext():
+    tls_session = session("1.3", padding=256)
+    _, connection = connection_of(tls_session)
+    response_record = tls_session.flights[RESPONSE_FLIGHT][1]
+    assert len(response_record) - 5 - 16 == 256  # header, tag: the plaintext was padded (the premise)
+    assert connection.tls.plaintext(False) == RESPONSE
 
 
 def test_a_tls13_session_is_one_record_a_line_in_capture_order_each_described_for_the_ladder():

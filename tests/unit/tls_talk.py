@@ -75,34 +75,37 @@ def _certificate() -> tuple[trustme.CA, trustme.LeafCert]:
     return ca, ca.issue_cert(HOST)
 
 
-def _only_tls13_suite(context: ssl.SSLContext, suite: str) -> None:
-    """Python's ssl cannot choose TLS 1.3 suites (it has no set_ciphersuites): OpenSSL's own call does, on the
-    SSL_CTX the context object holds just after its object header."""
+def _openssl(context: ssl.SSLContext, function: str, argument: bytes | int) -> None:
+    """Calls what Python's ssl leaves out (SSL_CTX_set_ciphersuites: TLS 1.3's suites; SSL_CTX_set_block_padding)
+    on the SSL_CTX that the context object holds just after its object header."""
     library = ctypes.CDLL(ssl._ssl.__file__)  # its libssl's symbols, as the ssl module uses them
-    library.SSL_CTX_set_ciphersuites.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    ssl_ctx = ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value
-    assert library.SSL_CTX_set_ciphersuites(ssl_ctx, suite.encode()) == 1
+    call = getattr(library, function)
+    call.argtypes = [ctypes.c_void_p, ctypes.c_char_p if isinstance(argument, bytes) else ctypes.c_size_t]
+    assert call(ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value, argument) == 1
 
 
 @cache
 def session(version: str = "1.3", cipher: str | None = None, *, trusted: bool = True, close: bool = True,
-            server_group: str | None = None) -> Session:
+            server_group: str | None = None, padding: int = 0) -> Session:
     """A client GETs REQUEST, the server answers RESPONSE and both close with close_notify; TLS `version` ("1.2" or
     "1.3"), with `cipher` (OpenSSL's name) forced if given. Untrusted, the client rejects the certificate. A server
-    that takes only `server_group` asks the client, which offered a key share of another, for a HelloRetryRequest."""
+    that takes only `server_group` asks the client, which offered a key share of another, for a HelloRetryRequest.
+    `padding`: the server pads each TLS 1.3 record to a multiple of it."""
     ca, leaf = _certificate()
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     leaf.configure_cert(server_context)
     server_context.set_alpn_protocols(["http/1.1"])
     if server_group:
         server_context.set_ecdh_curve(server_group)
+    if padding:
+        _openssl(server_context, "SSL_CTX_set_block_padding", padding)
     client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if trusted:
         ca.configure_trust(client_context)
     client_context.set_alpn_protocols(["h2", "http/1.1"])
     client_context.maximum_version = ssl.TLSVersion.TLSv1_3 if version == "1.3" else ssl.TLSVersion.TLSv1_2
     if cipher and version == "1.3":
-        _only_tls13_suite(server_context, cipher)
+        _openssl(server_context, "SSL_CTX_set_ciphersuites", cipher.encode())
     elif cipher:
         server_context.set_ciphers(cipher)
     with tempfile.TemporaryDirectory() as directory:
