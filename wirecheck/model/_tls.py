@@ -10,14 +10,17 @@ never counted. A record that cannot be read keeps the reason; a side's plaintext
 stops at its first record not decrypted, as a TCP stream stops at a hole. Early data (0-RTT) is not decrypted.
 """
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cached_property
+from typing import TypeVar
 
 from wirecheck.model._flows import Connection
 from wirecheck.model._frames import Segment
 from wirecheck.model._tls_keys import (
     TLS12_LABEL,
     TLS13_LABELS,
+    CipherSuite,
     KeyLog,
     NotDecrypted,
     RecordKeys,
@@ -52,6 +55,8 @@ from wirecheck.model._tls_records import (
 from wirecheck.model._tls_stream import TlsStream
 
 _FIRST_LINE_LENGTH = 40
+Keys = TypeVar("Keys")
+Parsed = TypeVar("Parsed")
 
 
 def tls_of(connection: Connection, keylog: KeyLog | None) -> "Tls | None":
@@ -252,16 +257,16 @@ class _SideReader:
         return handshake_name(kind)
 
     def _use_tls13_keys(self, label: str) -> None:
-        self.secret = self._secret(label)
-        self.keys = self._keys(lambda suite: RecordKeys.tls13(suite, self.secret)) if self.secret else None
+        secret = self.secret = self._secret(label)
+        self.keys = self._keys(lambda suite: RecordKeys.from_traffic_secret(suite, secret)) if secret else None
 
     def _use_tls12_keys(self) -> None:
-        master, hello = self._secret(TLS12_LABEL), self.tls.server_hello
-        if master is not None and hello is not None and self.tls.client_random is not None:
-            both = self._keys(lambda suite: tls12_keys(suite, master, self.tls.client_random, hello.random))
+        master, hello, client_random = self._secret(TLS12_LABEL), self.tls.server_hello, self.tls.client_random
+        if master is not None and hello is not None and client_random is not None:
+            both = self._keys(lambda suite: tls12_keys(suite, master, client_random, hello.random))
             self.keys = both[0 if self.from_client else 1] if both else None
 
-    def _keys(self, make):
+    def _keys(self, make: Callable[[CipherSuite], Keys]) -> Keys | None:
         """The keys `make` builds for the connection's suite, or None with the reason kept."""
         assert self.tls.server_hello is not None
         try:
@@ -282,7 +287,7 @@ class _SideReader:
         return secret
 
 
-def _parsed(parse, body: bytes):
+def _parsed(parse: Callable[[bytes], Parsed], body: bytes) -> Parsed | None:
     """What `parse` reads from a handshake body, or None for a malformed one."""
     try:
         return parse(body)

@@ -16,8 +16,12 @@ import hmac
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wirecheck import _extras as extras
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
 AES_GCM, CHACHA20_POLY1305 = "AES-GCM", "ChaCha20-Poly1305"
 TAG_LENGTH = 16
@@ -118,7 +122,8 @@ class RecordKeys:
         self._aead = _aead(suite, key)
 
     @classmethod
-    def tls13(cls, suite: CipherSuite, secret: bytes) -> "RecordKeys":
+    def from_traffic_secret(cls, suite: CipherSuite, secret: bytes) -> "RecordKeys":
+        """TLS 1.3's keys of one direction, from its traffic secret in the key log."""
         _require_aead(suite)
         return cls(suite, _expand_label(suite.hash_name, secret, "key", suite.key_length),
                    _expand_label(suite.hash_name, secret, "iv", 12), tls13=True)
@@ -127,7 +132,7 @@ class RecordKeys:
         """The keys after a KeyUpdate (RFC 8446 §7.2), and the secret they came from."""
         hash_length = hashlib.new(self.suite.hash_name).digest_size
         following = _expand_label(self.suite.hash_name, secret, "traffic upd", hash_length)
-        return RecordKeys.tls13(self.suite, following), following
+        return RecordKeys.from_traffic_secret(self.suite, following), following
 
     def decrypt(self, content_type: int, version: int, fragment: bytes) -> bytes:
         """The record's plaintext (for TLS 1.3 with its inner content type and padding still on)."""
@@ -171,7 +176,7 @@ def _require_aead(suite: CipherSuite) -> None:
         raise NotDecrypted(str(missing)) from None
 
 
-def _aead(suite: CipherSuite, key: bytes):  # cryptography's AESGCM or ChaCha20Poly1305
+def _aead(suite: CipherSuite, key: bytes) -> "AESGCM | ChaCha20Poly1305":
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
     return AESGCM(key) if suite.aead == AES_GCM else ChaCha20Poly1305(key)
