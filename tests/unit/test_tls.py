@@ -58,6 +58,12 @@ def test_the_zero_padding_of_tls13_records_is_no_plaintext():
     assert connection.tls.plaintext(False) == RESPONSE
 
 
+def test_after_a_key_update_the_records_that_follow_are_read_with_the_next_keys():
+    _, connection = connection_of(session("1.3", key_update=True))
+    assert [record.description for record in connection.tls.side_records(False)][-3:] == [
+        "KeyUpdate", 'Application Data "HTTP/1.1 200 OK"', "Alert close_notify"]
+
+
 def test_a_tls13_session_is_one_record_a_line_in_capture_order_each_described_for_the_ladder():
     _, connection = connection_of(session("1.3"))
     assert [(record.from_client, record.description) for record in connection.tls.records] == TLS13_LADDER

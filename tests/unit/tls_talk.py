@@ -75,22 +75,28 @@ def _certificate() -> tuple[trustme.CA, trustme.LeafCert]:
     return ca, ca.issue_cert(HOST)
 
 
-def _openssl(context: ssl.SSLContext, function: str, argument: bytes | int) -> None:
-    """Calls what Python's ssl leaves out (SSL_CTX_set_ciphersuites: TLS 1.3's suites; SSL_CTX_set_block_padding)
-    on the SSL_CTX that the context object holds just after its object header."""
+def _openssl(holder: ssl.SSLContext | ssl.SSLObject, function: str, argument: bytes | int) -> None:
+    """Calls what Python's ssl leaves out (SSL_CTX_set_ciphersuites: TLS 1.3's suites; SSL_CTX_set_block_padding;
+    SSL_key_update) on the SSL_CTX a context holds just after its object header, or the SSL an SSLObject's
+    connection holds after its header and one pointer."""
     library = ctypes.CDLL(ssl._ssl.__file__)  # its libssl's symbols, as the ssl module uses them
     call = getattr(library, function)
     call.argtypes = [ctypes.c_void_p, ctypes.c_char_p if isinstance(argument, bytes) else ctypes.c_size_t]
-    assert call(ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value, argument) == 1
+    if isinstance(holder, ssl.SSLContext):
+        address = id(holder) + object.__basicsize__
+    else:
+        address = id(holder._sslobj) + object.__basicsize__ + ctypes.sizeof(ctypes.c_void_p)
+    assert call(ctypes.c_void_p.from_address(address).value, argument) == 1
 
 
 @cache
 def session(version: str = "1.3", cipher: str | None = None, *, trusted: bool = True, close: bool = True,
-            server_group: str | None = None, padding: int = 0) -> Session:
+            server_group: str | None = None, padding: int = 0, key_update: bool = False) -> Session:
     """A client GETs REQUEST, the server answers RESPONSE and both close with close_notify; TLS `version` ("1.2" or
     "1.3"), with `cipher` (OpenSSL's name) forced if given. Untrusted, the client rejects the certificate. A server
     that takes only `server_group` asks the client, which offered a key share of another, for a HelloRetryRequest.
-    `padding`: the server pads each TLS 1.3 record to a multiple of it."""
+    `padding`: the server pads each TLS 1.3 record to a multiple of it. `key_update`: the server updates its keys
+    before its response."""
     ca, leaf = _certificate()
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     leaf.configure_cert(server_context)
@@ -111,7 +117,7 @@ def session(version: str = "1.3", cipher: str | None = None, *, trusted: bool = 
     with tempfile.TemporaryDirectory() as directory:
         client_context.keylog_filename = str(Path(directory) / "keylog")
         ends = _Ends(client_context, server_context)
-        error = ends.talk(close)
+        error = ends.talk(close, key_update)
         keylog = (Path(directory) / "keylog").read_text()
     return Session(tuple(ends.flights), keylog, "" if error else ends.client.cipher()[0],
                    ends.client.selected_alpn_protocol(), error)
@@ -133,7 +139,7 @@ class _Ends:
             self.flights.append((from_client, data))
             self.incoming[not from_client].write(data)
 
-    def talk(self, close: bool) -> str | None:
+    def talk(self, close: bool, key_update: bool) -> str | None:
         try:
             for _ in range(4):  # hellos (again after a HelloRetryRequest), the client's Finished, the server's last
                 for end, from_client in ((self.client, True), (self.server, False)):
@@ -145,6 +151,8 @@ class _Ends:
         self.client.write(REQUEST)
         self.move(True)
         _step(lambda: self.server.read(65536))
+        if key_update:
+            _openssl(self.server, "SSL_key_update", 0)  # SSL_KEY_UPDATE_NOT_REQUESTED: sent with the next write
         self.server.write(RESPONSE)
         self.move(False)
         _step(lambda: self.client.read(65536))
