@@ -171,7 +171,7 @@ def _require_aead(suite: CipherSuite) -> None:
     if suite.aead is None:
         raise NotDecrypted(f"the cipher suite {suite.name} is not decrypted (only AES-GCM and ChaCha20-Poly1305)")
     try:
-        extras.require("tls", "decryption")
+        extras.require("tls", "decryption", "cryptography")
     except extras.MissingExtra as missing:
         raise NotDecrypted(str(missing)) from None
 
