@@ -14,7 +14,6 @@ from gate_runs import failed_properties, gate, selecting
 from pcapng_blocks import DECRYPTION_SECRETS, ENHANCED_PACKET, INTERFACE, SECTION_HEADER, blocks, key_log
 
 from wirecheck.capture._pcapng_reader import read
-from wirecheck.capture._tls_secrets import client_random
 from wirecheck.contract.test_basics import HANDSHAKE_CONNECTIONS
 from wirecheck.model._flows import connections
 from wirecheck.model._frames import decode_all
@@ -43,7 +42,7 @@ def test_a_tls_capture_begins_with_the_secrets_of_exactly_its_own_connections(tl
     found = blocks(capture)
     assert [kind for kind, _ in found[:4]] == [SECTION_HEADER, INTERFACE, DECRYPTION_SECRETS, ENHANCED_PACKET]
     in_block = {line.split()[1] for line in key_log(found[2][1]).splitlines()}
-    seen = {client_random(c.sent_by_client.data).hex() for c in connections(decode_all(read(capture).frames))}
+    seen = {c.tls.client_random.hex() for c in connections(decode_all(read(capture).frames))}
     assert len(seen) == HANDSHAKE_CONNECTIONS and in_block == seen
 
 

@@ -80,6 +80,16 @@ KINDS = {
     "starved-by-slow-reader": "a client was not answered in time while another did not read its responses",
     "slow-reader-not-cut-off": f"a client that did not read its responses was not cut off within "
                                f"{flag('send_timeout')} of its window closing",
+    # TLS (RFC 8446 §6.1)
+    "not-tls": "a connection that should speak TLS does not begin with a TLS handshake",
+    "not-decrypted": "the clients' key log did not open the connection's TLS records (the reason is in the message)",
+    "no-close-notify": "the server closed a TLS connection without sending close_notify first",
+    "reset-after-close-notify": "the server sent close_notify, then reset the connection instead of its FIN",
+    "no-client-close-notify": "the client never sent its close_notify",
+    "close-notify-unanswered": "a client's close_notify got no close_notify from the server in time: a bare FIN, "
+                               "a RST or nothing",
+    "truncatable-body": "a body that ends with the connection ended without close_notify: a client cannot tell it "
+                        "from a truncated one",
     # the capture itself
     "incomplete-capture": "the kernel dropped frames: the capture is not analysed",
     # this run against a baseline profile (--wire-baseline)

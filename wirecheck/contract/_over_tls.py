@@ -1,4 +1,5 @@
-"""The contract's properties that a --tls run skips, and why: each reason ends "not over TLS yet: ...".
+"""The contract's properties that a --tls run skips, and why: each reason ends "not over TLS yet: ..."; and those
+that only a --tls run has (how a TLS connection ends), which a plain run skips.
 
 Two reasons. Some properties drive raw-TCP clients (a half-close, a reset, bytes trickled, a window that does not
 open, crowds of bare connections) that do not speak TLS yet. Most judge the HTTP exchange, which the analysis
@@ -31,3 +32,5 @@ NOT_OVER_TLS = {
     "slow-reader": f"{RAW_TCP} (a window that does not open)",
     "crowd": f"{RAW_TCP} (a crowd of idle connections)",
 }
+
+TLS_ONLY = {"close-notify-before-fin", "close-notify-answered", "no-truncation"}

@@ -245,8 +245,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if marker is not None and (len(marker.args) != 1 or marker.args[0] not in BY_KEY):
             raise pytest.UsageError(f"{item.nodeid}: contract marker needs one property key of "
                                     f"wirecheck.contract._properties, got {marker.args}")
-    if config.stash[_SETTINGS].tls:
-        tls_run.skip_not_over_tls(items)
+    tls_run.skip_by_transport(items, config.stash[_SETTINGS].tls)
     if not config.stash[_SETTINGS].server:
         return
     article = [item for item in items if item.get_closest_marker("contract") is None]

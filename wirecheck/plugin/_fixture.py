@@ -58,13 +58,15 @@ class Wire:
         return self.serve(DEFAULT_CONTRACT_SERVER, open_files_limit=open_files_limit)
 
     def serve_command(self, argv: list[str], *, open_files_limit: int | None = None,
-                      cwd: Path | None = None) -> WireSession:
+                      cwd: Path | None = None, tls: TlsFiles | None = None) -> WireSession:
         """Start capturing, then start `argv` ("{port}" is replaced) in `cwd`; return once it listens. By default
         it runs where pytest was started, so that `./my-server` and the server's relative paths resolve as they do
-        for the person who typed `pytest`."""
+        for the person who typed `pytest`. With `tls` (else the run's --wire-tls files), the server speaks HTTPS
+        with those files ("{cert}", "{key}", "{ca}" are replaced) and the clients TLS."""
         assert self.session is None, "one server per test"
         self.session = WireSession(argv, self._log_path, open_files_limit, self.settings.listen_timeout,
-                                   self.server_user.name, self._invocation_dir if cwd is None else cwd, self._tls)
+                                   self.server_user.name, self._invocation_dir if cwd is None else cwd,
+                                   tls or self._tls)
         self.record.capture = str(self.capture_path)
         try:
             self.session.start()

@@ -14,7 +14,7 @@ import pytest
 
 from wirecheck import _extras as extras
 from wirecheck._option_names import flag
-from wirecheck.contract._over_tls import NOT_OVER_TLS
+from wirecheck.contract._over_tls import NOT_OVER_TLS, TLS_ONLY
 from wirecheck.plugin._settings import Settings
 from wirecheck.server._tls import TlsFiles, throwaway_files, tls_directory
 
@@ -63,10 +63,13 @@ def run_files(settings: Settings) -> TlsFiles:
     return throwaway_files(directory)
 
 
-def skip_not_over_tls(items: list[pytest.Item]) -> None:
-    """Skip the contract's properties that cannot be judged over TLS yet, each saying why: a TLS run that passed
-    them would claim what it did not see."""
+def skip_by_transport(items: list[pytest.Item], tls: bool) -> None:
+    """Skip the contract's properties this run cannot judge, each saying why: over TLS, those not over TLS yet (a
+    TLS run that passed them would claim what it did not see); over plain TCP, the TLS ones."""
     for item in items:
         marker = item.get_closest_marker("contract")
-        if marker is not None and marker.args[0] in NOT_OVER_TLS:
-            item.add_marker(pytest.mark.skip(reason=f"not over TLS yet: {NOT_OVER_TLS[marker.args[0]]}"))
+        key = marker.args[0] if marker is not None else None
+        if tls and key in NOT_OVER_TLS:
+            item.add_marker(pytest.mark.skip(reason=f"not over TLS yet: {NOT_OVER_TLS[key]}"))
+        elif not tls and key in TLS_ONLY:
+            item.add_marker(pytest.mark.skip(reason=f"a TLS property: run with {flag('tls')}"))

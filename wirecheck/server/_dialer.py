@@ -2,8 +2,9 @@
 
 The clients of the basic exchanges open every connection through a Dialer (the session carries one), so that the
 same client speaks plain HTTP or HTTPS. Over TLS the client is strict: it checks the certificate and the name
-127.0.0.1, and it tells an orderly end (close_notify) from a bare FIN, which raises ssl.SSLEOFError instead of
-reading as b"" (OP_IGNORE_UNEXPECTED_EOF cleared, no ragged EOFs suppressed). Its secrets go to the session's key
+127.0.0.1, and it tells an orderly end (close_notify) from a bare FIN, which raises ssl.SSLError instead of
+reading as b"" (OP_IGNORE_UNEXPECTED_EOF cleared, no ragged EOFs suppressed; OpenSSL 3 reports it as
+UNEXPECTED_EOF_WHILE_READING, an SSLError, not an SSLEOFError). Its secrets go to the session's key
 log, for the capture's decryption.
 """
 
@@ -18,8 +19,9 @@ from wirecheck.server._tls import TlsFiles
 
 HOST = "127.0.0.1"
 # What a read raises when the server has ended the connection without an orderly close: a reset, or over TLS a FIN
-# without close_notify (a truncation attack, to TLS). The clients stop reading then; the wire shows which it was.
-ENDED_BY_SERVER = (ConnectionError, ssl.SSLEOFError)
+# without close_notify (a truncation attack, to TLS) or any other end of the session (a fatal alert). The clients
+# stop reading then; the wire shows which it was.
+ENDED_BY_SERVER = (ConnectionError, ssl.SSLError)
 
 
 def client_context(ca: Path, keylog: Path) -> ssl.SSLContext:

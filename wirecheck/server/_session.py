@@ -8,15 +8,15 @@
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wirecheck import _phases as phases
 from wirecheck.capture import _pcapng_writer as pcapng
 from wirecheck.capture._loopback import CaptureResult, LoopbackCapture
-from wirecheck.capture._tls_secrets import secrets_of
 from wirecheck.model._flows import Connection, connections
 from wirecheck.model._frames import Segment, decode_all
+from wirecheck.model._tls_keys import KeyLog
 from wirecheck.server._dialer import dialer_for
 from wirecheck.server._ports import LISTEN_TIMEOUT_SECONDS, free_port, release_port, with_port
 from wirecheck.server._process import ServerProcess
@@ -31,7 +31,7 @@ class Observation:
     capture: CaptureResult
     segments: list[Segment]
     connections: list[Connection]
-    keylog_text: str = ""  # over TLS: the NSS key log of the session's clients, for the analysis to decrypt with
+    keylog: KeyLog = field(default_factory=KeyLog)  # over TLS: the session's clients' secrets, which decrypt it
 
 
 class WireSession:
@@ -73,8 +73,8 @@ class WireSession:
                 result = self.capture.stop()
             with phases.timed("analysis"):
                 segments = decode_all(result.frames)
-                keylog_text = self.dialer.keylog.read_text() if self.dialer.keylog else ""
-                self.observation = Observation(result, segments, connections(segments, self.port), keylog_text)
+                keylog = KeyLog(self.dialer.keylog.read_text() if self.dialer.keylog else "")
+                self.observation = Observation(result, segments, connections(segments, self.port, keylog), keylog)
         return self.observation
 
     def note(self, segment: Segment, text: str) -> None:
@@ -100,4 +100,5 @@ class WireSession:
         observation = self.observe()
         with phases.timed("pcapng writing"):
             pcapng.write(path, observation.capture.frames, self.notes,
-                         secrets_of(observation.keylog_text, observation.connections))
+                         observation.keylog.lines_for(c.tls.client_random for c in observation.connections
+                                                      if c.tls is not None and c.tls.client_random is not None))
