@@ -45,10 +45,11 @@ def pem_files(tmp_path_factory) -> dict[str, str]:
     (["--wire-tls", "--wire-tls-cert", "{cert}"], "--wire-tls-cert needs --wire-tls-key"),
     (["--wire-tls", "--wire-tls-ca", "{cert}"], "--wire-tls-ca needs --wire-tls-cert"),
     (["--wire-tls", "--wire-tls-cert", "{cert}", "--wire-tls-key", "{other_key}"], "not a certificate and its key"),
+    (["--wire-tls"], "--wire-tls needs --wire-server, a server that speaks HTTPS"),
 ], ids=["negative-tolerance", "tolerance-not-a-number", "unwritable-capture-dir", "unknown-user", "empty-burst",
         "unknown-signal", "no-header-timeout", "unwritable-html-report", "foreign-baseline", "profile-in-no-directory",
         "tls-cert-no-pem", "tls-ca-missing", "tls-cert-without-tls", "tls-cert-without-key", "tls-ca-without-cert",
-        "tls-key-not-the-certs"])
+        "tls-key-not-the-certs", "tls-without-a-server"])
 def test_a_bad_pytest_option_is_a_usage_error_in_one_line(pytester, pem_files, options, message):
     # In this process (pytester): a usage error comes before any test runs, and a new interpreter per case
     # would cost a second of CPU each.

@@ -32,8 +32,13 @@ def problem(settings: Settings) -> str | None:
         return f"{flag('tls_ca')} needs {flag('tls_cert')}: a throwaway certificate comes with its own CA"
     if settings.tls_cert and not settings.tls_key:
         return f"{flag('tls_cert')} needs {flag('tls_key')}, the certificate's private key"
-    if settings.tls_cert and settings.tls_key:
-        return _unloadable(settings.tls_cert, settings.tls_key, settings.tls_ca or settings.tls_cert)
+    if settings.tls_cert and settings.tls_key and (unloadable := _unloadable(settings.tls_cert, settings.tls_key,
+                                                                             settings.tls_ca or settings.tls_cert)):
+        return unloadable
+    if not settings.server:
+        return f"{flag('tls')} needs {flag('server')}, a server that speaks HTTPS: the reference server speaks HTTP"
+    if settings.tls_cert:
+        return None
     try:
         extras.require("tls", f"{flag('tls')} without {flag('tls_cert')}")
     except extras.MissingExtra as missing:
