@@ -12,8 +12,8 @@ so does the TLS key log of its Decryption Secrets Blocks, which decrypts the cap
 import gzip
 import struct
 from dataclasses import dataclass
+from io import BufferedIOBase
 from pathlib import Path
-from typing import BinaryIO
 
 from wirecheck.capture._pcapng_writer import DECRYPTION_SECRETS_BLOCK, TLS_KEY_LOG
 from wirecheck.model._frames import ETHERTYPE_IPV4, ETHERTYPE_IPV6, Frame
@@ -96,9 +96,10 @@ def _walk_records(path: Path) -> tuple[bool, str]:
         return _walk_pcapng(file) if magic == PCAPNG_MAGIC else (_pcap_ends_inside_a_record(file, magic), "")
 
 
-def _walk_pcapng(file: BinaryIO) -> tuple[bool, str]:
+def _walk_pcapng(file: BufferedIOBase) -> tuple[bool, str]:
     """Blocks of (type, total length, body, total length); a secrets block's body: type, length, secrets."""
-    endian, key_logs = "<", []
+    endian = "<"
+    key_logs: list[str] = []
     while header := file.read(12):
         if len(header) < 12:
             return True, "".join(key_logs)
@@ -115,7 +116,7 @@ def _walk_pcapng(file: BinaryIO) -> tuple[bool, str]:
     return False, "".join(key_logs)
 
 
-def _pcap_ends_inside_a_record(file: BinaryIO, magic: bytes) -> bool:
+def _pcap_ends_inside_a_record(file: BufferedIOBase, magic: bytes) -> bool:
     """A global header, then records of (16-byte header, caplen bytes)."""
     endian = ">" if magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d") else "<"
     file.seek(24)
