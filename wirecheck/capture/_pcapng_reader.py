@@ -4,20 +4,25 @@ scapy's raw readers do the file format (either kind, any byte order, nanosecond 
 several pcapng interfaces) without dissecting a packet. The analysis reads Ethernet
 frames, so frames of the other link types tcpdump writes (Linux cooked capture v1 and
 v2 from `-i any`, raw IP, BSD loopback) get a zeroed Ethernet header in front, as
-loopback frames already have. A pcapng's per-frame comments come along, by frame index.
+loopback frames already have. A pcapng's per-frame comments come along, by frame index, and
+so does the TLS key log of its Decryption Secrets Blocks, which decrypts the capture's TLS
+(scapy's reader hands those to its own TLS layer only, so they are read here).
 """
 
 import gzip
 import struct
 from dataclasses import dataclass
+from io import BufferedIOBase
 from pathlib import Path
 
+from wirecheck.capture._pcapng_writer import DECRYPTION_SECRETS_BLOCK, TLS_KEY_LOG
 from wirecheck.model._frames import ETHERTYPE_IPV4, ETHERTYPE_IPV6, Frame
 
 LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LOOP = 0, 1, 101, 108
 LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2 = 113, 228, 229, 276
 _BSD_IPV6_FAMILIES = {24, 28, 30}  # AF_INET6 on NetBSD/OpenBSD, FreeBSD, macOS
 _ZERO_MACS = bytes(12)
+PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"  # a section header block's type: the first bytes of any pcapng
 
 
 class CaptureFileError(Exception):
@@ -34,6 +39,7 @@ class SavedCapture:
     truncated: int  # frames shorter than on the wire (the writer's snap length): their data is incomplete
     unsupported: int  # frames of a link type the analysis cannot read, left out
     cut: bool  # the file ends inside a record: its writer was killed before it closed the file
+    tls_key_log: str  # NSS key log text of its Decryption Secrets Blocks; "" when it has none (and for a pcap)
 
     @property
     def incomplete(self) -> str | None:
@@ -59,6 +65,8 @@ def read(path: Path) -> SavedCapture:
     frames: list[Frame] = []
     comments: dict[int, list[str]] = {}
     truncated = unsupported = 0
+    if isinstance(reader, RawPcapNgReader):  # its secrets are read below; scapy's own TLS layer would warn
+        reader.blocktypes[DECRYPTION_SECRETS_BLOCK] = lambda block, size: None
     with reader:
         for data, meta in reader:
             if isinstance(reader, RawPcapNgReader):
@@ -73,34 +81,50 @@ def read(path: Path) -> SavedCapture:
             if getattr(meta, "comments", None):
                 comments[len(frames)] = [text.decode(errors="replace") for text in meta.comments]
             frames.append(Frame(time, ethernet))
-    return SavedCapture(path, frames, comments, truncated, unsupported, _ends_inside_a_record(path))
+    cut, tls_key_log = _walk_records(path)
+    return SavedCapture(path, frames, comments, truncated, unsupported, cut, tls_key_log)
 
 
-def _ends_inside_a_record(path: Path) -> bool:
-    """Walk the record lengths (scapy's readers stop quietly at a short record)."""
+def _walk_records(path: Path) -> tuple[bool, str]:
+    """Walk the record lengths: whether the file ends inside a record (scapy's readers stop quietly at a short
+    record), and the TLS key log of a pcapng's Decryption Secrets Blocks."""
     with open(path, "rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
     with (gzip.open if gzipped else open)(path, "rb") as file:
         magic = file.read(4)
-        if magic == b"\x0a\x0d\x0d\x0a":  # pcapng: blocks of (type, total length, ..., total length)
-            file.seek(0)
-            endian = "<"
-            while header := file.read(12):
-                if len(header) < 12:
-                    return True
-                if header[:4] == magic:  # a section header says its byte order
-                    endian = "<" if header[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
-                length = struct.unpack(endian + "I", header[4:8])[0]
-                if length < 12 or len(file.read(length - 12)) < length - 12:
-                    return True
-            return False
-        endian = ">" if magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d") else "<"
-        file.seek(24)  # pcap: a global header, then records of (16-byte header, caplen bytes)
-        while header := file.read(16):
-            caplen = struct.unpack(endian + "I", header[8:12])[0] if len(header) == 16 else -1
-            if caplen < 0 or len(file.read(caplen)) < caplen:
-                return True
-        return False
+        file.seek(0)
+        return _walk_pcapng(file) if magic == PCAPNG_MAGIC else (_pcap_ends_inside_a_record(file, magic), "")
+
+
+def _walk_pcapng(file: BufferedIOBase) -> tuple[bool, str]:
+    """Blocks of (type, total length, body, total length); a secrets block's body: type, length, secrets."""
+    endian = "<"
+    key_logs: list[str] = []
+    while header := file.read(12):
+        if len(header) < 12:
+            return True, "".join(key_logs)
+        if header[:4] == PCAPNG_MAGIC:  # a section header says its byte order
+            endian = "<" if header[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+        block_type, length = struct.unpack(endian + "II", header[:8])
+        rest = file.read(length - 12) if length >= 12 else b""
+        if length < 12 or len(rest) < length - 12:
+            return True, "".join(key_logs)
+        if block_type == DECRYPTION_SECRETS_BLOCK and len(rest) >= 4:
+            secrets_type, secrets_length = struct.unpack(endian + "II", header[8:12] + rest[:4])
+            if secrets_type == TLS_KEY_LOG:
+                key_logs.append(rest[4:4 + secrets_length].decode(errors="replace"))
+    return False, "".join(key_logs)
+
+
+def _pcap_ends_inside_a_record(file: BufferedIOBase, magic: bytes) -> bool:
+    """A global header, then records of (16-byte header, caplen bytes)."""
+    endian = ">" if magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d") else "<"
+    file.seek(24)
+    while header := file.read(16):
+        caplen = struct.unpack(endian + "I", header[8:12])[0] if len(header) == 16 else -1
+        if caplen < 0 or len(file.read(caplen)) < caplen:
+            return True
+    return False
 
 
 def as_ethernet(linktype: int, data: bytes) -> bytes | None:

@@ -6,13 +6,18 @@
     +1.002911  S -> C  [FA]  seq=34 ack=85       <- server FIN 1.000 s after the response
 
 Times are relative to the connection's first frame (its SYN, when there is one);
-sequence numbers are relative to each side's initial sequence number.
+sequence numbers are relative to each side's initial sequence number. A TLS connection's
+frames show the records they complete instead of their bytes (render/_tls_labels.py):
+
+    +0.003000  C -> S  [PA]  seq=1 ack=1 len=517  ClientHello
+    +0.007000  C -> S  [PA]  seq=598 ack=1 len=62  Application Data "GET /hello HTTP/1.1"
 """
 
 from collections.abc import Mapping
 
 from wirecheck.model._flows import STATES, Connection
 from wirecheck.model._frames import ACK, FIN, SYN, Segment, seq_distance
+from wirecheck.render._tls_labels import record_labels
 
 EXCERPT_CHARACTERS = 32
 
@@ -25,18 +30,21 @@ def ladder(connection: Connection, marks: Mapping[int, str] | None = None) -> st
     title = (f"{client[0]}:{client[1]} -> {server[0]}:{server[1]}  state {connection.state} "
              f"({STATES[connection.state]}), history {connection.history}")
     lines = [title]
+    labels = record_labels(connection)
     for segment in connection.segments:
         from_client = connection.from_client(segment)
         line = f"  {segment.time - origin:+.6f}  {'C -> S' if from_client else 'S -> C'}  " \
-               f"{'[' + segment.flag_text + ']':<5} {numbers(connection, segment)}"
+               f"{'[' + segment.flag_text + ']':<5} {numbers(connection, segment, labels)}"
         if segment.index in marks:
             line = f"{line:<72} <- {marks[segment.index]}"
         lines.append(line.rstrip())
     return "\n".join(lines)
 
 
-def numbers(connection: Connection, segment: Segment) -> str:
-    """Relative seq and ack, length and the payload's first line: what a ladder writes beside the flags."""
+def numbers(connection: Connection, segment: Segment, labels: Mapping[int, str]) -> str:
+    """Relative seq and ack, length and what the payload carries: what a ladder writes beside the flags. `labels`
+    (record_labels: a TLS connection's records, by frame index) say it where they can, else the payload's first
+    line."""
     from_client = connection.from_client(segment)
     own_initial = (connection.sent_by_client if from_client else connection.sent_by_server).initial_seq
     other_initial = (connection.sent_by_server if from_client else connection.sent_by_client).initial_seq
@@ -46,7 +54,7 @@ def numbers(connection: Connection, segment: Segment) -> str:
     if segment.flags & ACK and other_initial is not None:
         parts.append(f"ack={seq_distance(other_initial, segment.ack)}")
     if segment.payload:
-        parts.append(f"len={len(segment.payload)}  {excerpt(segment.payload)}")
+        parts.append(f"len={len(segment.payload)}  {labels.get(segment.index) or excerpt(segment.payload)}")
     return " ".join(parts)
 
 

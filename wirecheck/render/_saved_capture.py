@@ -2,12 +2,14 @@
 (`wirecheck show CAPTURE`).
 
 Any pcap or pcapng, ours or one tcpdump wrote. No server port is needed: each
-connection's client is the side that sent its SYN.
+connection's client is the side that sent its SYN. A TLS capture the gate saved carries
+its key log (a Decryption Secrets Block): its records are drawn decrypted.
 """
 
 from wirecheck.capture._pcapng_reader import SavedCapture
 from wirecheck.model._flows import Connection, connections
 from wirecheck.model._frames import decode_all
+from wirecheck.model._tls_keys import KeyLog
 from wirecheck.render._ladder import ladder
 
 
@@ -21,8 +23,9 @@ def drawing(saved: SavedCapture) -> str:
 
 
 def connections_of(saved: SavedCapture) -> list[Connection]:
-    """The capture's TCP connections; without a known server port, the SYN's receiver is the server."""
-    return connections(decode_all(saved.frames))
+    """The capture's TCP connections, TLS read with the capture's own key log; without a known server port, the
+    SYN's receiver is the server."""
+    return connections(decode_all(saved.frames), keylog=KeyLog(saved.tls_key_log))
 
 
 def marks(saved: SavedCapture) -> dict[int, str]:

@@ -28,6 +28,7 @@ from wirecheck.checks._timing import seconds
 from wirecheck.model._flows import Connection
 from wirecheck.model._frames import FIN, RST, Segment
 from wirecheck.render._ladder import numbers
+from wirecheck.render._tls_labels import record_labels
 
 GAP_SECONDS = 0.05  # a pause longer than this is drawn as a gap
 COMPRESS_SECONDS = 2.0  # a pause longer than this is drawn broken, much shorter than its time
@@ -50,6 +51,7 @@ def ladder_svg(connection: Connection, marks: Mapping[int, str] | None = None,
     parts: list[str] = []
     y = HEADER_PX
     previous = origin
+    labels = record_labels(connection)
     for segment in connection.segments:
         pause = segment.time - previous
         if pause > GAP_SECONDS:
@@ -58,7 +60,8 @@ def ladder_svg(connection: Connection, marks: Mapping[int, str] | None = None,
             y += height
         note = marks.get(segment.index, "")
         note_lines = textwrap.wrap(note, NOTE_CHARACTERS) if note else []
-        parts.append(_frame(connection, segment, y, segment.time - origin, note_lines, segment.index in failed))
+        parts.append(_frame(connection, segment, labels, y, segment.time - origin, note_lines,
+                            segment.index in failed))
         y += max(ROW_PX, LINE_PX * len(note_lines) + SLOPE_PX)
         previous = segment.time
     height = y + 10
@@ -89,13 +92,13 @@ def _gap(y: float, height: float, pause: float) -> str:
     return band + f'<text x="{text_x}" y="{text_y:.1f}" text-anchor="middle">{escape(label)}</text></g>'
 
 
-def _frame(connection: Connection, segment: Segment, y: float, offset: float, note_lines: list[str],
-           failed: bool) -> str:
+def _frame(connection: Connection, segment: Segment, labels: Mapping[int, str], y: float, offset: float,
+           note_lines: list[str], failed: bool) -> str:
     from_client = connection.from_client(segment)
     start, end = (CLIENT_X, SERVER_X) if from_client else (SERVER_X, CLIENT_X)
     colour = FAILED_COLOUR if failed else CLIENT_COLOUR if from_client else SERVER_COLOUR
     tip_y, back = y + SLOPE_PX, -9 if from_client else 9
-    label = f"[{segment.flag_text}] {numbers(connection, segment)}"
+    label = f"[{segment.flag_text}] {numbers(connection, segment, labels)}"
     weight = ' font-weight="bold"' if segment.flags & (FIN | RST) else ""
     note = "".join(f'<tspan x="{NOTE_X}" dy="{0 if i == 0 else LINE_PX}">{escape(line)}</tspan>'
                    for i, line in enumerate(note_lines))
