@@ -57,10 +57,16 @@ def recovered(fresh: Connection, left_at: float, within: float) -> Verdict:
     return verdict
 
 
+# A window smaller than the smallest segment every TCP takes (RFC 9293 §3.7.1) is closed to a sender that avoids the
+# silly window syndrome (RFC 9293 §3.8.6.2.1): a receiver with a tiny buffer may never advertise 0 (88 bytes, seen).
+CLOSED_WINDOW_BELOW = 536
+
+
 def window_closed(connection: Connection) -> Segment | None:
-    """The client's first acknowledgement that closed its receive window (window 0), once it had data to take."""
+    """The client's first acknowledgement that closed its receive window (smaller than a segment), once it had data
+    to take."""
     return next((s for s in connection.sent_by_client.segments
-                 if s.window == 0 and connection.sent_by_server.first_data is not None
+                 if s.window < CLOSED_WINDOW_BELOW and connection.sent_by_server.first_data is not None
                  and s.time >= connection.sent_by_server.first_data.time), None)
 
 

@@ -27,7 +27,11 @@ from wirecheck.server import _sock_diag as sock_diag
 from wirecheck.server._process_view import ProcessView
 from wirecheck.server._waiting import settle, wait_until
 
-RECEIVE_BUFFER_BYTES = 4096  # SO_RCVBUF (Linux doubles it): the window closes after a few kilobytes
+# SO_RCVBUF: the kernel's smallest (it raises 1 to about 2 KiB), so that the window closes after a kilobyte or two.
+# The server's send buffer grows with every segment of it the client acknowledges: with 4096 the window took 5.8 or
+# 6.9 KiB by a race, the buffer grew to 228-256 KiB, and hypercorn's 1000th response (where it closes a connection)
+# fitted in it or not: its verdict flapped (3 of 10). With the smallest, 165888 bytes every run (gthread, hypercorn).
+RECEIVE_BUFFER_BYTES = 1
 SEGMENT_BYTES = 536  # TCP_MAXSEG: the server's send buffer is sized at about forty segments (46 KiB)
 # Requests pipelined: about 60 KiB of GETs, whose responses (a bare "Hello" is 50-200 bytes) are more than the
 # server's kernel buffers and the client's window take (about 54 KiB), so that they back up. And no more than the
@@ -110,7 +114,8 @@ class SlowReader:
             return False
         server_side, _ = settle(self._server_side, BACKED_UP_QUIET_SECONDS, BACKED_UP_QUIET_SECONDS * 2,
                                 poll=POLL_SECONDS / 5)
-        if server_side is None or server_side.queue > 0 or server_side.send_full:
+        # A server that has let go gets nothing more: requests sent to a closed socket draw the kernel's RST.
+        if server_side is None or server_side.queue > 0 or server_side.send_full or self._let_go():
             return True
         if self._sent < len(self.requests):
             return False  # the batch is still on its way
