@@ -48,3 +48,9 @@ def test_the_good_https_server_passes_every_tls_ending_property(wire, tls_files,
 def test_a_broken_https_server_fails_its_property_by_its_kind(wire, tls_files, server, key, kinds):
     serve_https(wire, tls_files, server)
     assert PROPERTIES[key](wire).kinds == kinds
+
+
+def test_a_server_that_keeps_no_connection_alive_leaves_a_clients_close_notify_not_measured(wire, tls_files):
+    serve_https(wire, tls_files, "closes_tls_after_each_response")
+    verdict = client_closes(wire)
+    assert verdict.kinds == [] and verdict.figures["close_notify_answer"].startswith("not measured: the server closed")

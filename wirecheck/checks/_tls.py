@@ -51,6 +51,11 @@ def close_notify_answered(connection: Connection, within: float) -> Verdict:
     if theirs is not None and theirs.completed_by.index < ours.completed_by.index:
         verdict.note(theirs.completed_by, "the server had sent its close_notify first")
         return verdict
+    if server.ending is not None and server.ending.index < ours.completed_by.index:
+        # It kept no connection alive (http.server, gunicorn sync): nothing was left to answer.
+        verdict.figure("close_notify_answer", f"not measured: the server closed first, with a bare {_how(connection)}")
+        verdict.note(server.ending, "the server closed first")
+        return verdict
     answer = f"a bare {_how(connection)}" if server.ending is not None else "nothing"
     if theirs is None:
         verdict.problem("close-notify-unanswered", f"expected the server's close_notify in answer to the client's, "
