@@ -3,12 +3,14 @@
     python3 bench/determinism.py                         # install what is missing; 10 runs of each server
     python3 bench/determinism.py --runs 3 --only nginx reference
     python3 bench/determinism.py --skip-install --out determinism.md   # also write the Markdown to a file
+    python3 bench/determinism.py --tls --runs 3          # the servers' HTTPS variants, `wirecheck gate --tls`
 
 The servers are bench/real_servers.py's eleven (installed and run as that script does: as
 `nobody`, `-n 2`, each stopped by its graceful signal) and the reference, the article's
 forking_lingering that the gate runs when no server is given, started by the same command the
-gate builds for it. The runs go round: run 1 of every server, then run 2, ... so that a busy
-spell of the machine falls on all of them alike.
+gate builds for it; with --tls, the real servers' HTTPS variants (as real_servers.py --tls runs
+them; the reference speaks no TLS), their runs under --cache-dir/tls/. The runs go round: run 1
+of every server, then run 2, ... so that a busy spell of the machine falls on all of them alike.
 
 A property's outcome in one run is its verdict (real_servers.verdict_of: pass, warn, FAIL,
 error, skip), "not measured" when a figure of its tests says so, or a test outcome the
@@ -48,10 +50,13 @@ from real_servers import (
     Server,
     by_property,
     clear_scratch,
+    home_of,
     install,
     number,
+    over_tls,
     run_gate,
     verdict_of,
+    wirecheck_commit,
 )
 
 from wirecheck.contract._properties import BASELINE
@@ -76,18 +81,19 @@ class Outcome:
 def main() -> int:
     args = parse_args()
     cache = args.cache_dir.resolve()
-    servers = chosen_servers(cache, args.only)
+    servers = chosen_servers(cache, args.only, args.tls)
     if not args.skip_install and any(server.name != REFERENCE for server in servers):
         install(cache)
-    clear_scratch(cache / "run")
+    home = home_of(cache, args.tls)
+    clear_scratch(home / "run")
     started = datetime.datetime.now(datetime.timezone.utc)
-    runs = run_rounds(servers, args.runs, cache / "determinism", args.timeout)
+    runs = run_rounds(servers, args.runs, home / "determinism", args.timeout)
     if not runs:
         print("determinism: no gate run finished", file=sys.stderr)
         return 1
     outcomes = {name: [outcomes_of(row) for row in rows] for name, rows in runs.items()}
     rows = table_rows(outcomes)
-    report = "\n".join([*header(started, runs), "", *markdown_table(rows), "", *footer(rows, runs)])
+    report = "\n".join([*header(started, runs, args.tls), "", *markdown_table(rows), "", *footer(rows, runs)])
     print(report)
     if args.out:
         args.out.write_text(report + "\n")
@@ -108,6 +114,8 @@ def parse_args() -> argparse.Namespace:
                         help=f"seconds after which a gate run is ended, its outcome 'timeout' "
                              f"(default {DEFAULT_TIMEOUT_SECONDS})")
     parser.add_argument("--out", type=Path, help="also write the Markdown to this file")
+    parser.add_argument("--tls", action="store_true",
+                        help="the real servers' HTTPS variants under `wirecheck gate --tls` (no reference)")
     args = parser.parse_args()
     known = [server.name for server in real_servers.real_servers(args.cache_dir)] + [REFERENCE]
     unknown = sorted(set(args.only or ()) - set(known))
@@ -124,8 +132,10 @@ def positive(text: str) -> int:
 
 # -- the servers and their runs ----------------------------------------------------------------------------------
 
-def chosen_servers(cache: Path, only: list[str] | None) -> list[Server]:
-    servers = [*real_servers.real_servers(cache), reference_server()]
+def chosen_servers(cache: Path, only: list[str] | None, tls: bool) -> list[Server]:
+    """The real servers and the reference; with `tls` the real servers' HTTPS variants alone."""
+    real = real_servers.real_servers(cache)
+    servers = over_tls(real) if tls else [*real, reference_server()]
     return [server for server in servers if not only or server.name in only]
 
 
@@ -226,14 +236,15 @@ def tally(values) -> str:
 
 # -- the Markdown ------------------------------------------------------------------------------------------------
 
-def header(started: datetime.datetime, runs: dict[str, list[Row]]) -> list[str]:
+def header(started: datetime.datetime, runs: dict[str, list[Row]], tls: bool) -> list[str]:
     """When, on what machine, with which wirecheck, the command that made the table, and the servers' versions."""
     rounds = max(len(rows) for rows in runs.values())
     versions = ", ".join(f"{name} {rows[-1].version}" for name, rows in runs.items())
     return [f"From `python3 bench/determinism.py {shlex.join(sys.argv[1:])}` on {started:%Y-%m-%d %H:%M} UTC "
             f"({rounds} round{'s' if rounds > 1 else ''}): a machine of {len(os.sched_getaffinity(0))} CPUs, "
-            f"wirecheck {wirecheck_commit()}; the gate with its default options (`-n {GATE_WORKERS}`, each server's "
-            "graceful stop signal), servers run as nobody, one after another.", "", f"Servers: {versions}."]
+            f"wirecheck {wirecheck_commit()}; the gate with{' `--tls` and' if tls else ''} its "
+            f"default options (`-n {GATE_WORKERS}`, each server's graceful stop signal), servers run as nobody, one "
+            "after another.", "", f"Servers: {versions}."]
 
 
 def markdown_table(rows: list[TableRow]) -> list[str]:
@@ -269,18 +280,6 @@ def footer(rows: list[TableRow], runs: dict[str, list[Row]]) -> list[str]:
 def run_times(rows: list[Row]) -> str:
     seconds = [row.seconds for row in rows]
     return f"{min(seconds):.0f} s, {statistics.median(seconds):.0f} s, {max(seconds):.0f} s"
-
-
-def wirecheck_commit() -> str:
-    """The clone's commit, by its date (the table lands on a documentation page, and no page names a commit hash:
-    tests/unit/test_docs_no_internal_refs.py), marked when wirecheck/ has changes not committed (the gate that ran
-    is not that commit's)."""
-    date = subprocess.run(["git", "log", "-1", "--format=%cd", "--date=format-local:%Y-%m-%d %H:%M"],
-                          cwd=REPO_ROOT, capture_output=True, text=True, env={**os.environ, "TZ": "UTC"}).stdout.strip()
-    commit = f"as committed on {date} UTC" if date else "?"
-    changed = subprocess.run(["git", "status", "--porcelain", "--", "wirecheck"], cwd=REPO_ROOT, capture_output=True,
-                             text=True).stdout.strip()
-    return f"{commit} (with uncommitted changes in wirecheck/)" if changed else commit
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
     python3 bench/real_servers.py --survey           # also rewrite the dated table in docs/survey.md
     python3 bench/real_servers.py --list             # each server's command, stop signal and version; no gate run
     python3 bench/real_servers.py --list-tls         # each server's HTTPS command ({cert}, {key}: the gate's --tls)
+    python3 bench/real_servers.py --tls --survey     # the same run over HTTPS (`gate --tls`), into docs/tls-survey.md
 
 Not part of CI: it installs Debian packages (nginx, apache2, lighttpd, nodejs) and one virtual
 environment per Python server under --cache-dir, and takes a gate run per server. Run it as
@@ -16,6 +17,9 @@ Each server that takes a certificate also has a TLS variant (`--list-tls`; bench
 runs them): the same app over HTTPS, with `{cert}` and `{key}` in its command for a PEM
 certificate chain and key that the server's user can read. Its extra apps, configs and
 scratch directory live under --cache-dir/tls/, so that the plain servers' files stay as they are.
+`--tls` runs `wirecheck gate --tls` against those variants, the gate making a throwaway certificate for each run;
+its reports go to --cache-dir/tls/reports/, its table (the properties a TLS run skips left out, and the handshake
+the server chose) to docs/tls-survey.md.
 
 Each server answers GET / with 200 and a short body, bound to 127.0.0.1 and started in the
 foreground (nginx `daemon off`, apache `-DFOREGROUND`, lighttpd `-D`). Servers run one after
@@ -27,6 +31,7 @@ a property passes, warns (a SHOULD unmet) or fails; its captures stay under
 
 import argparse
 import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -51,18 +56,20 @@ DEFAULT_CACHE = Path("/var/cache/wirecheck-servers")
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's: `nobody` can run it (pyenv's under /root it cannot)
 # lighttpd's TLS is a module of its own package; nginx-light and apache2 (mod_ssl) have theirs built in.
 APT_PACKAGES = ("nginx-light", "apache2", "lighttpd", "lighttpd-mod-openssl", "nodejs")
-SURVEY_PAGE = "docs/survey.md"  # the documentation site's real-server survey, under the repository's root
-SURVEY_START = "<!-- real-servers:start -->"
-SURVEY_END = "<!-- real-servers:end -->"
-SURVEY_NOTES = "<!-- real-servers:notes -->"  # hand-written notes follow; a rerun keeps them
 BODY = "Hello from {name}\n"
 GATE_TIMEOUT_SECONDS = 900  # one gate run takes under a minute here; a hung one must not hang the table
 INTERRUPT_GRACE_SECONDS = 30  # a timed-out gate's pytest processes have this long to tear down its servers
 GATE_WORKERS = 2  # the machine has 2 cores: one server at a time, two tests at a time
+# Over TLS (23): a server that keeps no connection alive has closed with a bare FIN (22's fault) before the client's
+# close_notify, and the check takes that earlier FIN for its answer.
+CLOSED_BEFORE_CLOSE_NOTIFY = ("the server keeps no connection alive: its bare FIN comes before the client's "
+                              "close_notify (22 fails on it), and the gate counts that earlier FIN as the answer")
 # Failures that are the gate's wrong assumption, not the server's behaviour: (server, property key) -> why.
 GATE_ISSUES: dict[tuple[str, str], str] = {
     ("waitress", "bad-input"): "the 70,000-byte head is under waitress's limit (256 KiB): it answers 200 and keeps the "
                                "connection alive, which the gate counts as a rude connection left open",
+    ("http.server", "close-notify-answered"): CLOSED_BEFORE_CLOSE_NOTIFY,
+    ("gunicorn-sync", "close-notify-answered"): CLOSED_BEFORE_CLOSE_NOTIFY,
 }
 
 # The apps, one per kind of server; each answers every GET with 200 and BODY.
@@ -221,6 +228,7 @@ class Server:
     stop_signal: str
     version: Callable[[], str]
     tls_argv: list[str] | None = None
+    gate_options: tuple[str, ...] = ()  # `wirecheck gate`'s, before `--`
 
     @property
     def command(self) -> str:
@@ -229,6 +237,33 @@ class Server:
     @property
     def tls_command(self) -> str:
         return shlex.join(self.tls_argv) if self.tls_argv else "(no TLS)"
+
+    def over_tls(self) -> "Server":
+        """The same server as `wirecheck gate --tls` runs it: its HTTPS command, the gate filling in a throwaway
+        certificate and key."""
+        assert self.tls_argv, f"{self.name} speaks no TLS"
+        return dataclasses.replace(self, argv=self.tls_argv, tls_argv=None, gate_options=("--tls",))
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A documentation page whose dated tables `--survey` rewrites: those between `<!-- MARKER:start -->` and
+    `<!-- MARKER:notes -->` (else `<!-- MARKER:end -->`); the hand-written notes after the notes marker stay."""
+
+    page: str  # under the repository's root
+    marker: str
+    command: str  # the command that rewrites it, as the page quotes it
+    gate: str  # how the gate was run, as the page says it
+
+    def tag(self, which: str) -> str:
+        return f"<!-- {self.marker}:{which} -->"
+
+
+DEFAULT_OPTIONS = f"its default options (`-n {GATE_WORKERS}`, each server's graceful stop signal)"
+PLAIN_SURVEY = Survey("docs/survey.md", "real-servers", "python3 bench/real_servers.py --survey",
+                      f"the gate with {DEFAULT_OPTIONS}")
+TLS_SURVEY = Survey("docs/tls-survey.md", "tls-gate", "python3 bench/real_servers.py --survey --tls",
+                    f"the gate with `--tls` (a throwaway CA and certificate per run) and {DEFAULT_OPTIONS}")
 
 
 @dataclass(frozen=True)
@@ -255,15 +290,18 @@ def main() -> int:
             command = server.tls_command if args.list_tls else server.command
             print(f"{server.name:<16} {server.version():<10} {server.stop_signal:<8} {command}")
         return 0
-    clear_scratch(cache / "run")
+    if args.tls:
+        servers = over_tls(servers)
+    home = home_of(cache, args.tls)
+    clear_scratch(home / "run")
     rows = []
     for server in servers:
         print(f"real_servers: {server.name}: {server.command}", file=sys.stderr, flush=True)
-        rows.append(run_gate(server, args.clone, cache / "reports"))
-    tables = render_tables(rows)
+        rows.append(run_gate(server, args.clone, home / "reports"))
+    tables = render_tables(rows, args.tls)
     print(tables)
     if args.survey:
-        rewrite_survey(REPO_ROOT / SURVEY_PAGE, tables)
+        rewrite_survey(TLS_SURVEY if args.tls else PLAIN_SURVEY, tables)
     verdicts = [verdict_of(tests) for row in rows for tests in by_property(row.tests).values()]
     return 0 if rows and all(row.tests for row in rows) and "FAIL" not in verdicts and "error" not in verdicts else 1
 
@@ -279,9 +317,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--list", action="store_true", help="print each server's command and version, run nothing")
     parser.add_argument("--list-tls", action="store_true",
                         help="print each server's HTTPS command ({cert}, {key}: PEM files) and version, run nothing")
+    parser.add_argument("--tls", action="store_true",
+                        help="run `wirecheck gate --tls` against each server's HTTPS command (those that have one)")
     parser.add_argument("--survey", action="store_true",
-                        help=f"rewrite the dated table between the markers in {SURVEY_PAGE}")
+                        help=f"rewrite the dated tables between the markers in {PLAIN_SURVEY.page} "
+                             f"({TLS_SURVEY.page} with --tls)")
     return parser.parse_args()
+
+
+def over_tls(servers: list[Server]) -> list[Server]:
+    """The servers that speak TLS, as `wirecheck gate --tls` runs them."""
+    return [server.over_tls() for server in servers if server.tls_argv]
+
+
+def home_of(cache: Path, tls: bool) -> Path:
+    """Where a run's scratch dir (run/) and reports go: a --tls run's under tls/, beside the TLS variants' files."""
+    return cache / "tls" if tls else cache
 
 
 # -- installing --------------------------------------------------------------------------------------------------
@@ -486,7 +537,7 @@ def run_gate(server: Server, clone: Path, reports: Path, timeout: float = GATE_T
     reports.mkdir(parents=True, exist_ok=True)
     argv = [str(clone / ".venv" / "bin" / "wirecheck"), "gate", "-n", str(GATE_WORKERS), "-p", "no:cacheprovider",
             "--json-report", str(report), "--pcap-dir", str(captures), "--stop-signal", server.stop_signal,
-            "--", *server.argv]
+            *server.gate_options, "--", *server.argv]
     started = time.monotonic()
     exit_status, output = run_bounded(argv, clone, timeout)
     seconds = time.monotonic() - started
@@ -588,30 +639,56 @@ def _last_error(output: str) -> str:
 
 # -- the tables --------------------------------------------------------------------------------------------------
 
-def render_tables(rows: list[Row]) -> str:
-    """Markdown: the verdicts (server, version, graceful stop, each property by number), the key figures, each
-    warn or fail with its problem kind and blamed frame, and the commands."""
-    legend = "; ".join(numbered(prop.key) for prop in PROPERTIES if prop.key != BASELINE)
+def render_tables(rows: list[Row], tls: bool = False) -> str:
+    """Markdown: the verdicts (server, version, graceful stop, each property that ran by number), the key figures,
+    each warn or fail with its problem kind and blamed frame, and the commands (HTTPS ones for a --tls run)."""
+    keys = properties_run(rows)
+    legend = "; ".join(numbered(key) for key in keys)
     return "\n".join([
-        *verdict_table(rows), "", f"Properties: {legend}.", "",
-        'What the gate measured ("never": still open when the gate stopped waiting; a rude client\'s ending is '
-        "timed from its last byte, the upload's from the client's ACK of the answer):", "",
-        *figure_table(rows), "",
-        "Under load (burst: the default 128 connects at once; descriptor-limit: 100 idle connections under a limit "
-        "of 64 descriptors; slow-reader: a client that pipelines and never reads; crowd: up to 256 idle "
-        "connections):", "",
-        *figure_table(rows, LOAD_COLUMNS), "",
+        *verdict_table(rows, keys), "", f"Properties: {legend}.", *left_out(rows, keys), "",
+        *figure_tables(rows),
         "Each warn and fail: the first problem's kind and the frame the gate blames in the test's capture "
-        "(--cache-dir/reports/SERVER/, one pcapng per test):", "",
+        f"({home_of(Path('--cache-dir'), tls) / 'reports'}/SERVER/, one pcapng per test):", "",
         *failure_lines(rows), "", "Gate issues (a failure that is the gate's wrong assumption, not the server's "
-        "behaviour):", "", *(f"- {server}, {number(key)}: {why}" for (server, key), why in GATE_ISSUES.items()
-                             if any(row.server.name == server for row in rows)), "",
-        "Commands (`{port}` is the gate's):", "",
+        "behaviour):", "", *gate_issue_lines(rows, keys), "",
+        f"Commands ({'`{port}`, `{cert}` and `{key}` are' if tls else '`{port}` is'} the gate's):", "",
         *(f"- {row.server.name}: `{row.server.command}`" for row in rows)])
 
 
-def verdict_table(rows: list[Row]) -> list[str]:
-    keys = [prop.key for prop in PROPERTIES if prop.key != BASELINE]
+def properties_run(rows: list[Row]) -> list[str]:
+    """The properties that ran for some server, in the contract's order: those every run skipped (a TLS-only one in
+    a plain run, one not over TLS yet in a --tls run) get no column."""
+    ran = {key for row in rows for key, tests in by_property(row.tests).items() if verdict_of(tests) != "skip"}
+    return [prop.key for prop in PROPERTIES if prop.key in ran and prop.key != BASELINE]
+
+
+def left_out(rows: list[Row], keys: list[str]) -> list[str]:
+    """The properties every run skipped, grouped by the gate's reason; none when the table has them all."""
+    reasons: dict[str, list[str]] = {}
+    for prop in PROPERTIES:
+        tests = [test for row in rows for test in by_property(row.tests).get(prop.key, [])]
+        if tests and prop.key not in keys and prop.key != BASELINE:
+            reasons.setdefault(tests[0]["message"], []).append(str(number(prop.key)))
+    if not reasons:
+        return []
+    return ["", "Left out, as every server's run skipped them (the gate's reason):", "",
+            *(f"- {', '.join(numbers)}: {reason}" for reason, numbers in reasons.items())]
+
+
+def gate_issue_lines(rows: list[Row], keys: list[str]) -> list[str]:
+    return [f"- {row.server.name}, {number(key)}: {why}" for row in rows for key in keys
+            if (why := gate_issue(row, key))] or ["- none"]
+
+
+def gate_issue(row: Row, key: str) -> str:
+    """Why the server's warn or fail of property `key` is the gate's wrong assumption; empty if it is not known to
+    be, or the property did not warn or fail in this run."""
+    tests = by_property(row.tests).get(key, [])
+    failed = tests and verdict_of(tests) in ("warn", "FAIL")
+    return GATE_ISSUES.get((row.server.name, key), "") if failed else ""
+
+
+def verdict_table(rows: list[Row], keys: list[str]) -> list[str]:
     header = ["server", "version", "graceful stop", *(str(number(key)) for key in keys), "gate run"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
@@ -619,7 +696,7 @@ def verdict_table(rows: list[Row]) -> list[str]:
         cells = [row.server.name, row.version, f"SIG{row.server.stop_signal}"]
         for key in keys:
             cell = verdict_of(grouped[key]) if key in grouped else "-"
-            if (row.server.name, key) in GATE_ISSUES:
+            if gate_issue(row, key):
                 cell += " (gate issue, see note)"
             cells.append(cell)
         cells.append(f"{row.seconds:.0f} s" if row.seconds else "-")
@@ -664,12 +741,50 @@ LOAD_COLUMNS: dict[str, Callable[[list[dict]], str]] = {
 }
 
 
-def figure_table(rows: list[Row], columns: dict[str, Callable[[list[dict]], str]] = FIGURE_COLUMNS) -> list[str]:
+# The TLS handshake the server chose, recorded by close-notify-before-fin: column -> how to read it off a run's tests.
+# The gate's clients offer no ALPN protocol, so "none" is what the server chose when offered none.
+HANDSHAKE_COLUMNS: dict[str, Callable[[list[dict]], str]] = {
+    "TLS version (22)": lambda tests: figures_of(tests, "close-notify-before-fin").get("tls_version", "-"),
+    "cipher (22)": lambda tests: figures_of(tests, "close-notify-before-fin").get("tls_cipher", "-"),
+    "ALPN (22)": lambda tests: _alpn(figures_of(tests, "close-notify-before-fin")),
+    "handshake time (22)": lambda tests: _seconds(figures_of(tests, "close-notify-before-fin").get("handshake_time")),
+}
+
+# Each figure table: its caption and columns.
+FIGURE_TABLES: list[tuple[str, dict[str, Callable[[list[dict]], str]]]] = [
+    ('What the gate measured ("never": still open when the gate stopped waiting; a rude client\'s ending is timed '
+     "from its last byte, the upload's from the client's ACK of the answer):", FIGURE_COLUMNS),
+    ("Under load (burst: the default 128 connects at once; descriptor-limit: 100 idle connections under a limit of "
+     "64 descriptors; slow-reader: a client that pipelines and never reads; crowd: up to 256 idle connections):",
+     LOAD_COLUMNS),
+    ("The TLS handshake (the server's choice; the handshake time runs from the ClientHello to the later "
+     "Finished, in TLS 1.3 the client's):", HANDSHAKE_COLUMNS),
+]
+
+
+def figure_tables(rows: list[Row]) -> list[str]:
+    """Each figure table with its caption, but only the columns some server has a figure in: a table whose
+    properties every run skipped (the load in a --tls run, the handshake in a plain one) is left out."""
+    lines = []
+    for caption, columns in FIGURE_TABLES:
+        measured = {name: read for name, read in columns.items() if any(read(row.tests) != "-" for row in rows)}
+        if measured:
+            lines += [caption, "", *figure_table(rows, measured), ""]
+    return lines
+
+
+def figure_table(rows: list[Row], columns: dict[str, Callable[[list[dict]], str]]) -> list[str]:
     header = ["server", *columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         lines.append("| " + " | ".join([row.server.name, *(read(row.tests) for read in columns.values())]) + " |")
     return lines
+
+
+def _alpn(figures: dict) -> str:
+    if "tls_version" not in figures:
+        return "-"
+    return figures.get("tls_alpn", "none")
 
 
 def _syns_again(figures: dict) -> str:
@@ -752,17 +867,29 @@ def number(key: str) -> int:
     return [prop.key for prop in PROPERTIES].index(key) + 1
 
 
-def rewrite_survey(page: Path, tables: str) -> None:
-    """Replace what is between the start marker and the notes marker (else the end marker) with the dated tables;
-    the hand-written notes that explain each warn and fail from the frames, after the notes marker, stay."""
+def rewrite_survey(survey: Survey, tables: str) -> None:
+    """Replace what is between the survey's start marker and its notes marker (else its end marker) with the dated
+    tables; the hand-written notes that explain each warn and fail from the frames, after the notes marker, stay."""
+    page = REPO_ROOT / survey.page
     text = page.read_text()
-    start = text.index(SURVEY_START) + len(SURVEY_START)
-    end = text.index(SURVEY_NOTES) if SURVEY_NOTES in text else text.index(SURVEY_END)
+    start = text.index(survey.tag("start")) + len(survey.tag("start"))
+    end = text.index(survey.tag("notes")) if survey.tag("notes") in text else text.index(survey.tag("end"))
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    section = (f"\n\nFrom `python3 bench/real_servers.py --survey` on {today}, the gate with its default options "
-               f"(`-n {GATE_WORKERS}`, each server's graceful stop signal), servers run as nobody, one after "
-               f"another:\n\n{tables}\n\n")
+    section = (f"\n\nFrom `{survey.command}` on {today}, wirecheck {wirecheck_commit()}, {survey.gate}, servers "
+               f"run as nobody, one after another:\n\n{tables}\n\n")
     page.write_text(text[:start] + section + text[end:])
+
+
+def wirecheck_commit() -> str:
+    """The clone's commit, by its date (the table lands on a documentation page, and no page names a commit hash:
+    tests/unit/test_docs_no_internal_refs.py), marked when wirecheck/ has changes not committed (the gate that ran
+    is not that commit's)."""
+    date = subprocess.run(["git", "log", "-1", "--format=%cd", "--date=format-local:%Y-%m-%d %H:%M"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, env={**os.environ, "TZ": "UTC"}).stdout.strip()
+    commit = f"as committed on {date} UTC" if date else "?"
+    changed = subprocess.run(["git", "status", "--porcelain", "--", "wirecheck"], cwd=REPO_ROOT, capture_output=True,
+                             text=True).stdout.strip()
+    return f"{commit} (with uncommitted changes in wirecheck/)" if changed else commit
 
 
 if __name__ == "__main__":
