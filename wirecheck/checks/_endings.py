@@ -110,11 +110,11 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     verdict = Verdict(connection)
     how, close, client = ending(connection), connection.sent_by_server.ending, connection.sent_by_client
     client_close = client.ending
-    if gave_up and close is None and is_complete_response(connection.sent_by_server.data, closed=False):
+    if gave_up and close is None and is_complete_response(connection.stream(False).data, closed=False):
         # A request the server took as one (a large head under its limit, say), answered and kept alive: an
         # idle keep-alive connection, which the idle-close property judges, not a socket held for nobody.
         verdict.figure("rude_ending", category.ANSWERED_KEPT_ALIVE)
-        verdict.note(connection.sent_by_server.last_data, "the server answers the rude request whole and keeps "
+        verdict.note(connection.stream(False).last_data, "the server answers the rude request whole and keeps "
                                                           "the connection alive")
         return verdict
     if gave_up and (close is None or client_close is not None and client_close.index < close.index):
@@ -161,7 +161,7 @@ def answered_whole_then_fin(connection: Connection, since: float, what: str, fig
     then the server's FIN, not a RST. One the server had already answered and closed is not judged here (how
     a server closes on an unread body is lingering close's question): it was no longer in flight."""
     verdict = Verdict(connection)
-    server, close = connection.sent_by_server, connection.sent_by_server.ending
+    server, close = connection.stream(False), connection.sent_by_server.ending
     if close is not None and close.time < since:
         verdict.figure(figure, category.CLOSED_BEFORE_SIGNAL)
         verdict.note(close, f"{what}: the server closed it before the stop signal ({wording(ending(connection))})")
@@ -185,8 +185,8 @@ def refused_or_served(connection: Connection, what: str, figure: str) -> Verdict
     verdict.figure(figure, category.REFUSED if connection.state == "REJ" else ending(connection))
     if connection.state == "REJ":
         verdict.note(connection.sent_by_server.rst, f"{what} refused: nothing listens any more")
-    elif connection.sent_by_server.first_data is not None:
-        verdict.note(connection.sent_by_server.first_data, f"{what} served")
+    elif connection.stream(False).first_data is not None:
+        verdict.note(connection.stream(False).first_data, f"{what} served")
     else:
         verdict.problem("accepted-then-dropped", f"expected {what} refused or served, its handshake completed and "
                                                  f"it ended {connection.state} unanswered",

@@ -64,6 +64,11 @@ class Side:
         assert self.initial_seq is not None, "no segment of this side was added yet"
         return seq_distance(seq_plus(self.initial_seq, 1), seq)
 
+    def bytes_before(self, index: int) -> int:
+        """How many bytes of this side's stream the frames before frame `index` had carried (TlsStream's too)."""
+        return max((self.offset(s.seq) + len(s.payload) for s in self.segments if s.payload and s.index < index),
+                   default=0)
+
     @property
     def ending(self) -> Segment | None:
         """This side's first FIN or RST: where it stopped sending."""
