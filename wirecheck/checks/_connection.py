@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar, overload
 
 from wirecheck.checks._timing import Tolerance, seconds
+from wirecheck.checks._tls import reset_answers_close_notify
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import STATES, Connection
 from wirecheck.model._frames import ACK, SYN, Segment, seq_plus
@@ -154,7 +155,7 @@ def server_closes(connection: Connection, *, delay: float | None = None, within:
     `tolerance`), or at most `within` after it; first, unless `closes_first` is False (a client's half-close).
     One of `delay` and `within` is given, by name (the overloads say so to a type checker). Over TLS the last byte
     is the frame that completed the last response record, and the FIN still TCP's: the server's close_notify comes
-    between them, inside the time measured."""
+    between them, inside the time measured; a RST drawn by the client's close_notify after that FIN is no fault."""
     if delay is not None and within is None:
         expected = f"{seconds(delay)} after the response"
     elif within is not None and delay is None:
@@ -164,7 +165,8 @@ def server_closes(connection: Connection, *, delay: float | None = None, within:
                         "most it may take), one of the two")
     verdict = Verdict(connection)
     server, last_response = connection.sent_by_server, connection.stream(False).last_data
-    if server.rst is not None:
+    tls_read_side_closed = reset_answers_close_notify(connection)
+    if server.rst is not None and not tls_read_side_closed:
         verdict.problem("rst-instead-of-fin", "expected the server to close with FIN, it sent RST", server.rst)
         return verdict
     if server.fin is None:
@@ -176,6 +178,8 @@ def server_closes(connection: Connection, *, delay: float | None = None, within:
                         server.fin)
         return verdict
     verdict.note(last_response, "last response byte")
+    if tls_read_side_closed:
+        verdict.note(server.rst, "RST drawn by the client's close_notify: the server had closed its read side")
     gap = server.fin.time - last_response.time
     verdict.figure("fin_delay", gap)
     if closes_first and connection.first_closer != "server":
