@@ -12,6 +12,7 @@ from wirecheck.checks._categories import wording
 from wirecheck.checks._timing import Tolerance, seconds
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import Connection
+from wirecheck.model._frames import Segment, seq_reached
 from wirecheck.model._http import HttpParseError, is_complete_response, is_final
 
 
@@ -52,7 +53,8 @@ def closes_after_the_client(connection: Connection, within: float) -> Verdict:
                             connection.segments[-1])
         return verdict
     verdict.note(client_fin, "the client closes first")
-    answer = next((s for s in server.segments if s.index > client_fin.index and s.payload), None)
+    answer = next((s for s in server.segments if s.payload and (s.index > client_fin.index or _unread_tls(
+        connection, s, client_fin))), None)
     answered_in_time = answer is not None and answer.time - client_fin.time <= within
     if server.reset:
         verdict.problem("rst-instead-of-fin", "expected the server to answer the client's FIN with its own FIN, it "
@@ -71,6 +73,13 @@ def closes_after_the_client(connection: Connection, within: float) -> Verdict:
         verdict.figure("fin_after_client_fin", gap)
         verdict.note(server.fin, f"server FIN, {seconds(gap)} after the client's")
     return verdict
+
+
+def _unread_tls(connection: Connection, sent: Segment, client_fin: Segment) -> bool:
+    """Over TLS, whether the server's `sent` was still in flight when the client closed (its FIN does not acknowledge
+    it): the session tickets a server sends at the handshake's end meet a client that closes at once, and its stack
+    resets over them. On plain TCP a server sends nothing unasked."""
+    return connection.tls is not None and not seq_reached(client_fin.ack, sent.data_end)
 
 
 def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) -> Verdict:
