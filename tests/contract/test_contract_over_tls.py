@@ -65,3 +65,13 @@ def test_a_rst_drawn_by_the_clients_close_notify_after_the_servers_fin_passes_fi
     server = verdict.connection.sent_by_server
     assert verdict.ok and server.fin.index < server.rst.index, verdict.problems
     assert any(segment is server.rst and "client's close_notify" in text for segment, text in verdict.notes)
+
+
+def test_a_tls_client_sends_its_close_notify_and_its_fin_in_one_segment(wire, tls_files):
+    """Else a server that answers close_notify with its FIN at once (nginx) closes first on the wire, and a client
+    that gave up waiting on an idle connection reads as the server's idle close."""
+    serve_https(wire, tls_files, "good_https")
+    with wire.session.dialer.open(timeout=5):
+        pass
+    connection, = wire.connections(1)
+    assert connection.tls.close_notify(from_client=True).completed_by is connection.sent_by_client.fin
