@@ -78,11 +78,13 @@ def _whole_response(received: bytes) -> bool:
 
 
 def idle_keep_alive(dialer: Dialer, path: str, timeout: float, count: int = 1) -> list[socket.socket]:
-    """`count` connections that have had one response each and stay open, asking for nothing more. All ask
-    first, then all read, within one `timeout`: a server that answers one at a time does not multiply it."""
-    clients = [connect(dialer, timeout) for _ in range(count)]
-    for client in clients:
-        client.sendall(keep_alive_request(path, dialer.port))
+    """`count` connections that have had one response each and stay open, asking for nothing more. Each asks once
+    connected (over TLS connecting is a handshake, which a pool of workers all waiting for requests would never
+    make), then all read, within one `timeout`: a server that answers one at a time does not multiply it."""
+    clients = []
+    for _ in range(count):
+        clients.append(connect(dialer, timeout))
+        clients[-1].sendall(keep_alive_request(path, dialer.port))
     deadline = time.monotonic() + timeout
     for client in clients:
         read_response(client, max(0.0, deadline - time.monotonic()))
