@@ -1,22 +1,29 @@
 """What the HTTPS servers share: --cert and --key, a TLS context as strict as the gate's clients, a thread and a
-handshake per connection, the requests answered, and the orderly close (close_notify, then FIN).
+handshake per connection, the requests answered (100 Continue to an Expect, an idle timeout), and the orderly close
+(close_notify, then FIN).
 
 The well-behaved one is good_https.py; each broken TLS server changes one step of it, so that it reads as the one
-way it misbehaves. Python's ssl sends no close_notify on close(): unwrap() does, then waits for the client's (the
-socket's timeout bounds that wait).
+way it misbehaves. Python's ssl sends no close_notify on close(): unwrap() does, and a blocking one waits for the
+client's before the FIN; a client closes on the server's close_notify, so its FIN would come first.
 """
 
 import argparse
+import contextlib
 import socket
 import ssl
 import struct
 import threading
 from collections.abc import Callable
 
-from tests.broken.common import KEEP_ALIVE_RESPONSE, listen, take_request
+from tests.broken.common import END_OF_HEAD, KEEP_ALIVE_RESPONSE, listen, take_request
 
-# How long a connection may take for its handshake, for its client's next bytes, or for its client's close_notify.
+# How long a connection may take for its handshake, or for its client's close after the server's FIN.
 CONNECTION_TIMEOUT_SECONDS = 5.0
+# How long a kept-alive connection may wait for its next request: short, so that the contract measures it.
+IDLE_TIMEOUT_SECONDS = 1.0
+# What answer() returns for a connection closed by the idle timeout: no response ended it.
+IDLE = b""
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 CLOSING_RESPONSE = KEEP_ALIVE_RESPONSE.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
 # HTTP/1.0 is answered as the article's servers answer: no length, the body ends where the connection does.
 CLOSE_DELIMITED_RESPONSE = b"HTTP/1.0 200 OK\r\n\r\nHello, World!\n"
@@ -26,7 +33,8 @@ def parse_args(doc: str | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(doc or "").strip().splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, required=True, help="port to bind")
-    parser.add_argument("--backlog", type=int, default=64, help="listen backlog (default: %(default)s)")
+    # As large as real servers' (nginx 511, gunicorn 2048): a burst of 128 handshakes fits the accept queue.
+    parser.add_argument("--backlog", type=int, default=1024, help="listen backlog (default: %(default)s)")
     parser.add_argument("--cert", required=True, help="the certificate (PEM, its chain)")
     parser.add_argument("--key", required=True, help="the certificate's private key (PEM)")
     return parser.parse_args()
@@ -66,38 +74,77 @@ def handshake(context: ssl.SSLContext, connection: socket.socket) -> ssl.SSLSock
         return None
 
 
-def answer(client: ssl.SSLSocket) -> bytes | None:
-    """Answer requests until one asks to close (its answer sent: the response returned) or the client's
-    close_notify arrives (None): HTTP/1.0 without a length, HTTP/1.1 framed by Content-Length."""
-    buffer = b""
+def answer(client: ssl.SSLSocket, respond: Callable[[bytes], bytes] | None = None,
+           continues: bool = True) -> bytes | None:
+    """Answer requests until one asks to close (its answer sent: the response returned), the client idles past
+    IDLE_TIMEOUT_SECONDS (IDLE) or its close_notify arrives (None): HTTP/1.0 without a length, HTTP/1.1 framed by
+    Content-Length, a head that expects 100-continue told to go on. `respond` (a head -> what is sent) and
+    `continues` break it."""
+    buffer, continued = b"", False
+    client.settimeout(IDLE_TIMEOUT_SECONDS)
     while True:
         request = take_request(buffer)
         if request is None:
-            chunk = client.recv(65536)
+            if continues and not continued and b"\r\nexpect: 100-continue" in buffer.partition(END_OF_HEAD)[0].lower():
+                client.sendall(CONTINUE)
+                continued = True
+            try:
+                chunk = client.recv(65536)
+            except TimeoutError:
+                return IDLE
             if not chunk:
                 return None
             buffer += chunk
             continue
         head, buffer = request
-        response = _response(head)
+        continued = False
+        response = (respond or response_to)(head)
         client.sendall(response)
-        if response is not KEEP_ALIVE_RESPONSE:
+        if response_to(head) is not KEEP_ALIVE_RESPONSE:  # the request asks to close
             return response
 
 
-def _response(head: bytes) -> bytes:
+def response_to(head: bytes) -> bytes:
+    """The good server's response to the request of `head`."""
     if head.split(b"\r\n", 1)[0].endswith(b"HTTP/1.0"):
         return CLOSE_DELIMITED_RESPONSE
     return CLOSING_RESPONSE if b"\r\nconnection: close" in head.lower() else KEEP_ALIVE_RESPONSE
 
 
 def close_orderly(client: ssl.SSLSocket) -> None:
-    """close_notify, the client's close_notify awaited (or already there), then FIN."""
+    """close_notify, then FIN at once (RFC 8446 §6.1: the client's close_notify need not be awaited), then what the
+    client still sends (its close_notify, its FIN) read until its FIN, within CONNECTION_TIMEOUT_SECONDS: bytes that
+    reached a closed socket would draw a RST."""
+    _cork(client)
+    client.setblocking(False)
     try:
-        client.unwrap()
-    except (ssl.SSLError, OSError) as error:  # the client left without close_notify, or never sent it in time
-        print(f"no close_notify from the client: {error}", flush=True)
+        client.unwrap()  # returns when the client's close_notify had come first
+    except ssl.SSLWantReadError:
+        pass  # ours is sent; the client's follows
+    except (ssl.SSLError, OSError) as error:
+        print(f"no orderly close: {error}", flush=True)
+    client.settimeout(CONNECTION_TIMEOUT_SECONDS)
+    with contextlib.suppress(OSError):  # a reset, or the client never closed
+        client.shutdown(socket.SHUT_WR)  # over the bare socket from here on
+        while client.recv(65536):
+            pass
     client.close()
+
+
+def close_at_once(client: ssl.SSLSocket) -> None:
+    """close_notify, then FIN, the socket closed at once (as nginx does): the client's close_notify, which follows,
+    reaches a closed socket and draws the kernel's RST. RFC 8446 §6.1 allows it: the peer's need not be awaited."""
+    _cork(client)
+    client.setblocking(False)
+    with contextlib.suppress(ssl.SSLWantReadError):  # ours is sent; the client's is not there yet
+        client.unwrap()
+    client.close()
+
+
+def _cork(client: ssl.SSLSocket) -> None:
+    """Hold back what is sent next until the FIN: close_notify and FIN leave in one segment, so that a client that
+    closes on close_notify never gets its FIN out before the server's."""
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
 
 
 def close_bare(client: ssl.SSLSocket) -> None:

@@ -1,28 +1,14 @@
 """Each TLS ending property fails on an HTTPS server that breaks it, by its problem kind, and passes on the good
 one (tests/broken/good_https.py) with its handshake figures. The same verdict functions the contract runs are
-run here, each server with a throwaway certificate of this module's."""
-
-import shutil
+run here, each server with a throwaway certificate of this module's (conftest.py)."""
 
 import pytest
-from claim_helpers import broken_server
+from claim_helpers import serve_https
 
 from wirecheck.contract.test_tls_close import body_ended_by_the_close, client_closes, server_closes
-from wirecheck.server._tls import throwaway_files, tls_directory
 
 PROPERTIES = {"close-notify-before-fin": server_closes, "close-notify-answered": client_closes,
               "no-truncation": body_ended_by_the_close}
-
-
-@pytest.fixture(scope="module")
-def tls_files():
-    directory = tls_directory()  # the servers' user (nobody) can read it, as --wire-tls's
-    yield throwaway_files(directory)
-    shutil.rmtree(directory, ignore_errors=True)
-
-
-def serve_https(wire, tls_files, server: str) -> None:
-    wire.serve_command(broken_server(server, "--cert", "{cert}", "--key", "{key}"), tls=tls_files)
 
 
 @pytest.mark.parametrize("key", sorted(PROPERTIES))

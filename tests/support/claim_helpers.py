@@ -1,6 +1,6 @@
 """What the tests of the article's claims (tests/article/) and of the checks (tests/contract/) share: the client3
 port, two overlapping clients, process-table facts written into the capture beside the packets, and the command
-line of a deliberately broken server."""
+line of a deliberately broken server, HTTPS ones served with a certificate."""
 
 import socket
 import subprocess
@@ -59,3 +59,8 @@ def broken_server(name: str, *options: str) -> list[str]:
     package through PYTHONPATH, wherever it runs (by default where pytest was started)."""
     return ["env", f"PYTHONPATH={REPO_ROOT}", sys.executable, "-m", f"tests.broken.{name}", "--port", "{port}",
             *options]
+
+
+def serve_https(wire, tls_files, server: str) -> None:
+    """Serve the HTTPS server `server` of tests/broken/ with the certificate and key of `tls_files`."""
+    wire.serve_command(broken_server(server, "--cert", "{cert}", "--key", "{key}"), tls=tls_files)

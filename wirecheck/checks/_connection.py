@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar, overload
 
 from wirecheck.checks._timing import Tolerance, seconds
+from wirecheck.checks._tls import reset_answers_close_notify
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import STATES, Connection
 from wirecheck.model._frames import ACK, SYN, Segment, seq_plus
@@ -59,7 +60,7 @@ def handshake(connection: Connection, tolerance: Tolerance | None = None) -> Ver
 def http_exchange(connection: Connection, target: str, status: int, body: bytes) -> Verdict:
     """The client's GET `target` is answered, after it, by `status` with exactly `body`."""
     verdict = Verdict(connection)
-    client, server = connection.sent_by_client, connection.sent_by_server
+    client, server = connection.stream(True), connection.stream(False)
     if client.first_data is None:
         verdict.problem("no-request", f"expected GET {target}, the client sent nothing", connection.segments[-1])
         return verdict
@@ -93,14 +94,14 @@ def response(connection: Connection, status: int | None, *, within: float | None
         return verdict
     answer = _response(verdict, connection, status, complete)
     if answer is not None and complete:
-        verdict.note(connection.sent_by_server.first_data,
+        verdict.note(connection.stream(False).first_data,
                      f"response: {answer.start_line} ({len(answer.body)} body bytes, end by {answer.framing})")
     return verdict
 
 
 def _responds_within(verdict: Verdict, connection: Connection, limit: float) -> bool:
     """Whether the server's response begins at most `limit` after the client's request (else a problem)."""
-    request, answer = connection.sent_by_client.last_data, connection.sent_by_server.first_data
+    request, answer = connection.stream(True).last_data, connection.stream(False).first_data
     if request is None:
         verdict.problem("no-request", "expected a request from the client, it sent none", connection.segments[-1])
     elif answer is None:
@@ -120,7 +121,7 @@ def _response(verdict: Verdict, connection: Connection, status: int | None,
               complete: bool = True) -> HttpResponse | None:
     """The parsed response, with a problem recorded if it is missing, of another status, or (if `complete`
     is asked for) cut short."""
-    server = connection.sent_by_server
+    server = connection.stream(False)
     if server.first_data is None:
         verdict.problem("no-response", "expected an HTTP response, the server sent no data", connection.segments[-1])
         return None
@@ -152,7 +153,9 @@ def server_closes(connection: Connection, *, delay: float | None = None, within:
                   tolerance: Tolerance | None = None, closes_first: bool = True) -> Verdict:
     """The server closes with FIN (not RST), after a complete response: `delay` after its last byte (within
     `tolerance`), or at most `within` after it; first, unless `closes_first` is False (a client's half-close).
-    One of `delay` and `within` is given, by name (the overloads say so to a type checker)."""
+    One of `delay` and `within` is given, by name (the overloads say so to a type checker). Over TLS the last byte
+    is the frame that completed the last response record, and the FIN still TCP's: the server's close_notify comes
+    between them, inside the time measured; a RST drawn by the client's close_notify after that FIN is no fault."""
     if delay is not None and within is None:
         expected = f"{seconds(delay)} after the response"
     elif within is not None and delay is None:
@@ -161,25 +164,28 @@ def server_closes(connection: Connection, *, delay: float | None = None, within:
         raise TypeError("server_closes() needs delay= (when the FIN is due, within a tolerance) or within= (the "
                         "most it may take), one of the two")
     verdict = Verdict(connection)
-    server = connection.sent_by_server
-    if server.rst is not None:
+    server, last_response = connection.sent_by_server, connection.stream(False).last_data
+    tls_read_side_closed = reset_answers_close_notify(connection)
+    if server.rst is not None and not tls_read_side_closed:
         verdict.problem("rst-instead-of-fin", "expected the server to close with FIN, it sent RST", server.rst)
         return verdict
     if server.fin is None:
         verdict.problem("no-server-fin", f"expected a server FIN {expected}, no server FIN was sent",
-                        server.last_data or connection.segments[-1])
+                        last_response or connection.segments[-1])
         return verdict
-    if server.last_data is None:
+    if last_response is None:
         verdict.problem("server-fin-early", "expected a response before the server FIN, the server sent no data",
                         server.fin)
         return verdict
-    verdict.note(server.last_data, "last response byte")
-    gap = server.fin.time - server.last_data.time
+    verdict.note(last_response, "last response byte")
+    if tls_read_side_closed:
+        verdict.note(server.rst, "RST drawn by the client's close_notify: the server had closed its read side")
+    gap = server.fin.time - last_response.time
     verdict.figure("fin_delay", gap)
     if closes_first and connection.first_closer != "server":
         verdict.problem("client-closed-first", "expected the server to close first, the client closed first",
                         connection.sent_by_client.ending)
-    if not is_complete_response(connection.sent_by_server.data, closed=True):
+    if not is_complete_response(connection.stream(False).data, closed=True):
         verdict.problem("server-fin-early", "expected the server FIN after a complete response, it closed before "
                                             "the response was complete", server.fin)
     if delay is not None:

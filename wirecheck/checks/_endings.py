@@ -12,6 +12,7 @@ from wirecheck.checks._categories import wording
 from wirecheck.checks._timing import Tolerance, seconds
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import Connection
+from wirecheck.model._frames import Segment, seq_reached
 from wirecheck.model._http import HttpParseError, is_complete_response, is_final
 
 
@@ -52,7 +53,8 @@ def closes_after_the_client(connection: Connection, within: float) -> Verdict:
                             connection.segments[-1])
         return verdict
     verdict.note(client_fin, "the client closes first")
-    answer = next((s for s in server.segments if s.index > client_fin.index and s.payload), None)
+    answer = next((s for s in server.segments if s.payload and (s.index > client_fin.index or _unread_tls(
+        connection, s, client_fin))), None)
     answered_in_time = answer is not None and answer.time - client_fin.time <= within
     if server.reset:
         verdict.problem("rst-instead-of-fin", "expected the server to answer the client's FIN with its own FIN, it "
@@ -71,6 +73,13 @@ def closes_after_the_client(connection: Connection, within: float) -> Verdict:
         verdict.figure("fin_after_client_fin", gap)
         verdict.note(server.fin, f"server FIN, {seconds(gap)} after the client's")
     return verdict
+
+
+def _unread_tls(connection: Connection, sent: Segment, client_fin: Segment) -> bool:
+    """Over TLS, whether the server's `sent` was still in flight when the client closed (its FIN does not acknowledge
+    it): the session tickets a server sends at the handshake's end meet a client that closes at once, and its stack
+    resets over them. On plain TCP a server sends nothing unasked."""
+    return connection.tls is not None and not seq_reached(client_fin.ack, sent.data_end)
 
 
 def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) -> Verdict:
@@ -110,11 +119,11 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     verdict = Verdict(connection)
     how, close, client = ending(connection), connection.sent_by_server.ending, connection.sent_by_client
     client_close = client.ending
-    if gave_up and close is None and is_complete_response(connection.sent_by_server.data, closed=False):
+    if gave_up and close is None and is_complete_response(connection.stream(False).data, closed=False):
         # A request the server took as one (a large head under its limit, say), answered and kept alive: an
         # idle keep-alive connection, which the idle-close property judges, not a socket held for nobody.
         verdict.figure("rude_ending", category.ANSWERED_KEPT_ALIVE)
-        verdict.note(connection.sent_by_server.last_data, "the server answers the rude request whole and keeps "
+        verdict.note(connection.stream(False).last_data, "the server answers the rude request whole and keeps "
                                                           "the connection alive")
         return verdict
     if gave_up and (close is None or client_close is not None and client_close.index < close.index):
@@ -161,7 +170,7 @@ def answered_whole_then_fin(connection: Connection, since: float, what: str, fig
     then the server's FIN, not a RST. One the server had already answered and closed is not judged here (how
     a server closes on an unread body is lingering close's question): it was no longer in flight."""
     verdict = Verdict(connection)
-    server, close = connection.sent_by_server, connection.sent_by_server.ending
+    server, close = connection.stream(False), connection.sent_by_server.ending
     if close is not None and close.time < since:
         verdict.figure(figure, category.CLOSED_BEFORE_SIGNAL)
         verdict.note(close, f"{what}: the server closed it before the stop signal ({wording(ending(connection))})")
@@ -185,8 +194,8 @@ def refused_or_served(connection: Connection, what: str, figure: str) -> Verdict
     verdict.figure(figure, category.REFUSED if connection.state == "REJ" else ending(connection))
     if connection.state == "REJ":
         verdict.note(connection.sent_by_server.rst, f"{what} refused: nothing listens any more")
-    elif connection.sent_by_server.first_data is not None:
-        verdict.note(connection.sent_by_server.first_data, f"{what} served")
+    elif connection.stream(False).first_data is not None:
+        verdict.note(connection.stream(False).first_data, f"{what} served")
     else:
         verdict.problem("accepted-then-dropped", f"expected {what} refused or served, its handshake completed and "
                                                  f"it ended {connection.state} unanswered",

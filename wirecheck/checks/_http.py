@@ -10,7 +10,7 @@ after it).
 from wirecheck.checks import _categories as category
 from wirecheck.checks._timing import seconds
 from wirecheck.checks._verdict import Verdict
-from wirecheck.model._flows import Connection, Side
+from wirecheck.model._flows import Connection
 from wirecheck.model._frames import ACK, Segment, seq_reached
 from wirecheck.model._http import HttpParseError, HttpRequest, parse_requests
 
@@ -19,7 +19,7 @@ def exchanges(connection: Connection, status: int) -> Verdict:
     """Every request the client sent before the server closed, up to the first that closes the connection,
     is answered in order by a complete response with `status`; no request after that one is answered."""
     verdict = Verdict(connection)
-    client, server = connection.sent_by_client, connection.sent_by_server
+    client, server = connection.stream(True), connection.stream(False)
     requests = _requests_before_close(verdict)
     if not requests:
         verdict.problem("no-request", "expected a request from the client, it sent none", connection.segments[-1])
@@ -63,7 +63,7 @@ def keeps_alive(connection: Connection) -> Verdict:
         first = []
     kept = len(requests) > 1 and bool(first) and first[0].persistent
     verdict.figure("keep_alive", category.KEPT_ALIVE if kept else category.NO_KEEP_ALIVE)
-    verdict.note(connection.sent_by_server.first_data, "keep-alive: the connection stays open after the response"
+    verdict.note(connection.stream(False).first_data, "keep-alive: the connection stays open after the response"
                  if kept else "no keep-alive: the server closes after its first response")
     return verdict
 
@@ -72,9 +72,8 @@ def _requests_before_close(verdict: Verdict) -> list[HttpRequest]:
     """The complete requests whose bytes reached the wire before the server's first FIN or RST (a request sent
     after the server closed is no request the server had to answer)."""
     connection = verdict.connection
-    client, server = connection.sent_by_client, connection.sent_by_server
-    closing = server.ending
-    sent = client.data if closing is None else client.data[:_bytes_sent_before(client, closing.index)]
+    client, closing = connection.stream(True), connection.sent_by_server.ending
+    sent = client.data if closing is None else client.data[:client.bytes_before(closing.index)]
     try:
         return [request for request in parse_requests(sent) if request.complete]
     except HttpParseError as error:
@@ -82,20 +81,15 @@ def _requests_before_close(verdict: Verdict) -> list[HttpRequest]:
         return []
 
 
-def _bytes_sent_before(side: Side, index: int) -> int:
-    ends = [side.offset(s.seq) + len(s.payload) for s in side.segments if s.payload and s.index < index]
-    return max(ends, default=0)
-
-
 def idle_close(connection: Connection, window: float) -> Verdict:
     """After its last response, a server that kept the connection open closes it with FIN, not RST. Figures:
     "idle_close" (fin, rst, or open when it had not closed `window` after its last response, and the
     client gave up) and "idle_timeout", the seconds from its last response byte to its close (with "open":
-    the window, a lower bound)."""
+    the window, a lower bound). Over TLS the close is still the TCP one: a server's close_notify comes before it."""
     verdict = Verdict(connection)
-    server = connection.sent_by_server
+    server, last_response = connection.sent_by_server, connection.stream(False).last_data
     verdict.figure("first_closer", connection.first_closer or category.NOBODY)
-    if server.last_data is None:
+    if last_response is None:
         verdict.problem("no-response", "expected responses before the idle time, none came", connection.segments[-1])
         return verdict
     closing = server.ending
@@ -104,7 +98,7 @@ def idle_close(connection: Connection, window: float) -> Verdict:
         verdict.figure("idle_timeout", window)
         verdict.note(connection.closing, f"the server kept the idle connection open for more than {seconds(window)}")
         return verdict
-    idle = closing.time - server.last_data.time
+    idle = closing.time - last_response.time
     verdict.figure("idle_timeout", idle)
     verdict.figure("idle_close", category.RST if closing is server.rst else category.FIN)
     if closing is server.rst:
@@ -163,7 +157,7 @@ def answers_expectation(connection: Connection, within: float) -> Verdict:
     """A request with `Expect: 100-continue` gets 100 Continue or a final response at most `within` after its
     head. Figures: "continue_answer" (100-continue, final-status, none or late) and "continue_delay"."""
     verdict = Verdict(connection)
-    head, answer = connection.sent_by_client.first_data, connection.sent_by_server.first_data
+    head, answer = connection.stream(True).first_data, connection.stream(False).first_data
     if head is None:
         verdict.problem("no-request", "expected a request with Expect: 100-continue, the client sent none",
                         connection.segments[-1])

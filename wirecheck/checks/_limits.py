@@ -40,7 +40,7 @@ def recovered(fresh: Connection, left_at: float, within: float) -> Verdict:
     """A fresh client, which connected once the crowd had left (at `left_at`, wall clock), got its response's
     first byte within `within` of that."""
     verdict = Verdict(fresh)
-    answer = fresh.sent_by_server.first_data
+    answer = fresh.stream(False).first_data
     if answer is None:
         verdict.problem("not-recovered", f"expected a fresh client answered within {seconds(within)} after the "
                                          "crowd past the descriptor limit left, it was not answered",

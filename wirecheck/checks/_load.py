@@ -35,7 +35,7 @@ def connect_time(connection: Connection) -> float | None:
 
 def first_byte_time(connection: Connection) -> float | None:
     """From the request's last byte to the response's first byte; None without both."""
-    request, response = connection.sent_by_client.last_data, connection.sent_by_server.first_data
+    request, response = connection.stream(True).last_data, connection.stream(False).first_data
     if request is None or response is None:
         return None
     return response.time - request.time
@@ -55,7 +55,7 @@ def burst_answered(connections: list[Connection], backlog: int | None, queue_pea
         verdict.problem("syn-retransmitted", f"expected all {len(connections)} simultaneous connects answered without "
                                              f"a SYN sent again, {clients} clients sent theirs again ({len(again)} "
                                              f"SYNs; {where}, its peak seen {queue_peak})", syn, connection)
-    unanswered = [c for c in connections if c.sent_by_server.first_data is None]
+    unanswered = [c for c in connections if c.stream(False).first_data is None]
     if unanswered:
         verdict.problem("not-served", f"expected a response on each of {len(connections)} simultaneous connections, "
                                       f"{len(unanswered)} got none", unanswered[0].segments[-1], unanswered[0])
@@ -84,7 +84,7 @@ def fresh_client_answered(connection: Connection, crowd: int, within: float) -> 
     """With `crowd` idle connections open, `connection` (a fresh client) had its first response byte within
     `within` of its first SYN: how long the client waited, a SYN dropped past a full queue included."""
     verdict = Verdict(connection)
-    response, syn = connection.sent_by_server.first_data, connection.syn
+    response, syn = connection.stream(False).first_data, connection.syn
     waited = None if response is None or syn is None else response.time - syn.time
     if waited is None or waited > within:
         how = "no response came" if waited is None else f"it came {seconds(waited)} after its SYN"

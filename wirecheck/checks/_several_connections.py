@@ -19,7 +19,7 @@ def second_waits_for_first(first: Connection, second: Connection, waits: bool) -
     """With `waits`, `second`'s response starts only once `first` is closing (one client at a time);
     without, it comes while `first` is still open (clients are served at once)."""
     verdict = Verdict(second)
-    closing, response = first.closing, second.sent_by_server.first_data
+    closing, response = first.closing, second.stream(False).first_data
     if response is None:
         verdict.problem("not-served", "expected a response on the second connection, none came", second.segments[-1])
     elif waits and closing is None:
@@ -48,8 +48,8 @@ def served_in_turn(connections: list[Connection], delay: float, tolerance: Toler
     verdict = Verdict()
     answered = _in_order_of_response(verdict, connections)
     for number, (before, connection) in enumerate(zip(answered, answered[1:], strict=False), start=2):
-        previous, response = before.sent_by_server.first_data, connection.sent_by_server.first_data
-        request, fin = connection.sent_by_client.last_data, before.sent_by_server.fin
+        previous, response = before.stream(False).first_data, connection.stream(False).first_data
+        request, fin = connection.stream(True).last_data, before.sent_by_server.fin
         gap, idle = response.time - previous.time, request.time - previous.time > delay
         expected = request.time - previous.time if idle else delay
         why = "its request came when the server was idle" if idle else "one client at a time"
@@ -74,7 +74,7 @@ def served_together(connections: list[Connection], delay: float, tolerance: Tole
     verdict = Verdict()
     limit = tolerance.of(delay)
     for number, connection in enumerate(connections, start=1):
-        request, response = connection.sent_by_client.last_data, connection.sent_by_server.first_data
+        request, response = connection.stream(True).last_data, connection.stream(False).first_data
         if request is None or response is None:
             verdict.problem("not-served", f"expected a request and its response on connection {number}, it ended "
                                           f"{connection.state} without", connection.segments[-1], connection)
@@ -98,13 +98,13 @@ def served_together(connections: list[Connection], delay: float, tolerance: Tole
 def _in_order_of_response(verdict: Verdict, connections: list[Connection]) -> list[Connection]:
     """The answered connections in the order their responses began; an unanswered one is a problem."""
     for number, connection in enumerate(connections, start=1):
-        if connection.sent_by_server.first_data is None:
+        if connection.stream(False).first_data is None:
             verdict.problem("not-served", f"expected connection {number} answered, it ended {connection.state} "
                                           "without a response", connection.segments[-1], connection)
-    answered = sorted((c for c in connections if c.sent_by_server.first_data is not None),
-                      key=lambda c: c.sent_by_server.first_data.time)
+    answered = sorted((c for c in connections if c.stream(False).first_data is not None),
+                      key=lambda c: c.stream(False).first_data.time)
     if answered:
-        verdict.note(answered[0].sent_by_server.first_data, f"response 1 of {len(answered)}")
+        verdict.note(answered[0].stream(False).first_data, f"response 1 of {len(answered)}")
     return answered
 
 
@@ -184,7 +184,7 @@ def fin_follows_last_close(connection: Connection, parent_closed_at: float, dela
     table showed) and nothing goes on the wire; the child, holding the last copy, still reads the request and
     answers, and the server's FIN leaves when the child closes, `delay` after its response."""
     verdict = Verdict(connection)
-    request, server = connection.sent_by_client.first_data, connection.sent_by_server
+    request, server = connection.stream(True).first_data, connection.sent_by_server
     if request is None:
         verdict.problem("no-request", "expected the client's request, it sent none", connection.segments[-1])
         return verdict
@@ -195,7 +195,7 @@ def fin_follows_last_close(connection: Connection, parent_closed_at: float, dela
     else:
         verdict.note(request, f"request, {seconds(request.time - parent_closed_at)} after the parent's copy was seen "
                               "closed: only the child's copy is left")
-    response = server.first_data
+    response = connection.stream(False).first_data
     for closing, name in ((server.fin, "FIN"), (server.rst, "RST")):
         if closing is not None and (response is None or closing.time < response.time):
             verdict.problem("server-fin-early" if name == "FIN" else "rst-instead-of-fin",
@@ -214,17 +214,17 @@ def served_then_refused(connections: list[Connection], served: int) -> Verdict:
     SYN answered by RST: nothing listens any more) or reset after the kernel had completed its handshake."""
     verdict = Verdict()
     for number, connection in enumerate(connections, start=1):
-        server = connection.sent_by_server
+        server, answer = connection.sent_by_server, connection.stream(False).first_data
         if number <= served:
-            if server.first_data is None:
+            if answer is None:
                 verdict.problem("not-served", f"expected connection {number} answered (the server serves the first "
                                               f"{served}), it got no response and ended {connection.state}",
                                 server.rst or connection.segments[-1], connection)
             else:
-                verdict.note(server.first_data, f"connection {number} of the {served} served: answered")
-        elif server.first_data is not None:
+                verdict.note(answer, f"connection {number} of the {served} served: answered")
+        elif answer is not None:
             verdict.problem("served-unexpectedly", f"expected connection {number} turned away (the server stops "
-                                                   f"serving after {served}), it was answered", server.first_data,
+                                                   f"serving after {served}), it was answered", answer,
                             connection)
         elif connection.state == "REJ":
             verdict.note(server.rst, f"connection {number} refused: RST answers the SYN, nothing listens any more")

@@ -22,6 +22,7 @@ from wirecheck.clients._abuse import ABUSES
 from wirecheck.clients._held import Trickler, idle_keep_alive, wait_accepted
 from wirecheck.clients._requests import burst
 from wirecheck.contract._exchange import DESCRIPTOR_SLACK, closing_requests, reply_timeout, settled
+from wirecheck.model._flows import Connection
 from wirecheck.server._waiting import wait_until
 
 HANDSHAKE_CONNECTIONS = 3
@@ -47,24 +48,33 @@ def test_handshake_every_connection_completes_the_three_way_handshake(wire):
         wire.expect(checks.handshake(connection))
 
 
-def _one_exchange(wire):
-    """The connection of one GET to the server under contract."""
-    wire.serve_contract()
+def _one_exchange(wire) -> Connection:
+    """The connection of one GET to the server the wire serves."""
     burst(wire.session.dialer, closing_requests(wire, 1), reply_timeout(wire, patient=True))
     connection, = wire.connections(1)
     return connection
 
 
+def complete_response(wire) -> Verdict:
+    """One GET: its response, whole, with the expected status."""
+    return checks.response(_one_exchange(wire), wire.settings.contract_status)
+
+
+def fin_in_time(wire) -> Verdict:
+    """One GET: the server's FIN, not a RST, within --wire-fin-within of its last response byte."""
+    return checks.server_closes(_one_exchange(wire), within=wire.settings.fin_within)
+
+
 @pytest.mark.contract("complete-response")
 def test_complete_response_a_get_receives_one_complete_response_with_the_expected_status(wire):
-    connection = _one_exchange(wire)
-    wire.expect(checks.response(connection, wire.settings.contract_status))
+    wire.serve_contract()
+    wire.expect(complete_response(wire))
 
 
 @pytest.mark.contract("fin-in-time")
 def test_fin_in_time_the_server_closes_with_fin_soon_after_a_complete_response(wire):
-    connection = _one_exchange(wire)
-    wire.expect(checks.server_closes(connection, within=wire.settings.fin_within))
+    wire.serve_contract()
+    wire.expect(fin_in_time(wire))
 
 
 @contextmanager

@@ -1,16 +1,13 @@
 """Group TCP segments into connections and tell each connection's story.
 
-Theory of operation. Segments belong together by socket pair, both directions in one
-connection; a new SYN on a pair whose SYN had another sequence number starts a new
-connection (ports are reused). The client is the side that sent the SYN; without a
-SYN it is the side that is not the server's port, or failing that the first sender.
+Theory of operation. Segments belong together by socket pair, both directions in one connection; a new SYN on a
+pair whose SYN had another sequence number starts a new connection (ports are reused). The client is the side that
+sent the SYN; without a SYN it is the side that is not the server's port, or failing that the first sender.
 
-Each side is reassembled from sequence numbers relative to its initial sequence
-number, so duplicates and retransmissions add no bytes; bytes after a hole are left
-out and the hole is recorded. The connection's fate is summed up in Zeek's words
-(``STATES``) and its events in Zeek's history letters: s SYN, h SYN-ACK, a pure
-ACK, d data, f FIN, r RST, t retransmitted data, g a hole in the data; upper case
-for the client.
+Each side is reassembled from sequence numbers relative to its initial sequence number, so duplicates and
+retransmissions add no bytes; bytes after a hole are left out and the hole is recorded. The connection's fate is
+summed up in Zeek's words (``STATES``) and its events in Zeek's history letters: s SYN, h SYN-ACK, a pure ACK, d
+data, f FIN, r RST, t retransmitted data, g a hole in the data; upper case for the client.
 """
 
 from dataclasses import dataclass, field
@@ -63,6 +60,11 @@ class Side:
         """Position of `seq` in this side's byte stream (0 is the first data byte)."""
         assert self.initial_seq is not None, "no segment of this side was added yet"
         return seq_distance(seq_plus(self.initial_seq, 1), seq)
+
+    def bytes_before(self, index: int) -> int:
+        """How many bytes of this side's stream the frames before frame `index` had carried (TlsStream's too)."""
+        return max((self.offset(s.seq) + len(s.payload) for s in self.segments if s.payload and s.index < index),
+                   default=0)
 
     @property
     def ending(self) -> Segment | None:

@@ -76,10 +76,13 @@ class Dialer:
 
 
 def close(connection: socket.socket) -> None:
-    """Close as a careful client does: over TLS, close_notify first (socket.close() sends none), then FIN. It does
-    not wait for the server's close_notify: a blocking unwrap() would, for as long as the socket's timeout."""
+    """Close as a careful client does: over TLS, close_notify first (socket.close() sends none), then FIN, in one
+    segment (corked): a server that answers close_notify with its FIN at once would otherwise get its FIN out first,
+    and the client's leaving read on the wire as the server's close. It does not wait for the server's close_notify:
+    a blocking unwrap() would, for as long as the socket's timeout."""
     if isinstance(connection, ssl.SSLSocket):
         with contextlib.suppress(OSError):  # SSLWantReadError: ours went, the server's is not there yet; or gone
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
             connection.setblocking(False)
             connection.unwrap()
     connection.close()

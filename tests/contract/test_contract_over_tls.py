@@ -1,0 +1,77 @@
+"""The properties that run over TLS judge the decrypted exchange: each passes on the good HTTPS server
+(tests/broken/good_https.py) and fails, by its problem kind, on an HTTPS server that breaks it. The verdict functions
+are the contract's own, run here with a throwaway certificate (conftest.py)."""
+
+import pytest
+from claim_helpers import serve_https
+
+from wirecheck.contract._over_tls import NOT_OVER_TLS, TLS_ONLY
+from wirecheck.contract._properties import BASELINE, BY_KEY
+from wirecheck.contract.test_basics import complete_response, fin_in_time
+from wirecheck.contract.test_burst import burst_answered
+from wirecheck.contract.test_close import clients_close_first
+from wirecheck.contract.test_connection_close import request_after_close
+from wirecheck.contract.test_expect_continue import expecting_continue
+from wirecheck.contract.test_http10 import http10_request
+from wirecheck.contract.test_keep_alive import idle_connection, two_requests
+
+# Judged over TLS on TCP's facts and the process table alone since TLS runs began: not the decrypted exchange.
+TCP_ONLY = {"handshake", "no-leak"}
+# A burst of a few, without the measured rounds: enough to see every connection of it answered over TLS.
+BURST = 8
+PROPERTIES = {
+    "complete-response": complete_response,
+    "fin-in-time": fin_in_time,
+    "keep-alive": two_requests,
+    "idle-close": idle_connection,
+    "close-ends-connection": request_after_close,
+    "http-1.0": http10_request,
+    "expect-continue": expecting_continue,
+    "no-close-wait": clients_close_first,
+    "burst": lambda wire: burst_answered(wire, BURST, concurrencies=()),
+}
+
+
+def test_every_property_a_tls_run_judges_on_the_decrypted_exchange_is_proved_here():
+    over_tls = set(BY_KEY) - {BASELINE} - set(NOT_OVER_TLS) - TLS_ONLY - TCP_ONLY
+    assert over_tls == set(PROPERTIES)
+
+
+@pytest.mark.parametrize("key", sorted(PROPERTIES))
+def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tls_files, key):
+    serve_https(wire, tls_files, "good_https")
+    verdict = PROPERTIES[key](wire)
+    assert verdict.ok, verdict.problems
+    if key == "idle-close":  # its idle timeout, measured from the last response record to the FIN after close_notify
+        assert verdict.figures["idle_close"] == "fin" and 1.0 <= verdict.figures["idle_timeout"] < 2.0
+
+
+@pytest.mark.parametrize("server, key, kinds", [
+    ("cuts_tls_response_short", "complete-response", ["incomplete-response"]),
+    ("cuts_tls_response_short", "fin-in-time", ["server-fin-early"]),
+    ("resets_after_close_notify", "fin-in-time", ["rst-instead-of-fin"]),
+    ("ignores_second_tls_request", "keep-alive", ["unanswered-request"]),
+    ("resets_after_close_notify", "idle-close", ["rst-instead-of-fin"]),
+    ("waits_for_the_tls_body", "expect-continue", ["no-continue"]),
+])
+def test_a_broken_https_server_fails_the_property_it_breaks(wire, tls_files, server, key, kinds):
+    serve_https(wire, tls_files, server)
+    assert PROPERTIES[key](wire).kinds == kinds
+
+
+def test_a_rst_drawn_by_the_clients_close_notify_after_the_servers_fin_passes_fin_in_time(wire, tls_files):
+    serve_https(wire, tls_files, "closes_https_at_once")
+    verdict = fin_in_time(wire)
+    server = verdict.connection.sent_by_server
+    assert verdict.ok and server.fin.index < server.rst.index, verdict.problems
+    assert any(segment is server.rst and "client's close_notify" in text for segment, text in verdict.notes)
+
+
+def test_a_tls_client_sends_its_close_notify_and_its_fin_in_one_segment(wire, tls_files):
+    """Else a server that answers close_notify with its FIN at once (nginx) closes first on the wire, and a client
+    that gave up waiting on an idle connection reads as the server's idle close."""
+    serve_https(wire, tls_files, "good_https")
+    with wire.session.dialer.open(timeout=5):
+        pass
+    connection, = wire.connections(1)
+    assert connection.tls.close_notify(from_client=True).completed_by is connection.sent_by_client.fin
