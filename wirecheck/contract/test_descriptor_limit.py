@@ -52,7 +52,7 @@ def past_the_descriptor_limit(wire, nofile: int) -> Verdict:
     burst(session.dialer, closing_requests(wire, 1), reply_timeout(wire))
     fresh = wire.observe().connections[-1]
     return (limits.at_descriptor_limit(share, SPIN_SHARE, running, server.output(), standing, fresh.syn)
-            .extend(limits.recovered(fresh, crowd.left_at, RECOVERY_SECONDS) if running else Verdict()))
+            .extend(limits.recovered(fresh, crowd.left_at, RECOVERY_SECONDS, wire.tolerance) if running else Verdict()))
 
 
 @pytest.mark.contract("descriptor-limit")
