@@ -23,37 +23,29 @@ GOOD_HTTPS = shlex.join(broken_server("good_https", "--cert", "{cert}", "--key",
 PROPERTY = "handshake"  # property 1: connect, request, response, close; judged from TCP alone
 
 
-@pytest.fixture(scope="module")
-def tls_run(tmp_path_factory):
-    """One gate run of property 1 over TLS: its outcome and its one capture."""
-    run_dir = tmp_path_factory.mktemp("tls-gate")
-    done = gate(GOOD_HTTPS, run_dir, "--wire-tls", "-k", selecting(PROPERTY))
-    return done, run_dir, next((run_dir / "captures").rglob("*.pcapng"), None)
-
-
-def test_the_good_https_server_passes_property_1_over_tls(tls_run):
-    done, run_dir, _ = tls_run
+@pytest.mark.slow(seconds=1.5)  # a nested gate run: a pytest, the server, the handshakes
+def test_a_gate_run_over_tls_passes_property_1_and_saves_captures_wireshark_decrypts_alone(tmp_path):
+    """One nested run for three claims (each such run costs a second of CPU): property 1 passes over TLS; its
+    capture begins with the secrets of exactly its own connections; tshark decrypts it with no key file given."""
+    done = gate(GOOD_HTTPS, tmp_path, "--wire-tls", "-k", selecting(PROPERTY))
     assert done.returncode == 0 and "1 passed" in done.stdout and "skipped" not in done.stdout, done.stdout
-    assert failed_properties(run_dir / "junit.xml")[:2] == ({PROPERTY}, {}), done.stdout
+    assert failed_properties(tmp_path / "junit.xml")[:2] == ({PROPERTY}, {}), done.stdout
 
-
-def test_a_tls_capture_begins_with_the_secrets_of_exactly_its_own_connections(tls_run):
-    _, _, capture = tls_run
+    capture = next((tmp_path / "captures").rglob("*.pcapng"))
     found = blocks(capture)
     assert [kind for kind, _ in found[:4]] == [SECTION_HEADER, INTERFACE, DECRYPTION_SECRETS, ENHANCED_PACKET]
     in_block = {line.split()[1] for line in key_log(found[2][1]).splitlines()}
     seen = {c.tls.client_random.hex() for c in connections(decode_all(read(capture).frames))}
     assert len(seen) == HANDSHAKE_CONNECTIONS and in_block == seen
 
-
-@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed (bin/setup installs it)")
-def test_wireshark_decrypts_a_tls_capture_with_no_key_file_given(tls_run):
-    _, _, capture = tls_run
-    done = subprocess.run(["tshark", "-r", str(capture), "-Y", "http.request", "-T", "fields", "-e",
-                           "http.request.method"], capture_output=True, text=True, timeout=60)
-    assert done.stdout.split() == ["GET"] * HANDSHAKE_CONNECTIONS, done.stdout + done.stderr
+    if shutil.which("tshark") is None:
+        pytest.skip("tshark is not installed (bin/setup installs it): the decryption by Wireshark is not checked")
+    shown = subprocess.run(["tshark", "-r", str(capture), "-Y", "http.request", "-T", "fields", "-e",
+                            "http.request.method"], capture_output=True, text=True, timeout=60)
+    assert shown.stdout.split() == ["GET"] * HANDSHAKE_CONNECTIONS, shown.stdout + shown.stderr
 
 
+@pytest.mark.slow(seconds=1.7)  # a gate and its pytest, each a new interpreter
 def test_the_gate_refuses_a_tls_key_without_its_certificate_in_one_line(tmp_path):
     key = tmp_path / "key.pem"
     trustme.CA().issue_cert("127.0.0.1").private_key_pem.write_to_path(key)
