@@ -36,8 +36,11 @@ PROPERTIES = {
 
 
 def test_every_property_a_tls_run_judges_on_the_decrypted_exchange_is_proved_here():
+    """And some a TLS run still skips: their verdicts hold for a server that sends its FIN after its close_notify,
+    not yet for one that holds it until the client's (contract/_over_tls.py)."""
     over_tls = set(BY_KEY) - {BASELINE} - set(NOT_OVER_TLS) - TLS_ONLY - TCP_ONLY
-    assert over_tls == set(PROPERTIES)
+    assert over_tls <= set(PROPERTIES) and set(PROPERTIES) - over_tls == {"fin-in-time", "close-ends-connection",
+                                                                             "http-1.0"}
 
 
 @pytest.mark.parametrize("key", sorted(PROPERTIES))
