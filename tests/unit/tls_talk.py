@@ -112,8 +112,9 @@ def session(version: str = "1.3", cipher: str | None = None, *, trusted: bool = 
     client_context.maximum_version = ssl.TLSVersion.TLSv1_3 if version == "1.3" else ssl.TLSVersion.TLSv1_2
     if cipher and version == "1.3":
         _openssl(server_context, "SSL_CTX_set_ciphersuites", cipher.encode())
-    elif cipher:
+    elif cipher:  # the client offers it too: Python's own default list (3.13's) leaves out the SHA-1 suites
         server_context.set_ciphers(cipher)
+        client_context.set_ciphers(cipher)
     with tempfile.TemporaryDirectory() as directory:
         client_context.keylog_filename = str(Path(directory) / "keylog")
         ends = _Ends(client_context, server_context)
