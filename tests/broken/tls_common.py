@@ -46,6 +46,7 @@ def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None
     context.load_cert_chain(args.cert, args.key)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF  # a client's bare FIN is an error, not an end
+    context.set_alpn_protocols(["http/1.1"])
     listen_socket = listen(args)
     while True:
         connection, _ = listen_socket.accept()

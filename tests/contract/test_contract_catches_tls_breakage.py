@@ -18,6 +18,7 @@ def test_the_good_https_server_passes_every_tls_ending_property(wire, tls_files,
     assert verdict.ok, verdict.problems
     if key == "close-notify-before-fin":
         assert verdict.figures["tls_version"] == "TLSv1.3" and verdict.figures["tls_cipher"].startswith("TLS_")
+        assert verdict.figures["tls_alpn"] == "http/1.1"
         assert 0 < verdict.figures["handshake_time"] < 1
 
 
