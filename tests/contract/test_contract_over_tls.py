@@ -1,5 +1,6 @@
-"""The properties that run over TLS judge the decrypted exchange: each passes on the good HTTPS server
-(tests/broken/good_https.py) and fails, by its problem kind, on an HTTPS server that breaks it. The verdict functions
+"""The properties that run over TLS judge the decrypted exchange, and the TLS ending properties (22-24) how a TLS
+connection ends: each passes on the good HTTPS server (tests/broken/good_https.py), with the handshake figures, and
+fails, by its problem kind, on an HTTPS server that breaks it; a broken one fails only its own. The verdict functions
 are the contract's own, run here with a throwaway certificate (conftest.py)."""
 
 import pytest
@@ -14,6 +15,7 @@ from wirecheck.contract.test_connection_close import request_after_close
 from wirecheck.contract.test_expect_continue import expecting_continue
 from wirecheck.contract.test_http10 import http10_request
 from wirecheck.contract.test_keep_alive import idle_connection, two_requests
+from wirecheck.contract.test_tls_close import body_ended_by_the_close, client_closes, server_closes
 
 # Some wait out the good server's 1 s idle timeout: handed out first, they do not end the run on one worker.
 pytestmark = pytest.mark.slow
@@ -33,6 +35,9 @@ PROPERTIES = {
     "no-close-wait": clients_close_first,
     "burst": lambda wire: burst_answered(wire, BURST, concurrencies=()),
 }
+ENDINGS = {"close-notify-before-fin": server_closes, "close-notify-answered": client_closes,
+           "no-truncation": body_ended_by_the_close}
+VERDICTS = {**PROPERTIES, **ENDINGS}
 
 
 def test_every_property_a_tls_run_judges_on_the_decrypted_exchange_is_proved_here():
@@ -41,15 +46,20 @@ def test_every_property_a_tls_run_judges_on_the_decrypted_exchange_is_proved_her
     over_tls = set(BY_KEY) - {BASELINE} - set(NOT_OVER_TLS) - TLS_ONLY - TCP_ONLY
     assert over_tls <= set(PROPERTIES) and set(PROPERTIES) - over_tls == {"fin-in-time", "close-ends-connection",
                                                                              "http-1.0"}
+    assert set(ENDINGS) == TLS_ONLY
 
 
-@pytest.mark.parametrize("key", sorted(PROPERTIES))
+@pytest.mark.parametrize("key", sorted(VERDICTS))
 def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tls_files, key):
     serve_https(wire, tls_files, "good_https")
-    verdict = PROPERTIES[key](wire)
+    verdict = VERDICTS[key](wire)
     assert verdict.ok, verdict.problems
     if key == "idle-close":  # its idle timeout, measured from the last response record to the FIN after close_notify
         assert verdict.figures["idle_close"] == "fin" and 1.0 <= verdict.figures["idle_timeout"] < 2.0
+    if key == "close-notify-before-fin":
+        assert verdict.figures["tls_version"] == "TLSv1.3" and verdict.figures["tls_cipher"].startswith("TLS_")
+        assert verdict.figures["tls_alpn"] == "http/1.1"
+        assert 0 < verdict.figures["handshake_time"] < 1
 
 
 @pytest.mark.parametrize("server, key, kinds", [
@@ -59,10 +69,24 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
     ("ignores_second_tls_request", "keep-alive", ["unanswered-request"]),
     ("resets_after_close_notify", "idle-close", ["rst-instead-of-fin"]),
     ("waits_for_the_tls_body", "expect-continue", ["no-continue"]),
+    ("ends_tls_without_close_notify", "close-notify-before-fin", ["no-close-notify"]),
+    ("ends_tls_without_close_notify", "close-notify-answered", ["close-notify-unanswered"]),
+    ("ends_tls_without_close_notify", "no-truncation", ["truncatable-body"]),
+    ("resets_after_close_notify", "close-notify-before-fin", ["reset-after-close-notify"]),
+    ("truncatable_close_delimited_body", "no-truncation", ["truncatable-body"]),
+    ("truncatable_close_delimited_body", "close-notify-before-fin", []),
+    ("leaves_close_notify_unanswered", "close-notify-answered", ["close-notify-unanswered"]),
+    ("leaves_close_notify_unanswered", "close-notify-before-fin", []),
 ])
 def test_a_broken_https_server_fails_the_property_it_breaks(wire, tls_files, server, key, kinds):
     serve_https(wire, tls_files, server)
-    assert PROPERTIES[key](wire).kinds == kinds
+    assert VERDICTS[key](wire).kinds == kinds
+
+
+def test_a_server_that_keeps_no_connection_alive_leaves_a_clients_close_notify_not_measured(wire, tls_files):
+    serve_https(wire, tls_files, "closes_tls_after_each_response")
+    verdict = client_closes(wire)
+    assert verdict.kinds == [] and verdict.figures["close_notify_answer"].startswith("not measured: the server closed")
 
 
 def test_a_rst_drawn_by_the_clients_close_notify_after_the_servers_fin_passes_fin_in_time(wire, tls_files):
