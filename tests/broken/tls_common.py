@@ -142,6 +142,17 @@ def close_at_once(client: ssl.SSLSocket) -> None:
     client.close()
 
 
+def close_after_theirs(client: ssl.SSLSocket) -> None:
+    """close_notify, then the client's awaited (a blocking unwrap), then FIN: the client's FIN, sent with its
+    close_notify, comes before the server's."""
+    client.settimeout(CONNECTION_TIMEOUT_SECONDS)
+    try:
+        client.unwrap()
+    except (ssl.SSLError, OSError) as error:
+        print(f"no orderly close: {error}", flush=True)
+    client.close()
+
+
 def _cork(client: ssl.SSLSocket) -> None:
     """Hold back what is sent next until the FIN: close_notify and FIN leave in one segment, so that a client that
     closes on close_notify never gets its FIN out before the server's."""

@@ -41,11 +41,7 @@ VERDICTS = {**PROPERTIES, **ENDINGS}
 
 
 def test_every_property_a_tls_run_judges_on_the_decrypted_exchange_is_proved_here():
-    """And some a TLS run still skips: their verdicts hold for a server that sends its FIN after its close_notify,
-    not yet for one that holds it until the client's (contract/_over_tls.py)."""
-    over_tls = set(BY_KEY) - {BASELINE} - set(NOT_OVER_TLS) - TLS_ONLY - TCP_ONLY
-    assert over_tls <= set(PROPERTIES) and set(PROPERTIES) - over_tls == {"fin-in-time", "close-ends-connection",
-                                                                             "http-1.0"}
+    assert set(BY_KEY) - {BASELINE} - set(NOT_OVER_TLS) - TLS_ONLY - TCP_ONLY == set(PROPERTIES)
     assert set(ENDINGS) == TLS_ONLY
 
 
@@ -81,6 +77,16 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
 def test_a_broken_https_server_fails_the_property_it_breaks(wire, tls_files, server, key, kinds):
     serve_https(wire, tls_files, server)
     assert VERDICTS[key](wire).kinds == kinds
+
+
+@pytest.mark.parametrize("key", ["fin-in-time", "close-ends-connection", "http-1.0", "idle-close"])
+def test_a_server_that_holds_its_fin_until_the_clients_close_notify_closed_first_by_its_own(wire, tls_files, key):
+    """uvicorn, hypercorn, aiohttp and lighttpd close so: the client's FIN comes first on TCP."""
+    serve_https(wire, tls_files, "holds_fin_for_close_notify")
+    verdict = VERDICTS[key](wire)
+    client, server = verdict.connection.sent_by_client, verdict.connection.sent_by_server
+    assert verdict.ok and client.fin.index < server.fin.index, verdict.problems
+    assert verdict.connection.first_closer == "server"
 
 
 def test_a_server_that_keeps_no_connection_alive_leaves_a_clients_close_notify_not_measured(wire, tls_files):

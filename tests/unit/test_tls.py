@@ -8,6 +8,7 @@ import pytest
 from crafted import exchange, only_connection
 from tls_talk import REQUEST, RESPONSE, Session, Wire, frames, session
 
+from wirecheck.checks._http import idle_close
 from wirecheck.model._tls_keys import KeyLog
 
 SUITES = [
@@ -90,6 +91,28 @@ def test_close_notify_of_each_side_is_found_in_the_frame_that_carried_it(version
     wire, connection = connection_of(session(version))
     for from_client, flight in ((False, SERVER_CLOSE), (True, CLIENT_CLOSE)):
         assert connection.tls.close_notify(from_client).completed_by.index == wire.flights[flight][0]
+
+
+@pytest.mark.parametrize("server_end", ["FA", "RA"])
+def test_the_server_whose_close_notify_came_first_closed_first_though_the_clients_fin_came_first(server_end):
+    """As asyncio's servers close: their FIN waits for the client's close_notify, which comes with its FIN."""
+    wire = frames(session("1.3"))
+    wire.close(from_client=True)
+    ending = wire.close(from_client=False, flags=server_end)
+    connection = wire.connection(session("1.3").keylog)
+    assert connection.first_closer == "server"
+    assert connection.close_begun(False).index == wire.flights[SERVER_CLOSE][0]
+    verdict = idle_close(connection, window=5.0)
+    assert verdict.figures["idle_close"] == ("fin" if server_end == "FA" else "rst")
+    assert verdict.kinds == ([] if server_end == "FA" else ["rst-instead-of-fin"])
+    assert verdict.connection.sent_by_server.ending.index == ending
+
+
+def test_without_the_key_the_first_fin_says_who_closed_first():
+    wire = frames(session("1.3"))
+    wire.close(from_client=True)
+    wire.close(from_client=False)
+    assert wire.connection("").first_closer == "client"
 
 
 def test_an_alert_other_than_close_notify_is_named_with_its_level():

@@ -55,6 +55,12 @@ class Wire:
         self.sent[from_client] = max(self.sent[from_client], at + len(data))
         return len(self.frames) - 1
 
+    def close(self, from_client: bool, flags: str = "FA") -> int:
+        """That side's FIN (or, with "RA", its RST) after what it sent; returns its frame's index."""
+        build = self.talk.by_client if from_client else self.talk.by_server
+        self.frames.append(build(T0 + 0.001 * len(self.frames), flags, 1 + self.sent[from_client], 1))
+        return len(self.frames) - 1
+
     def connection(self, keylog: str | None) -> Connection:
         found = connections(decode_all(self.frames), self.talk.server_port, KeyLog(keylog) if keylog else None)
         assert len(found) == 1

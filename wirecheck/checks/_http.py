@@ -85,7 +85,7 @@ def idle_close(connection: Connection, window: float) -> Verdict:
     """After its last response, a server that kept the connection open closes it with FIN, not RST. Figures:
     "idle_close" (fin, rst, or open when it had not closed `window` after its last response, and the
     client gave up) and "idle_timeout", the seconds from its last response byte to its close (with "open":
-    the window, a lower bound). Over TLS the close is still the TCP one: a server's close_notify comes before it."""
+    the window, a lower bound). Over TLS the idle time ends at the server's close_notify, and how it closed is TCP's."""
     verdict = Verdict(connection)
     server, last_response = connection.sent_by_server, connection.stream(False).last_data
     verdict.figure("first_closer", connection.first_closer or category.NOBODY)
@@ -98,7 +98,7 @@ def idle_close(connection: Connection, window: float) -> Verdict:
         verdict.figure("idle_timeout", window)
         verdict.note(connection.closing, f"the server kept the idle connection open for more than {seconds(window)}")
         return verdict
-    idle = closing.time - last_response.time
+    idle = connection.close_begun(False).time - last_response.time
     verdict.figure("idle_timeout", idle)
     verdict.figure("idle_close", category.RST if closing is server.rst else category.FIN)
     if closing is server.rst:

@@ -2,23 +2,16 @@
 that only a --tls run has (how a TLS connection ends), which a plain run skips.
 
 The properties not listed run over TLS: the checks read the HTTP exchange from the decrypted records
-(Connection.stream), its times from the frames that completed them, and how the connection ended from TCP.
+(Connection.stream), its times from the frames that completed them, and how the connection ended from TCP, but
+who closed first from the close_notify when it came before the FINs (Connection.close_begun).
 Those listed drive raw-TCP clients (a half-close, a reset, bytes trickled, a window that does not open, crowds of
 bare connections) that do not speak TLS yet, or, for the graceful stop, clients that watch their sockets in ways
 TLS does not keep. Each entry leaves this table when its clients (wirecheck.server._dialer) can do it.
 """
 
 RAW_TCP = "its clients speak raw TCP"
-# Over TLS a server's close is its close_notify, and it may hold its FIN until the client's close_notify comes
-# (uvicorn, hypercorn, aiohttp and lighttpd do: asyncio waits 30 s); the client then closes first on TCP. Judged
-# as TCP's FIN first, in time, these servers failed: "who closed first" needs the close_notify's word first.
-CLOSE_NOTIFY_FIRST = ("its FIN-first judgement does not yet take a server's close_notify as its close (a server "
-                      "that holds its FIN until the client's close_notify read as the client closing first)")
 
 NOT_OVER_TLS = {
-    "fin-in-time": CLOSE_NOTIFY_FIRST,
-    "close-ends-connection": CLOSE_NOTIFY_FIRST,
-    "http-1.0": CLOSE_NOTIFY_FIRST,
     "no-waiting": f"{RAW_TCP} (a silent connection, a head trickled a byte at a time)",
     "bad-input": f"{RAW_TCP} (bytes that are not TLS, a half-close, a reset)",
     "early-response-whole": f"{RAW_TCP} (an upload sent past the server's answer)",

@@ -119,10 +119,17 @@ class Connection:
         return {(True, True): "SF", (True, False): "S2", (False, True): "S3", (False, False): "S1"}[
             (client.fin is not None, server.fin is not None)]
 
+    def close_begun(self, from_client: bool) -> Segment | None:
+        """Where one side began to close: its first FIN or RST or, over TLS, its close_notify when that came first
+        (RFC 8446 §6.1: a side closes with it, and may hold its FIN until the peer's close_notify answers)."""
+        side = self.sent_by_client if from_client else self.sent_by_server
+        close_notify = self.tls.close_notify(from_client) if self.tls is not None else None
+        return _earliest(side.ending, close_notify.completed_by if close_notify else None)
+
     @property
     def first_closer(self) -> str | None:
-        """"client" or "server": who sent the first FIN or RST; None if nobody closed."""
-        return _first_sender(self.sent_by_client.ending, self.sent_by_server.ending)
+        """"client" or "server": who began to close first (close_begun); None if nobody closed."""
+        return _first_sender(self.close_begun(True), self.close_begun(False))
 
     @property
     def closing(self) -> Segment | None:
