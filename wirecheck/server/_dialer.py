@@ -81,12 +81,15 @@ def close(connection: socket.socket) -> None:
     """Close as a careful client does: over TLS, close_notify first (socket.close() sends none), then FIN, in one
     segment (corked): a server that answers close_notify with its FIN at once would otherwise get its FIN out first,
     and the client's leaving read on the wire as the server's close. It does not wait for the server's close_notify:
-    a blocking unwrap() would, for as long as the socket's timeout."""
+    a blocking unwrap() would, for as long as the socket's timeout. The FIN is sent by shutdown(), not close(): a
+    close() with bytes unread (a session ticket that came after the last read) sends RST and drops what was corked."""
     if isinstance(connection, ssl.SSLSocket):
         with contextlib.suppress(OSError):  # SSLWantReadError: ours went, the server's is not there yet; or gone
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
             connection.setblocking(False)
             connection.unwrap()
+        with contextlib.suppress(OSError):  # the server reset it already
+            connection.shutdown(socket.SHUT_WR)
     connection.close()
 
 
