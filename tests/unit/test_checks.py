@@ -20,6 +20,7 @@ from crafted import (
 )
 
 from wirecheck import checks
+from wirecheck.checks._endings import closes_after_the_client
 from wirecheck.checks._timing import Tolerance, seconds
 from wirecheck.checks._verdict import Problem, Verdict
 
@@ -434,3 +435,15 @@ def test_verdict_extend_gathers_notes_problems_and_figures_and_ignores_notes_wit
     assert combined is first
     assert (combined.notes, combined.kinds, combined.ok) == ([(segment, "a")], ["no-server-fin"], False)
     assert combined.figures == {"fin_delay": 1.0, "zombies": 3}
+
+
+@pytest.mark.parametrize("reset_after, kinds", [(0.00002, []), (1.5, ["no-server-fin"])],
+                         ids=["reset at once: nothing left to close", "reset after the deadline"])
+def test_a_client_that_resets_its_own_connection_after_its_fin_leaves_the_server_nothing_to_close(reset_after, kinds):
+    """Its stack resets a socket closed with bytes unread (TLS session tickets that came just before its FIN)."""
+    fin_at = T0 + 0.001
+    connection = only_connection([TALK.syn(T0), TALK.syn_ack(T0 + 0.00003), TALK.handshake_ack(T0 + 0.00006),
+                                  TALK.request_data(T0 + 0.0002), TALK.client_fin(fin_at, after_server_fin=False),
+                                  TALK.client_rst(fin_at + reset_after)])
+    verdict = closes_after_the_client(connection, within=1.0)
+    assert verdict.kinds == kinds

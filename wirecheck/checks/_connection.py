@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar, overload
 
 from wirecheck.checks._timing import Tolerance, seconds
-from wirecheck.checks._tls import reset_answers_close_notify
+from wirecheck.checks._tls import reset_drawn_after_fin
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import STATES, Connection
 from wirecheck.model._frames import ACK, SYN, Segment, seq_plus
@@ -155,7 +155,8 @@ def server_closes(connection: Connection, *, delay: float | None = None, within:
     `tolerance`), or at most `within` after it; first, unless `closes_first` is False (a client's half-close).
     One of `delay` and `within` is given, by name (the overloads say so to a type checker). Over TLS the last byte
     is the frame that completed the last response record, and the FIN still TCP's: the server's close_notify comes
-    between them, inside the time measured; a RST drawn by the client's close_notify after that FIN is no fault."""
+    between them, inside the time measured; a RST drawn by the client's records after that FIN is no fault
+    (reset_drawn_after_fin)."""
     if delay is not None and within is None:
         expected = f"{seconds(delay)} after the response"
     elif within is not None and delay is None:
@@ -165,8 +166,8 @@ def server_closes(connection: Connection, *, delay: float | None = None, within:
                         "most it may take), one of the two")
     verdict = Verdict(connection)
     server, last_response = connection.sent_by_server, connection.stream(False).last_data
-    tls_read_side_closed = reset_answers_close_notify(connection)
-    if server.rst is not None and not tls_read_side_closed:
+    reset_by_the_clients_record = reset_drawn_after_fin(connection)
+    if server.rst is not None and not reset_by_the_clients_record:
         verdict.problem("rst-instead-of-fin", "expected the server to close with FIN, it sent RST", server.rst)
         return verdict
     if server.fin is None:
@@ -178,8 +179,9 @@ def server_closes(connection: Connection, *, delay: float | None = None, within:
                         server.fin)
         return verdict
     verdict.note(last_response, "last response byte")
-    if tls_read_side_closed:
-        verdict.note(server.rst, "RST drawn by the client's close_notify: the server had closed its read side")
+    if reset_by_the_clients_record:
+        verdict.note(server.rst, "RST drawn by what the client sent after the server's FIN (its close_notify, or "
+                                 "its alert at a FIN without close_notify): the server had closed its socket")
     gap = server.fin.time - last_response.time
     verdict.figure("fin_delay", gap)
     if closes_first and connection.first_closer != "server":

@@ -37,7 +37,8 @@ def _status(connection: Connection) -> int | None:
 def closes_after_the_client(connection: Connection, within: float) -> Verdict:
     """The client closed first (FIN): the server's FIN follows within `within`, not a RST, not never. A server
     that closed first anyway is as good; so is one that answered within `within` and was reset for it by the
-    client's stack (the client had closed its socket, so the answer meets a RST: nothing is left to close)."""
+    client's stack (the client had closed its socket, so the answer meets a RST: nothing is left to close), or
+    whose client's stack reset the connection within `within`, before any answer (it closed with bytes unread)."""
     verdict = Verdict(connection)
     client, server = connection.sent_by_client, connection.sent_by_server
     client_fin = client.fin
@@ -61,6 +62,9 @@ def closes_after_the_client(connection: Connection, within: float) -> Verdict:
                                               "sent RST", server.rst)
     elif server.fin is None and client.rst is not None and answered_in_time:
         verdict.note(client.rst, "the client's stack resets the connection: the server answered a closed socket")
+    elif server.fin is None and client.rst is not None and client.rst.time - client_fin.time <= within:
+        verdict.note(client.rst, "the client's stack resets the connection before the server answered (bytes it had "
+                                 "not read, such as TLS session tickets): nothing is left for the server to close")
     elif server.fin is None:
         verdict.problem("no-server-fin", f"expected the server's FIN within {seconds(within)} after the client's FIN, "
                                          "none came: the server's socket stays in CLOSE_WAIT", client_fin)

@@ -88,16 +88,15 @@ def no_truncation(connection: Connection) -> Verdict:
     return verdict
 
 
-def reset_answers_close_notify(connection: Connection) -> bool:
-    """Whether the server's RST followed its close_notify and its FIN, drawn by the client's close_notify in answer:
-    RFC 8446 §6.1 lets a side close its read side without awaiting the peer's close_notify, and the kernel resets a
-    closed socket that data reaches (nginx). The client had read everything, the server's close_notify included."""
+def reset_drawn_after_fin(connection: Connection) -> bool:
+    """Whether the server's RST followed its FIN, drawn by a record the client sent after that FIN: its close_notify
+    in answer to the server's (RFC 8446 §6.1 lets a side close without awaiting the peer's: nginx), or the alert an
+    OpenSSL 3 client sends at a FIN that came without close_notify (decode_error, "unexpected eof while reading":
+    http.server, node). The kernel resets a closed socket that data reaches; how the FIN came is 22's to judge."""
     tls, server = connection.tls, connection.sent_by_server
     if tls is None or server.rst is None or server.fin is None or server.fin.index > server.rst.index:
         return False
-    theirs, ours = tls.close_notify(from_client=False), tls.close_notify(from_client=True)
-    return (theirs is not None and ours is not None and theirs.completed_by.index <= server.fin.index
-            and theirs.completed_by.index < ours.completed_by.index < server.rst.index)
+    return any(server.fin.index < record.completed_by.index < server.rst.index for record in tls.side_records(True))
 
 
 def handshake_figures(connection: Connection, verdict: Verdict) -> None:
