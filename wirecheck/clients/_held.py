@@ -5,7 +5,7 @@ opens them to see whether others still get served, whether the server cuts them 
 it ends them when it stops, and whether it closes when they close first. None of them
 waits unbounded: every read has a deadline, and what the server did is read from the
 capture afterwards, not from these sockets. They connect through the session's Dialer (plain or
-TLS), but the trickler, whose byte at a time is raw TCP (wirecheck.contract._over_tls).
+TLS).
 """
 
 import select
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from wirecheck.clients._requests import request_bytes
 from wirecheck.model._http import HttpParseError, parse_response
 from wirecheck.server import _sock_diag as sock_diag
-from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, Dialer, close
+from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, Dialer, close, receive
 from wirecheck.server._process_view import accept_queue
 from wirecheck.server._waiting import wait_until
 
@@ -182,44 +182,57 @@ def trickled_head(path: str, port: int, lasting: float) -> bytes:
 
 class Trickler(threading.Thread):
     """Sends a request head one byte every TRICKLE_INTERVAL_SECONDS until the server closes or resets, the
-    head is sent, `give_up` seconds pass, or stop() is called; then closes. `cut_off_at` is when (monotonic)
-    the server ended the connection, None if it never did."""
+    head is sent, `give_up` seconds pass, or stop() is called; then closes as a client does (over TLS, each byte
+    is a record of its own). `cut_off_at` is when (monotonic) the server ended the connection, None if it never
+    did."""
 
-    def __init__(self, port: int, path: str, give_up: float) -> None:
+    def __init__(self, dialer: Dialer, path: str, give_up: float) -> None:
         super().__init__(daemon=True)
-        self.port, self.give_up = port, give_up
-        self.head = trickled_head(path, port, give_up)
+        self.dialer, self.give_up = dialer, give_up
+        self.head = trickled_head(path, dialer.port, give_up)
         self.cut_off_at: float | None = None
         self._stop_asked = threading.Event()
-        self.client = socket.create_connection((HOST, port), timeout=give_up)
+        # Connected here, its TLS handshake made in run(): the server has every trickler in its accept queue before
+        # the clients it must not hold up come, and none waits here for a handshake that a server busy with another
+        # trickler puts off.
+        self._tcp = socket.create_connection((HOST, dialer.port), timeout=give_up)
 
     def run(self) -> None:
         deadline = time.monotonic() + self.give_up
-        with self.client:
-            for byte in self.head:
-                if self._stop_asked.is_set() or time.monotonic() > deadline or not self._send(bytes([byte])):
-                    return
-                if self._server_ended(TRICKLE_INTERVAL_SECONDS):
-                    return
-
-    def _send(self, byte: bytes) -> bool:
         try:
-            self.client.sendall(byte)
+            client = self.dialer.wrap(self._tcp)
+        except OSError:  # the server did not make the handshake in time, or failed it: the capture shows it
+            return
+        client.setblocking(False)  # select() says when to read; a byte always fits the send buffer
+        try:
+            for byte in self.head:
+                if self._stop_asked.is_set() or time.monotonic() > deadline or not self._send(client, bytes([byte])):
+                    return
+                if self._server_ended(client, TRICKLE_INTERVAL_SECONDS):
+                    return
+        finally:
+            close(client)
+
+    def _send(self, client: socket.socket, byte: bytes) -> bool:
+        try:
+            client.sendall(byte)
             return True
         except OSError:
             self.cut_off_at = time.monotonic()
             return False
 
-    def _server_ended(self, wait: float) -> bool:
+    def _server_ended(self, client: socket.socket, wait: float) -> bool:
         """Read whatever the server says for `wait` seconds; True as soon as it closes or resets."""
         deadline = time.monotonic() + wait
         while (left := deadline - time.monotonic()) > 0:
-            readable, _, _ = select.select([self.client], [], [], left)
+            readable, _, _ = select.select([client], [], [], left)
             if not readable:
                 return False
             try:
-                if self.client.recv(65536):
+                if receive(client, 65536):
                     continue  # an error status, say: its close follows
+            except ssl.SSLWantReadError:
+                continue  # records without data (TLS 1.3 session tickets): nothing ended
             except OSError:
                 pass
             self.cut_off_at = time.monotonic()

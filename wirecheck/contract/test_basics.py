@@ -99,7 +99,7 @@ def _idle(wire) -> Iterator[None]:
 @contextmanager
 def _trickling(wire) -> Iterator[None]:
     """Clients that send their request head one byte every half second (slowloris)."""
-    tricklers = [Trickler(wire.session.port, wire.settings.contract_path, reply_timeout(wire, patient=True))
+    tricklers = [Trickler(wire.session.dialer, wire.settings.contract_path, reply_timeout(wire, patient=True))
                  for _ in range(WORKER_POOL)]
     for trickler in tricklers:
         trickler.start()

@@ -13,7 +13,7 @@ def trickling_head(wire, within: float) -> Verdict:
     """One client sends a request head one byte every half second; the server should end the connection (FIN,
     after an error status or none) within `within` (--wire-header-timeout) of its first byte."""
     give_up = within + wire.tolerance.of(within) + TRICKLE_INTERVAL_SECONDS
-    Trickler(wire.session.port, wire.settings.contract_path, give_up).run()  # here, not in a thread
+    Trickler(wire.session.dialer, wire.settings.contract_path, give_up).run()  # here, not in a thread
     connection, = wire.connections(1)
     return endings.head_cut_off(connection, within, wire.tolerance)
 
