@@ -8,7 +8,9 @@ import pytest
 from crafted import exchange, only_connection
 from tls_talk import REQUEST, RESPONSE, Session, Wire, frames, session
 
+from wirecheck.checks._endings import head_cut_off
 from wirecheck.checks._http import idle_close
+from wirecheck.checks._timing import Tolerance
 from wirecheck.model._tls_keys import KeyLog
 
 SUITES = [
@@ -106,6 +108,18 @@ def test_the_server_whose_close_notify_came_first_closed_first_though_the_client
     assert verdict.figures["idle_close"] == ("fin" if server_end == "FA" else "rst")
     assert verdict.kinds == ([] if server_end == "FA" else ["rst-instead-of-fin"])
     assert verdict.connection.sent_by_server.ending.index == ending
+
+
+def test_a_head_cut_off_over_tls_is_timed_from_its_first_record_to_the_servers_close_notify():
+    """Not from the ClientHello, nor to the server's FIN: its client's close_notify and FIN came first."""
+    wire = frames(session("1.3"))
+    wire.close(from_client=True)
+    wire.close(from_client=False)
+    connection = wire.connection(session("1.3").keylog)
+    at = {segment.index: segment for segment in connection.segments}
+    took = at[wire.flights[SERVER_CLOSE][0]].time - at[wire.flights[REQUEST_FLIGHT][0]].time
+    verdict = head_cut_off(connection, took, Tolerance(0, 0))
+    assert verdict.ok and verdict.figures["header_timeout"] == took, verdict.problems
 
 
 def test_without_the_key_the_first_fin_says_who_closed_first():

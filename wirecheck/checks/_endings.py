@@ -88,12 +88,13 @@ def _unread_tls(connection: Connection, sent: Segment, client_fin: Segment) -> b
 
 def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) -> Verdict:
     """A client trickling its request head is cut off: the server closes with FIN (after an error status, or
-    none) at most `within` after the head's first byte. Records the measured timeout and the ending."""
+    none) at most `within` after the head's first byte. Records the measured timeout and the ending. Over TLS the
+    head's first byte is its first record's (not the ClientHello's), and the server's close began with its
+    close_notify when that came first (its FIN may wait for the client's)."""
     verdict = Verdict(connection)
-    client = connection.sent_by_client
-    first, close, how = client.first_data, connection.sent_by_server.ending, ending(connection)
-    left = client.ending
-    if close is None or left is not None and left.index < close.index:
+    server = connection.sent_by_server
+    first, close, how = connection.stream(True).first_data, connection.close_begun(False), ending(connection)
+    if server.ending is None or connection.first_closer == "client":
         close, how = None, category.OPEN  # the client gave up first: whatever the server did then only answered it
     verdict.figure("header_cut_off", how)
     if first is None:
@@ -107,9 +108,9 @@ def head_cut_off(connection: Connection, within: float, tolerance: Tolerance) ->
                                             f"{seconds(within)} of its first byte, {when}", close or first)
         return verdict
     verdict.figure("header_timeout", close.time - first.time)
-    if close is connection.sent_by_server.rst:
+    if server.reset:
         verdict.problem("rst-instead-of-fin", "expected the server to cut off the trickling client with FIN, it "
-                                              "sent RST", close)
+                                              "sent RST", server.rst)
     verdict.note(close, f"the server cuts off the trickling client {seconds(close.time - first.time)} after its "
                         f"first byte ({wording(how)})")
     return verdict
