@@ -86,11 +86,13 @@ def http_exchange(connection: Connection, target: str, status: int, body: bytes)
 
 
 def response(connection: Connection, status: int | None, *, within: float | None = None,
-             complete: bool = True) -> Verdict:
+             complete: bool = True, since_hello: bool = False) -> Verdict:
     """The server answered with `status` (None: any final status), its response beginning at most `within` after
-    the request (if given) and, if `complete` is asked for, whole (by Content-Length, chunks or its close)."""
+    the request (if given; with `since_hello`, over TLS, after the ClientHello: a server too busy to make the
+    handshake holds the request back) and, if `complete` is asked for, whole (by Content-Length, chunks or its
+    close)."""
     verdict = Verdict(connection)
-    if within is not None and not _responds_within(verdict, connection, within):
+    if within is not None and not _responds_within(verdict, connection, within, since_hello):
         return verdict
     answer = _response(verdict, connection, status, complete)
     if answer is not None and complete:
@@ -99,19 +101,23 @@ def response(connection: Connection, status: int | None, *, within: float | None
     return verdict
 
 
-def _responds_within(verdict: Verdict, connection: Connection, limit: float) -> bool:
-    """Whether the server's response begins at most `limit` after the client's request (else a problem)."""
-    request, answer = connection.stream(True).last_data, connection.stream(False).first_data
+def _responds_within(verdict: Verdict, connection: Connection, limit: float, since_hello: bool) -> bool:
+    """Whether the server's response begins at most `limit` after the client's request, or its ClientHello (else a
+    problem)."""
+    request, answer, what = connection.stream(True).last_data, connection.stream(False).first_data, "the request"
+    if since_hello and (tls := connection.tls) is not None:
+        # The plaintext even when none was read: a handshake the client gave up on carried no response.
+        request, answer, what = tls.handshake_started, tls.stream(False).first_data, "the ClientHello"
     if request is None:
         verdict.problem("no-request", "expected a request from the client, it sent none", connection.segments[-1])
     elif answer is None:
-        verdict.problem("no-response", f"expected a response within {seconds(limit)} after the request, none came",
+        verdict.problem("no-response", f"expected a response within {seconds(limit)} after {what}, none came",
                         connection.segments[-1])
     elif answer.time - request.time > limit:
-        verdict.problem("late-response", f"expected a response within {seconds(limit)} after the request, it came "
+        verdict.problem("late-response", f"expected a response within {seconds(limit)} after {what}, it came "
                                          f"{seconds(answer.time - request.time)} after it", answer)
     else:
-        verdict.note(answer, f"response {seconds(answer.time - request.time)} after the request")
+        verdict.note(answer, f"response {seconds(answer.time - request.time)} after {what}")
         verdict.figure("response_delay", answer.time - request.time)
         return True
     return False
