@@ -1,6 +1,6 @@
 """What the HTTPS servers share: --cert and --key, a TLS context as strict as the gate's clients, a thread and a
-handshake per connection, the requests answered (100 Continue to an Expect, an idle timeout), and the orderly close
-(close_notify, then FIN).
+handshake per connection, the requests answered (100 Continue to an Expect, an idle and a header timeout), and the
+orderly close (close_notify, then FIN).
 
 The well-behaved one is good_https.py; each broken TLS server changes one step of it, so that it reads as the one
 way it misbehaves. Python's ssl sends no close_notify on close(): unwrap() does, and a blocking one waits for the
@@ -13,6 +13,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from collections.abc import Callable
 
 from tests.broken.common import END_OF_HEAD, KEEP_ALIVE_RESPONSE, listen, take_request
@@ -21,7 +22,10 @@ from tests.broken.common import END_OF_HEAD, KEEP_ALIVE_RESPONSE, listen, take_r
 CONNECTION_TIMEOUT_SECONDS = 5.0
 # How long a kept-alive connection may wait for its next request: short, so that the contract measures it.
 IDLE_TIMEOUT_SECONDS = 1.0
-# What answer() returns for a connection closed by the idle timeout: no response ended it.
+# How long a request head may take from its first byte: a head trickled a byte at a time is cut off. Between two
+# of its bytes (every 0.5 s): a close that meets a byte on its way races it (unwrap() fails on the record).
+HEADER_TIMEOUT_SECONDS = 0.75
+# What answer() returns for a connection closed by the idle or the header timeout: no response ended it.
 IDLE = b""
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 CLOSING_RESPONSE = KEEP_ALIVE_RESPONSE.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
@@ -40,8 +44,9 @@ def parse_args(doc: str | None) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None]) -> None:
-    """Accept for ever; each connection's handshake and `converse` run in a thread of its own."""
+def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None], in_threads: bool = True) -> None:
+    """Accept for ever; each connection's handshake and `converse` run in a thread of its own (`in_threads` breaks
+    it: one connection at a time, in the accept loop)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(args.cert, args.key)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -50,7 +55,10 @@ def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None
     listen_socket = listen(args)
     while True:
         connection, _ = listen_socket.accept()
-        threading.Thread(target=_converse, args=(context, connection, converse), daemon=True).start()
+        if in_threads:
+            threading.Thread(target=_converse, args=(context, connection, converse), daemon=True).start()
+        else:
+            _converse(context, connection, converse)
 
 
 def _converse(context: ssl.SSLContext, connection: socket.socket, converse: Callable[[ssl.SSLSocket], None]) -> None:
@@ -75,34 +83,46 @@ def handshake(context: ssl.SSLContext, connection: socket.socket) -> ssl.SSLSock
         return None
 
 
-def answer(client: ssl.SSLSocket, respond: Callable[[bytes], bytes] | None = None,
-           continues: bool = True) -> bytes | None:
+def answer(client: ssl.SSLSocket, respond: Callable[[bytes], bytes] | None = None, continues: bool = True,
+           header_timeout: float | None = HEADER_TIMEOUT_SECONDS) -> bytes | None:
     """Answer requests until one asks to close (its answer sent: the response returned), the client idles past
-    IDLE_TIMEOUT_SECONDS (IDLE) or its close_notify arrives (None): HTTP/1.0 without a length, HTTP/1.1 framed by
-    Content-Length, a head that expects 100-continue told to go on. `respond` (a head -> what is sent) and
-    `continues` break it."""
-    buffer, continued = b"", False
-    client.settimeout(IDLE_TIMEOUT_SECONDS)
+    IDLE_TIMEOUT_SECONDS or its head is not whole `header_timeout` after its first byte (IDLE), or its close_notify
+    arrives (None): HTTP/1.0 without a length, HTTP/1.1 framed by Content-Length, a head that expects 100-continue
+    told to go on. `respond` (a head -> what is sent), `continues` and `header_timeout` (None: only each read's idle
+    timeout, which every trickled byte renews) break it."""
+    buffer, continued, head_began = b"", False, 0.0
     while True:
         request = take_request(buffer)
         if request is None:
             if continues and not continued and b"\r\nexpect: 100-continue" in buffer.partition(END_OF_HEAD)[0].lower():
                 client.sendall(CONTINUE)
                 continued = True
+            client.settimeout(_patience(buffer, head_began, header_timeout))
             try:
                 chunk = client.recv(65536)
             except TimeoutError:
                 return IDLE
             if not chunk:
                 return None
+            if not buffer:
+                head_began = time.monotonic()
             buffer += chunk
             continue
         head, buffer = request
+        head_began = time.monotonic()  # of what was pipelined behind it, if anything
         continued = False
         response = (respond or response_to)(head)
         client.sendall(response)
         if response_to(head) is not KEEP_ALIVE_RESPONSE:  # the request asks to close
             return response
+
+
+def _patience(buffer: bytes, head_began: float, header_timeout: float | None) -> float:
+    """How long the next read may wait: IDLE_TIMEOUT_SECONDS, but for a head begun in `buffer` no longer than what
+    is left of `header_timeout` (a timeout of 0 would make the socket non-blocking)."""
+    if header_timeout is None or not buffer or END_OF_HEAD in buffer:
+        return IDLE_TIMEOUT_SECONDS
+    return min(IDLE_TIMEOUT_SECONDS, max(head_began + header_timeout - time.monotonic(), 0.001))
 
 
 def response_to(head: bytes) -> bytes:
