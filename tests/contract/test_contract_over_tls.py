@@ -4,15 +4,17 @@ fails, by its problem kind, on an HTTPS server that breaks it; a broken one fail
 are the contract's own, run here with a throwaway certificate (conftest.py)."""
 
 import pytest
-from claim_helpers import serve_https
+from claim_helpers import WAITED, serve_https
 
+from wirecheck.checks._verdict import Verdict
 from wirecheck.contract._over_tls import NOT_OVER_TLS, TLS_ONLY
 from wirecheck.contract._properties import BASELINE, BY_KEY
-from wirecheck.contract.test_basics import complete_response, fin_in_time
+from wirecheck.contract.test_basics import BLOCKERS, complete_response, fin_in_time, overlapping_clients_served
 from wirecheck.contract.test_burst import burst_answered
 from wirecheck.contract.test_close import clients_close_first
 from wirecheck.contract.test_connection_close import request_after_close
 from wirecheck.contract.test_expect_continue import expecting_continue
+from wirecheck.contract.test_header_timeout import trickling_head
 from wirecheck.contract.test_http10 import http10_request
 from wirecheck.contract.test_keep_alive import idle_connection, two_requests
 from wirecheck.contract.test_tls_close import body_ended_by_the_close, client_closes, server_closes
@@ -24,6 +26,18 @@ pytestmark = pytest.mark.slow
 TCP_ONLY = {"handshake", "no-leak"}
 # A burst of a few, without the measured rounds: enough to see every connection of it answered over TLS.
 BURST = 8
+# Half a second past the HTTPS servers' header timeout (tls_common.py): room for a busy machine.
+HEADER_TIMEOUT_SECONDS = 1.25
+
+
+def served_beside_every_blocker(wire) -> Verdict:
+    """Overlapping clients answered while silent, idle, then trickling clients hold connections."""
+    verdict = Verdict()
+    for blockers in sorted(BLOCKERS):
+        verdict.extend(overlapping_clients_served(wire, blockers))
+    return verdict
+
+
 PROPERTIES = {
     "complete-response": complete_response,
     "fin-in-time": fin_in_time,
@@ -34,6 +48,8 @@ PROPERTIES = {
     "expect-continue": expecting_continue,
     "no-close-wait": clients_close_first,
     "burst": lambda wire: burst_answered(wire, BURST, concurrencies=()),
+    "no-waiting": served_beside_every_blocker,
+    "header-timeout": lambda wire: trickling_head(wire, HEADER_TIMEOUT_SECONDS),
 }
 ENDINGS = {"close-notify-before-fin": server_closes, "close-notify-answered": client_closes,
            "no-truncation": body_ended_by_the_close}
@@ -52,6 +68,8 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
     assert verdict.ok, verdict.problems
     if key == "idle-close":  # its idle timeout, measured from the last response record to the FIN after close_notify
         assert verdict.figures["idle_close"] == "fin" and 1.0 <= verdict.figures["idle_timeout"] < 2.0
+    if key == "header-timeout":  # its header timeout, from the head's first record to its close_notify
+        assert verdict.figures["header_cut_off"] == "fin" and 0.75 <= verdict.figures["header_timeout"] < 1.0
     if key == "close-notify-before-fin":
         assert verdict.figures["tls_version"] == "TLSv1.3" and verdict.figures["tls_cipher"].startswith("TLS_")
         assert verdict.figures["tls_alpn"] == "http/1.1"
@@ -74,13 +92,25 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
     ("truncatable_close_delimited_body", "close-notify-before-fin", []),
     ("leaves_close_notify_unanswered", "close-notify-answered", ["close-notify-unanswered"]),
     ("leaves_close_notify_unanswered", "close-notify-before-fin", []),
+    ("one_tls_connection_at_a_time", "header-timeout", ["head-not-cut-off"]),
+    ("resets_after_close_notify", "header-timeout", ["rst-instead-of-fin"]),
 ])
 def test_a_broken_https_server_fails_the_property_it_breaks(wire, tls_files, server, key, kinds):
     serve_https(wire, tls_files, server)
     assert VERDICTS[key](wire).kinds == kinds
 
 
-@pytest.mark.parametrize("key", ["fin-in-time", "close-ends-connection", "http-1.0", "idle-close"])
+@pytest.mark.slow(seconds=3)  # waits out held handshakes (idle: 5 s), the server's or the clients'
+@pytest.mark.parametrize("blockers", sorted(BLOCKERS))
+def test_a_server_that_serves_one_tls_connection_at_a_time_makes_clients_wait_behind_held_ones(wire, tls_files,
+                                                                                               blockers):
+    """Over TLS a client that waits behind them may wait in its handshake: it never got to send its request."""
+    serve_https(wire, tls_files, "one_tls_connection_at_a_time")
+    verdict = overlapping_clients_served(wire, blockers)
+    assert verdict.kinds and set(verdict.kinds) <= WAITED, verdict.problems
+
+
+@pytest.mark.parametrize("key", ["fin-in-time", "close-ends-connection", "http-1.0", "idle-close", "header-timeout"])
 def test_a_server_that_holds_its_fin_until_the_clients_close_notify_closed_first_by_its_own(wire, tls_files, key):
     """uvicorn, hypercorn, aiohttp and lighttpd close so: the client's FIN comes first on TCP."""
     serve_https(wire, tls_files, "holds_fin_for_close_notify")

@@ -14,6 +14,9 @@ from wirecheck.model._flows import Connection
 from wirecheck.model._frames import Segment
 from wirecheck.server._session import REPO_ROOT
 
+# How a client that waited behind held connections fails no-waiting: answered just after the limit, or not at all,
+# depending on when the held connections close.
+WAITED = {"no-response", "late-response"}
 CLIENT3_SECONDS = 30  # a bound for one client3 run, far above the second or so a burst takes here
 READ_TIMEOUT_SECONDS = ITERATIVE_DELAY + 5  # the second of two overlapping clients waits out the first one's delay
 

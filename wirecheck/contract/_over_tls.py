@@ -3,8 +3,10 @@ that only a --tls run has (how a TLS connection ends), which a plain run skips.
 
 The properties not listed run over TLS: the checks read the HTTP exchange from the decrypted records
 (Connection.stream), its times from the frames that completed them, and how the connection ended from TCP, but
-who closed first from the close_notify when it came before the FINs (Connection.close_begun).
-Those listed drive raw-TCP clients (a half-close, a reset, bytes trickled, a window that does not open, crowds of
+who closed first from the close_notify when it came before the FINs (Connection.close_begun). A head trickled a
+byte at a time is a record a byte; a silent client sends not even its ClientHello; a client held up behind others
+waits from its ClientHello, as a busy server puts off its handshake.
+Those listed drive raw-TCP clients (a half-close, a reset, an upload, a window that does not open, crowds of
 bare connections) that do not speak TLS yet, or, for the graceful stop, clients that watch their sockets in ways
 TLS does not keep. Each entry leaves this table when its clients (wirecheck.server._dialer) can do it.
 """
@@ -12,12 +14,10 @@ TLS does not keep. Each entry leaves this table when its clients (wirecheck.serv
 RAW_TCP = "its clients speak raw TCP"
 
 NOT_OVER_TLS = {
-    "no-waiting": f"{RAW_TCP} (a silent connection, a head trickled a byte at a time)",
     "bad-input": f"{RAW_TCP} (bytes that are not TLS, a half-close, a reset)",
     "early-response-whole": f"{RAW_TCP} (an upload sent past the server's answer)",
     "no-reset-while-sending": f"{RAW_TCP} (an upload sent past the server's answer)",
     "half-close": f"{RAW_TCP} (shutdown(SHUT_WR), which TLS has no word for)",
-    "header-timeout": f"{RAW_TCP} (a head trickled a byte at a time)",
     "graceful-stop": "its clients watch their sockets as raw TCP (the kernel's count of unread upload bytes; a "
                      "select() then recv() that a record without data blocks)",
     "descriptor-limit": f"{RAW_TCP} (a crowd past the open-files limit)",
