@@ -8,7 +8,7 @@ import pytest
 from crafted import exchange, only_connection
 from tls_talk import REQUEST, RESPONSE, Session, Wire, frames, session
 
-from wirecheck.checks._http import idle_close
+from wirecheck.checks._http import idle_close, no_reset_while_sending
 from wirecheck.model._tls_keys import KeyLog
 
 SUITES = [
@@ -29,6 +29,7 @@ TLS13_LADDER = [
 # the flights of a whole session, by their place in Session.flights
 CLIENT_HELLO, SERVER_HELLO, CLIENT_FINISHED, SERVER_LAST, REQUEST_FLIGHT, RESPONSE_FLIGHT = range(6)
 SERVER_CLOSE, CLIENT_CLOSE = 6, 7
+UPLOAD_HEAD = b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n"  # its body never comes
 
 
 def secret_lines(keylog: str) -> list[str]:
@@ -106,6 +107,20 @@ def test_the_server_whose_close_notify_came_first_closed_first_though_the_client
     assert verdict.figures["idle_close"] == ("fin" if server_end == "FA" else "rst")
     assert verdict.kinds == ([] if server_end == "FA" else ["rst-instead-of-fin"])
     assert verdict.connection.sent_by_server.ending.index == ending
+
+
+@pytest.mark.parametrize("server_end, kinds", [("RA", ["reset-while-sending"]), ("FA", [])])
+def test_an_upload_answered_early_is_timed_from_the_response_record_not_from_the_close_notify_after_it(server_end,
+                                                                                                       kinds):
+    """The linger runs from the frame of the response's last record to the RST or, with none, to the client's last
+    upload record (which came before the response: 0): neither side's close_notify is part of the exchange."""
+    upload = session("1.3", request=UPLOAD_HEAD)
+    wire = frames(upload)
+    ending = wire.close(from_client=False, flags=server_end)
+    verdict = no_reset_while_sending(wire.connection(upload.keylog), window=5.0)
+    answered = wire.frames[wire.flights[RESPONSE_FLIGHT][-1]].time
+    assert verdict.kinds == kinds
+    assert verdict.figures["linger"] == pytest.approx(wire.frames[ending].time - answered if kinds else 0.0)
 
 
 def test_without_the_key_the_first_fin_says_who_closed_first():
