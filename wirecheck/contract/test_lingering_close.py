@@ -21,7 +21,7 @@ LINGER_SECONDS = 0.5
 
 def upload_answered_early(wire) -> Connection:
     """The connection of a 1 MiB POST to the server the wire serves."""
-    upload(wire.session.port, wire.settings.contract_path, UPLOAD_BYTES, reply_timeout(wire) + LINGER_SECONDS,
+    upload(wire.session.dialer, wire.settings.contract_path, UPLOAD_BYTES, reply_timeout(wire) + LINGER_SECONDS,
            answer_wait=wire.settings.fin_within)
     return only_connection(wire)
 
