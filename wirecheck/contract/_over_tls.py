@@ -2,7 +2,8 @@
 that only a --tls run has (how a TLS connection ends), which a plain run skips.
 
 The properties not listed run over TLS: the checks read the HTTP exchange from the decrypted records
-(Connection.stream), its times from the frames that completed them, and how the connection ended from TCP, but
+(Connection.stream), its times from the frames that completed them (an upload answered early is lingered for from
+the client's ACK of the frame that completed the answer's last record), and how the connection ended from TCP, but
 who closed first from the close_notify when it came before the FINs (Connection.close_begun).
 Those listed drive raw-TCP clients (a half-close, a reset, bytes trickled, a window that does not open, crowds of
 bare connections) that do not speak TLS yet, or, for the graceful stop, clients that watch their sockets in ways
@@ -14,8 +15,6 @@ RAW_TCP = "its clients speak raw TCP"
 NOT_OVER_TLS = {
     "no-waiting": f"{RAW_TCP} (a silent connection, a head trickled a byte at a time)",
     "bad-input": f"{RAW_TCP} (bytes that are not TLS, a half-close, a reset)",
-    "early-response-whole": f"{RAW_TCP} (an upload sent past the server's answer)",
-    "no-reset-while-sending": f"{RAW_TCP} (an upload sent past the server's answer)",
     "half-close": f"{RAW_TCP} (shutdown(SHUT_WR), which TLS has no word for)",
     "header-timeout": f"{RAW_TCP} (a head trickled a byte at a time)",
     "graceful-stop": "its clients watch their sockets as raw TCP (the kernel's count of unread upload bytes; a "
