@@ -90,10 +90,11 @@ def answer(client: ssl.SSLSocket, respond: Callable[[bytes], bytes] | None = Non
     client.settimeout(IDLE_TIMEOUT_SECONDS)
     while True:
         request = take_request(buffer)
-        if request is None and content_length(buffer.partition(END_OF_HEAD)[0]) > UPLOAD_LIMIT_BYTES:
-            return _refuse_upload(client)
         if request is None:
-            if continues and not continued and b"\r\nexpect: 100-continue" in buffer.partition(END_OF_HEAD)[0].lower():
+            head, ended, _ = buffer.partition(END_OF_HEAD)
+            if ended and content_length(head) > UPLOAD_LIMIT_BYTES:
+                return _refuse_upload(client)
+            if continues and not continued and b"\r\nexpect: 100-continue" in head.lower():
                 client.sendall(CONTINUE)
                 continued = True
             try:
