@@ -76,8 +76,9 @@ def http10(dialer: Dialer, path: str, timeout: float) -> None:
 def upload(dialer: Dialer, path: str, body_bytes: int, timeout: float, answer_wait: float) -> None:
     """A POST of `body_bytes`: its head and FIRST_BODY_BYTES of the body, then a pause of up to `answer_wait` for
     an early answer, then the rest as fast as the server takes it while reading whatever the server answers.
-    It goes on sending after the server's FIN (a lingering server still reads), and stops at an error, once
-    all is sent and the server closed, or once all is sent and the response keeps the connection open.
+    It goes on sending after the server's FIN (a lingering server still reads; over TLS, after its close_notify),
+    and stops at an error, once all is sent and the server closed, or once all is sent and the response keeps the
+    connection open.
 
     The pause makes an early answer meet a client that is still sending, every time: sent straight through, a
     megabyte on loopback took about as long as the server took to answer, and which came first changed from
@@ -89,10 +90,10 @@ def upload(dialer: Dialer, path: str, body_bytes: int, timeout: float, answer_wa
     deadline = time.monotonic() + timeout
     with dialer.open(timeout) as client:
         first = len(head) + min(body_bytes, FIRST_BODY_BYTES)
-        # Corked, the first part leaves at once, whole. Over TLS it is two records (one holds at most 16 KiB), and
-        # Nagle held back the second, a small segment, until the server acknowledged the first, which it did with
-        # its early answer: a server that answered and closed at once had read all that had come, and closed
-        # with FIN where it otherwise resets, from run to run.
+        # Corked, the first part leaves whole, at once. Over TLS it is two records (a record holds 16 KiB at most),
+        # and Nagle held the second, a small segment, until the server acknowledged the first, often with its early
+        # answer: a server that answered and closed at once then closed over nothing unread (FIN) in some runs and
+        # over the second record (RST) in others.
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
         if not _send(client, pending[:first]):
             return
