@@ -123,6 +123,16 @@ def test_an_upload_answered_early_is_timed_from_the_response_record_not_from_the
     assert verdict.figures["linger"] == pytest.approx(wire.frames[ending].time - answered if kinds else 0.0)
 
 
+def test_an_upload_whose_server_closed_with_close_notify_and_whose_client_reset_before_the_fin_ended_by_fin():
+    """A client that closes at once after its close_notify and FIN resets at the server's close_notify, which then
+    has no FIN behind it (aiohttp over TLS): the server had closed, not kept the connection open."""
+    upload = session("1.3", request=UPLOAD_HEAD)
+    wire = frames(upload)
+    wire.close(from_client=True, flags="RA")
+    verdict = no_reset_while_sending(wire.connection(upload.keylog), window=5.0)
+    assert verdict.ok and verdict.figures["upload_end"] == "fin"
+
+
 def test_without_the_key_the_first_fin_says_who_closed_first():
     wire = frames(session("1.3"))
     wire.close(from_client=True)

@@ -112,14 +112,16 @@ def idle_close(connection: Connection, window: float) -> Verdict:
 def no_reset_while_sending(connection: Connection, window: float) -> Verdict:
     """A server that answers before the client has sent its whole request does not reset the connection while
     the client still sends, until at least `window` after the client acknowledged its last response byte (a
-    lingering close, RFC 9112 §9.6). Figures: "upload_end" (rst if one came, else fin or open), "linger",
-    the seconds from that acknowledgement to the server's RST, or to the client's last byte when no RST came.
-    Over TLS the bytes are the decrypted records' (a close_notify after the response is no part of it, nor the
-    client's after its upload), timed by the frames that completed them; the RST is TCP's."""
+    lingering close, RFC 9112 §9.6). Figures: "upload_end" (rst if one came, else fin, over TLS a close_notify
+    too, or open), "linger", the seconds from that acknowledgement to the server's RST, or to the client's last byte
+    when no RST came. Over TLS the bytes are the decrypted records' (a close_notify after the response is no part of
+    it, nor the client's after its upload), timed by the frames that completed them; the RST is TCP's."""
     verdict = Verdict(connection)
     server, answer, upload = connection.sent_by_server, connection.stream(False), connection.stream(True)
-    # a FIN then RST ends as RST
-    verdict.figure("upload_end", category.RST if server.rst else category.FIN if server.fin else category.OPEN)
+    # A FIN then RST ends as RST. Over TLS a close_notify is a close too: its FIN may never come, the client's RST
+    # at that close_notify (it reached a socket the client had closed) coming first.
+    closed = connection.close_begun(False)
+    verdict.figure("upload_end", category.RST if server.rst else category.FIN if closed else category.OPEN)
     verdict.figure("first_closer", connection.first_closer or category.NOBODY)
     acked = _acknowledgement_of_response(connection)
     start = acked.time if acked is not None else answer.last_data.time if answer.last_data else None
