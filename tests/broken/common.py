@@ -81,9 +81,14 @@ def take_request(buffer: bytes) -> tuple[bytes, bytes] | None:
     head, found, rest = buffer.partition(END_OF_HEAD)
     if not found:
         return None
-    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
-                   if line.lower().startswith(b"content-length:")), 0)
+    length = content_length(head)
     return (head, rest[length:]) if len(rest) >= length else None
+
+
+def content_length(head: bytes) -> int:
+    """The body length a request head announces (0 without Content-Length)."""
+    return next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
+                 if line.lower().startswith(b"content-length:")), 0)
 
 
 def _asks_to_close(head: bytes) -> bool:

@@ -1,6 +1,7 @@
 """What the HTTPS servers share: --cert and --key, a TLS context as strict as the gate's clients, a thread and a
-handshake per connection, the requests answered (100 Continue to an Expect, an idle and a header timeout), and the
-orderly close (close_notify, then FIN).
+handshake per connection, the requests answered (100 Continue to an Expect, an upload past a limit refused before its
+body, an idle and a header timeout), and the orderly close (close_notify, then FIN, then what the client still sends
+read).
 
 The well-behaved one is good_https.py; each broken TLS server changes one step of it, so that it reads as the one
 way it misbehaves. Python's ssl sends no close_notify on close(): unwrap() does, and a blocking one waits for the
@@ -16,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from tests.broken.common import END_OF_HEAD, KEEP_ALIVE_RESPONSE, listen, take_request
+from tests.broken.common import END_OF_HEAD, KEEP_ALIVE_RESPONSE, content_length, listen, take_request
 
 # How long a connection may take for its handshake, or for its client's close after the server's FIN.
 CONNECTION_TIMEOUT_SECONDS = 5.0
@@ -31,6 +32,10 @@ CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 CLOSING_RESPONSE = KEEP_ALIVE_RESPONSE.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
 # HTTP/1.0 is answered as the article's servers answer: no length, the body ends where the connection does.
 CLOSE_DELIMITED_RESPONSE = b"HTTP/1.0 200 OK\r\n\r\nHello, World!\n"
+# A body larger than this is not wanted: refused as soon as its head has come, as a server with a size limit does.
+UPLOAD_LIMIT_BYTES = 64 * 1024
+# Its refusal ends at the close, as the article's answer does: a close that resets the connection leaves it unended.
+REFUSED_UPLOAD = b"HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n\r\nToo large.\n"
 
 
 def parse_args(doc: str | None) -> argparse.Namespace:
@@ -88,13 +93,17 @@ def answer(client: ssl.SSLSocket, respond: Callable[[bytes], bytes] | None = Non
     """Answer requests until one asks to close (its answer sent: the response returned), the client idles past
     IDLE_TIMEOUT_SECONDS or its head is not whole `header_timeout` after its first byte (IDLE), or its close_notify
     arrives (None): HTTP/1.0 without a length, HTTP/1.1 framed by Content-Length, a head that expects 100-continue
-    told to go on. `respond` (a head -> what is sent), `continues` and `header_timeout` (None: only each read's idle
-    timeout, which every trickled byte renews) break it."""
+    told to go on, one whose body is past UPLOAD_LIMIT_BYTES refused before its body (REFUSED_UPLOAD, returned: the
+    rest of the body is the close's to read). `respond` (a head -> what is sent), `continues` and `header_timeout`
+    (None: only each read's idle timeout, which every trickled byte renews) break it."""
     buffer, continued, head_began = b"", False, 0.0
     while True:
         request = take_request(buffer)
         if request is None:
-            if continues and not continued and b"\r\nexpect: 100-continue" in buffer.partition(END_OF_HEAD)[0].lower():
+            head, ended, _ = buffer.partition(END_OF_HEAD)
+            if ended and content_length(head) > UPLOAD_LIMIT_BYTES:
+                return _refuse_upload(client)
+            if continues and not continued and b"\r\nexpect: 100-continue" in head.lower():
                 client.sendall(CONTINUE)
                 continued = True
             client.settimeout(_patience(buffer, head_began, header_timeout))
@@ -125,6 +134,14 @@ def _patience(buffer: bytes, head_began: float, header_timeout: float | None) ->
     return min(IDLE_TIMEOUT_SECONDS, max(head_began + header_timeout - time.monotonic(), 0.001))
 
 
+def _refuse_upload(client: ssl.SSLSocket) -> bytes:
+    """Send REFUSED_UPLOAD at once (no Nagle: held behind session tickets not yet acknowledged, a close that resets
+    the connection would discard it unsent); returns it."""
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    client.sendall(REFUSED_UPLOAD)
+    return REFUSED_UPLOAD
+
+
 def response_to(head: bytes) -> bytes:
     """The good server's response to the request of `head`."""
     if head.split(b"\r\n", 1)[0].endswith(b"HTTP/1.0"):
@@ -134,8 +151,8 @@ def response_to(head: bytes) -> bytes:
 
 def close_orderly(client: ssl.SSLSocket) -> None:
     """close_notify, then FIN at once (RFC 8446 §6.1: the client's close_notify need not be awaited), then what the
-    client still sends (its close_notify, its FIN) read until its FIN, within CONNECTION_TIMEOUT_SECONDS: bytes that
-    reached a closed socket would draw a RST."""
+    client still sends (the rest of an upload refused, its close_notify, its FIN) read until its FIN, within
+    CONNECTION_TIMEOUT_SECONDS: bytes that reached a closed socket would draw a RST (a lingering close)."""
     _cork(client)
     client.setblocking(False)
     try:

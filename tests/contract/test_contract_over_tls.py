@@ -17,6 +17,7 @@ from wirecheck.contract.test_expect_continue import expecting_continue
 from wirecheck.contract.test_header_timeout import trickling_head
 from wirecheck.contract.test_http10 import http10_request
 from wirecheck.contract.test_keep_alive import idle_connection, two_requests
+from wirecheck.contract.test_lingering_close import early_response, upload_not_reset
 from wirecheck.contract.test_tls_close import body_ended_by_the_close, client_closes, server_closes
 
 # Some wait out the good server's 1 s idle timeout: handed out first, they do not end the run on one worker.
@@ -50,6 +51,8 @@ PROPERTIES = {
     "burst": lambda wire: burst_answered(wire, BURST, concurrencies=()),
     "no-waiting": served_beside_every_blocker,
     "header-timeout": lambda wire: trickling_head(wire, HEADER_TIMEOUT_SECONDS),
+    "early-response-whole": early_response,
+    "no-reset-while-sending": upload_not_reset,
 }
 ENDINGS = {"close-notify-before-fin": server_closes, "close-notify-answered": client_closes,
            "no-truncation": body_ended_by_the_close}
@@ -83,6 +86,8 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
     ("ignores_second_tls_request", "keep-alive", ["unanswered-request"]),
     ("resets_after_close_notify", "idle-close", ["rst-instead-of-fin"]),
     ("waits_for_the_tls_body", "expect-continue", ["no-continue"]),
+    ("resets_a_refused_tls_upload", "early-response-whole", ["incomplete-response"]),
+    ("resets_a_refused_tls_upload", "no-reset-while-sending", ["reset-while-sending"]),
     ("ends_tls_without_close_notify", "close-notify-before-fin", ["no-close-notify"]),
     ("ends_tls_without_close_notify", "close-notify-answered", ["close-notify-unanswered"]),
     ("ends_tls_without_close_notify", "no-truncation", ["truncatable-body"]),

@@ -9,7 +9,7 @@ from crafted import exchange, only_connection
 from tls_talk import REQUEST, RESPONSE, Session, Wire, frames, session
 
 from wirecheck.checks._endings import head_cut_off
-from wirecheck.checks._http import idle_close
+from wirecheck.checks._http import idle_close, no_reset_while_sending
 from wirecheck.checks._timing import Tolerance
 from wirecheck.model._tls_keys import KeyLog
 
@@ -31,6 +31,7 @@ TLS13_LADDER = [
 # the flights of a whole session, by their place in Session.flights
 CLIENT_HELLO, SERVER_HELLO, CLIENT_FINISHED, SERVER_LAST, REQUEST_FLIGHT, RESPONSE_FLIGHT = range(6)
 SERVER_CLOSE, CLIENT_CLOSE = 6, 7
+UPLOAD_HEAD = b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n"  # its body never comes
 
 
 def secret_lines(keylog: str) -> list[str]:
@@ -120,6 +121,30 @@ def test_a_head_cut_off_over_tls_is_timed_from_its_first_record_to_the_servers_c
     took = at[wire.flights[SERVER_CLOSE][0]].time - at[wire.flights[REQUEST_FLIGHT][0]].time
     verdict = head_cut_off(connection, took, Tolerance(0, 0))
     assert verdict.ok and verdict.figures["header_timeout"] == took, verdict.problems
+
+
+@pytest.mark.parametrize("server_end, kinds", [("RA", ["reset-while-sending"]), ("FA", [])])
+def test_an_upload_answered_early_is_timed_from_the_response_record_not_from_the_close_notify_after_it(server_end,
+                                                                                                       kinds):
+    """The linger runs from the frame of the response's last record to the RST or, with none, to the client's last
+    upload record (which came before the response: 0): neither side's close_notify is part of the exchange."""
+    upload = session("1.3", request=UPLOAD_HEAD)
+    wire = frames(upload)
+    ending = wire.close(from_client=False, flags=server_end)
+    verdict = no_reset_while_sending(wire.connection(upload.keylog), window=5.0)
+    answered = wire.frames[wire.flights[RESPONSE_FLIGHT][-1]].time
+    assert verdict.kinds == kinds
+    assert verdict.figures["linger"] == pytest.approx(wire.frames[ending].time - answered if kinds else 0.0)
+
+
+def test_an_upload_whose_server_closed_with_close_notify_and_whose_client_reset_before_the_fin_ended_by_fin():
+    """A client that closes at once after its close_notify and FIN resets at the server's close_notify, which then
+    has no FIN behind it (aiohttp over TLS): the server had closed, not kept the connection open."""
+    upload = session("1.3", request=UPLOAD_HEAD)
+    wire = frames(upload)
+    wire.close(from_client=True, flags="RA")
+    verdict = no_reset_while_sending(wire.connection(upload.keylog), window=5.0)
+    assert verdict.ok and verdict.figures["upload_end"] == "fin"
 
 
 def test_without_the_key_the_first_fin_says_who_closed_first():

@@ -97,12 +97,13 @@ def _openssl(holder: ssl.SSLContext | ssl.SSLObject, function: str, argument: by
 
 @cache
 def session(version: str = "1.3", cipher: str | None = None, *, trusted: bool = True, close: bool = True,
-            server_group: str | None = None, padding: int = 0, key_update: bool = False) -> Session:
-    """A client GETs REQUEST, the server answers RESPONSE and both close with close_notify; TLS `version` ("1.2" or
-    "1.3"), with `cipher` (OpenSSL's name) forced if given. Untrusted, the client rejects the certificate. A server
-    that takes only `server_group` asks the client, which offered a key share of another, for a HelloRetryRequest.
-    `padding`: the server pads each TLS 1.3 record to a multiple of it. `key_update`: the server updates its keys
-    before its response."""
+            server_group: str | None = None, padding: int = 0, key_update: bool = False,
+            request: bytes = REQUEST) -> Session:
+    """A client sends `request` (GET REQUEST), the server answers RESPONSE and both close with close_notify; TLS
+    `version` ("1.2" or "1.3"), with `cipher` (OpenSSL's name) forced if given. Untrusted, the client rejects the
+    certificate. A server that takes only `server_group` asks the client, which offered a key share of another, for a
+    HelloRetryRequest. `padding`: the server pads each TLS 1.3 record to a multiple of it. `key_update`: the server
+    updates its keys before its response."""
     ca, leaf = _certificate()
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     leaf.configure_cert(server_context)
@@ -124,7 +125,7 @@ def session(version: str = "1.3", cipher: str | None = None, *, trusted: bool = 
     with tempfile.TemporaryDirectory() as directory:
         client_context.keylog_filename = str(Path(directory) / "keylog")
         ends = _Ends(client_context, server_context)
-        error = ends.talk(close, key_update)
+        error = ends.talk(request, close, key_update)
         keylog = (Path(directory) / "keylog").read_text()
     return Session(tuple(ends.flights), keylog, "" if error else ends.client.cipher()[0],
                    ends.client.selected_alpn_protocol(), error)
@@ -146,7 +147,7 @@ class _Ends:
             self.flights.append((from_client, data))
             self.incoming[not from_client].write(data)
 
-    def talk(self, close: bool, key_update: bool) -> str | None:
+    def talk(self, request: bytes, close: bool, key_update: bool) -> str | None:
         try:
             for _ in range(4):  # hellos (again after a HelloRetryRequest), the client's Finished, the server's last
                 for end, from_client in ((self.client, True), (self.server, False)):
@@ -155,7 +156,7 @@ class _Ends:
         except ssl.SSLError as error:
             self.move(True)
             return str(error)
-        self.client.write(REQUEST)
+        self.client.write(request)
         self.move(True)
         _step(lambda: self.server.read(65536))
         if key_update:

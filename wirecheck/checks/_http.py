@@ -112,20 +112,24 @@ def idle_close(connection: Connection, window: float) -> Verdict:
 def no_reset_while_sending(connection: Connection, window: float) -> Verdict:
     """A server that answers before the client has sent its whole request does not reset the connection while
     the client still sends, until at least `window` after the client acknowledged its last response byte (a
-    lingering close, RFC 9112 §9.6). Figures: "upload_end" (rst if one came, else fin or open), "linger",
-    the seconds from that acknowledgement to the server's RST, or to the client's last byte when no RST came."""
+    lingering close, RFC 9112 §9.6). Figures: "upload_end" (rst if one came, else fin, over TLS a close_notify
+    too, or open), "linger", the seconds from that acknowledgement to the server's RST, or to the client's last byte
+    when no RST came. Over TLS the bytes are the decrypted records' (a close_notify after the response is no part of
+    it, nor the client's after its upload), timed by the frames that completed them; the RST is TCP's."""
     verdict = Verdict(connection)
-    client, server = connection.sent_by_client, connection.sent_by_server
-    # a FIN then RST ends as RST
-    verdict.figure("upload_end", category.RST if server.rst else category.FIN if server.fin else category.OPEN)
+    server, answer, upload = connection.sent_by_server, connection.stream(False), connection.stream(True)
+    # A FIN then RST ends as RST. Over TLS a close_notify is a close too: its FIN may never come, the client's RST
+    # at that close_notify (it reached a socket the client had closed) coming first.
+    closed = connection.close_begun(False)
+    verdict.figure("upload_end", category.RST if server.rst else category.FIN if closed else category.OPEN)
     verdict.figure("first_closer", connection.first_closer or category.NOBODY)
     acked = _acknowledgement_of_response(connection)
-    start = acked.time if acked is not None else server.last_data.time if server.last_data else None
-    end = server.rst or client.last_data
+    start = acked.time if acked is not None else answer.last_data.time if answer.last_data else None
+    end = server.rst or upload.last_data
     if start is not None and end is not None:
         verdict.figure("linger", max(0.0, end.time - start))
     if server.rst is None:
-        verdict.note(client.last_data, "the client sent its whole request: no RST from the server")
+        verdict.note(upload.last_data, "the client sent its whole request: no RST from the server")
         return verdict
     linger = server.rst.time - start if start is not None else 0.0
     if not _whole_request_sent(connection) and linger < window:
@@ -138,8 +142,9 @@ def no_reset_while_sending(connection: Connection, window: float) -> Verdict:
 
 
 def _acknowledgement_of_response(connection: Connection) -> Segment | None:
-    """The client's first ACK of the server's last data byte."""
-    last = connection.sent_by_server.last_data
+    """The client's first ACK of the server's last response byte: over TLS, of the frame that completed the last
+    response record (the whole of that frame is acknowledged)."""
+    last = connection.stream(False).last_data
     if last is None:
         return None
     return next((s for s in connection.sent_by_client.segments if s.index > last.index and s.has(ACK)

@@ -4,24 +4,29 @@ an upload answered early, half-close, HTTP/1.0, and `Expect: 100-continue`.
 Each drives one connection and returns nothing: the capture is the evidence, and the checks
 (wirecheck.checks._http) judge it. Each reads the way a careful client reads (until the responses
 it waits for are complete, or the server closes), and none waits longer than its `timeout`. Those that
-only speak HTTP connect through the session's Dialer, plain or TLS; the upload and the half-close are
-raw TCP (wirecheck.contract._over_tls).
+only speak HTTP connect through the session's Dialer, plain or TLS, the upload too; the half-close is raw TCP
+(wirecheck.contract._over_tls).
 """
 
+import contextlib
 import select
 import socket
+import ssl
 import time
 from collections.abc import Callable
 
 from wirecheck.clients._requests import request_bytes
 from wirecheck.model._http import HttpParseError, HttpResponse, parse_responses
-from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, Dialer
+from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, Dialer, receive
 
 READ_BYTES = 65536
 CONTINUE_BODY = b"expected body\n"
 # The part of an upload's body sent before the client pauses for an early answer: far below a socket's receive
 # buffer (128 KiB here), so that it never waits for the server to read.
 FIRST_BODY_BYTES = 16 * 1024
+# What a socket that does not block says when it cannot go on yet; over TLS, a record that carries no data (a
+# session ticket) read, or a record half written.
+NOT_YET = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 
 def keep_alive(dialer: Dialer, path: str, timeout: float, idle_window: float = 0.0) -> None:
@@ -68,43 +73,74 @@ def http10(dialer: Dialer, path: str, timeout: float) -> None:
         _read_until(client, bytearray(), _never, timeout)
 
 
-def upload(port: int, path: str, body_bytes: int, timeout: float, answer_wait: float) -> None:
+def upload(dialer: Dialer, path: str, body_bytes: int, timeout: float, answer_wait: float) -> None:
     """A POST of `body_bytes`: its head and FIRST_BODY_BYTES of the body, then a pause of up to `answer_wait` for
     an early answer, then the rest as fast as the server takes it while reading whatever the server answers.
-    It goes on sending after the server's FIN (a lingering server still reads), and stops at an error, once
-    all is sent and the server closed, or once all is sent and the response keeps the connection open.
+    It goes on sending after the server's FIN (a lingering server still reads; over TLS, after its close_notify),
+    and stops at an error, once all is sent and the server closed, or once all is sent and the response keeps the
+    connection open.
 
     The pause makes an early answer meet a client that is still sending, every time: sent straight through, a
     megabyte on loopback took about as long as the server took to answer, and which came first changed from
     run to run."""
-    head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/octet-stream\r\n"
+    head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{dialer.port}\r\nContent-Type: application/octet-stream\r\n"
             f"Content-Length: {body_bytes}\r\n\r\n").encode()
     pending = memoryview(head + bytes(body_bytes))
-    received, reading = bytearray(), True
+    received = bytearray()
     deadline = time.monotonic() + timeout
-    with socket.create_connection((HOST, port), timeout=timeout) as client:
+    with dialer.open(timeout) as client:
         first = len(head) + min(body_bytes, FIRST_BODY_BYTES)
+        # Corked, the first part leaves whole, at once. Over TLS it is two records (a record holds 16 KiB at most),
+        # and Nagle held the second, a small segment, until the server acknowledged the first, often with its early
+        # answer: a server that answered and closed at once then closed over nothing unread (FIN) in some runs and
+        # over the second record (RST) in others.
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
         if not _send(client, pending[:first]):
             return
-        pending = pending[first:]
-        select.select([client], [], [], answer_wait)
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
         client.setblocking(False)
-        while (reading or pending) and time.monotonic() < deadline:
-            if not pending and _finals(received) and _finals(received)[0].persistent:
-                return
-            readable, writable, _ = select.select([client] if reading else [], [client] if pending else [], [],
-                                                  max(0.0, deadline - time.monotonic()))
-            try:
-                if readable:
-                    chunk = client.recv(READ_BYTES)
-                    received += chunk
-                    reading = bool(chunk)
-                if writable:
-                    pending = pending[client.send(pending[:READ_BYTES]):]
-            except BlockingIOError:
-                continue
-            except ConnectionError:
-                return  # reset, or the server will take no more: the wire shows which
+        # A reset, the server will take no more, or over TLS a FIN without close_notify (the session is over, for
+        # reading and sending): the wire shows which.
+        with contextlib.suppress(*ENDED_BY_SERVER):
+            reading = _await_answer(client, received, answer_wait)
+            _send_while_reading(client, pending[first:], received, reading, deadline)
+
+
+def _await_answer(client: socket.socket, received: bytearray, wait: float) -> bool:
+    """Read into `received` until the server's first bytes come, for at most `wait`; False if the server closed.
+    Over TLS a record without data (a session ticket) makes the socket readable but is no answer."""
+    end = time.monotonic() + wait
+    while not received and (left := end - time.monotonic()) > 0:
+        if select.select([client], [], [], left)[0] and not _read_some(client, received):
+            return False
+    return True
+
+
+def _send_while_reading(client: socket.socket, pending: memoryview, received: bytearray, reading: bool,
+                        deadline: float) -> None:
+    """Send `pending` as fast as the server takes it while reading into `received`, until `deadline`, all is sent
+    and the server closed (or its response keeps the connection open)."""
+    while (reading or pending) and time.monotonic() < deadline:
+        if not pending and _finals(received) and _finals(received)[0].persistent:
+            return
+        readable, writable, _ = select.select([client] if reading else [], [client] if pending else [], [],
+                                              max(0.0, deadline - time.monotonic()))
+        if readable:
+            reading = _read_some(client, received)
+        if writable:
+            with contextlib.suppress(*NOT_YET):
+                pending = pending[client.send(pending[:READ_BYTES]):]
+
+
+def _read_some(client: socket.socket, received: bytearray) -> bool:
+    """Read what has come (`client` does not block) into `received`; False once the server has closed its side
+    (over TLS, its close_notify: the client may still send, and a lingering server still reads)."""
+    try:
+        chunk = receive(client, READ_BYTES)
+    except NOT_YET:
+        return True
+    received += chunk
+    return bool(chunk)
 
 
 def expect_continue(dialer: Dialer, path: str, wait: float, timeout: float) -> None:

@@ -2,11 +2,12 @@
 that only a --tls run has (how a TLS connection ends), which a plain run skips.
 
 The properties not listed run over TLS: the checks read the HTTP exchange from the decrypted records
-(Connection.stream), its times from the frames that completed them, and how the connection ended from TCP, but
+(Connection.stream), its times from the frames that completed them (an upload answered early is lingered for from
+the client's ACK of the frame that completed the answer's last record), and how the connection ended from TCP, but
 who closed first from the close_notify when it came before the FINs (Connection.close_begun). A head trickled a
 byte at a time is a record a byte; a silent client sends not even its ClientHello; a client held up behind others
 waits from its ClientHello, as a busy server puts off its handshake.
-Those listed drive raw-TCP clients (a half-close, a reset, an upload, a window that does not open, crowds of
+Those listed drive raw-TCP clients (a half-close, a reset, a window that does not open, crowds of
 bare connections) that do not speak TLS yet, or, for the graceful stop, clients that watch their sockets in ways
 TLS does not keep. Each entry leaves this table when its clients (wirecheck.server._dialer) can do it.
 """
@@ -15,8 +16,6 @@ RAW_TCP = "its clients speak raw TCP"
 
 NOT_OVER_TLS = {
     "bad-input": f"{RAW_TCP} (bytes that are not TLS, a half-close, a reset)",
-    "early-response-whole": f"{RAW_TCP} (an upload sent past the server's answer)",
-    "no-reset-while-sending": f"{RAW_TCP} (an upload sent past the server's answer)",
     "half-close": f"{RAW_TCP} (shutdown(SHUT_WR), which TLS has no word for)",
     "graceful-stop": "its clients watch their sockets as raw TCP (the kernel's count of unread upload bytes; a "
                      "select() then recv() that a record without data blocks)",
