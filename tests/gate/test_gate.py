@@ -41,12 +41,14 @@ def refused(pytester, monkeypatch, command: str, *options: str) -> pytest.RunRes
     return done
 
 
+# The gate's own default (wirecheck gate -n 2): a whole contract mostly waits on its servers, and takes 16 s alone.
+GATE_WORKERS = 2
 # Each server fails (MUST) and warns (SHOULD) on exactly these properties, each with some of these kinds (which
 # of them depends on timing: a client held up past the listen backlog is never connected, one within it is
 # answered late).
 # A nested run of the whole contract takes 35-45 s on this machine under other agents' load: past
 # pytest-timeout's 60 s default would be one busy moment away; GATE_SECONDS already bounds it.
-@pytest.mark.slow(seconds=15)  # a whole contract, serially: the suite's longest tests
+@pytest.mark.slow(seconds=15)  # a whole contract: the suite's longest tests
 @pytest.mark.timeout(GATE_SECONDS)
 @pytest.mark.parametrize("command, failing, warning", [
     (f"{PYTHON} -m http.server {{port}} --bind 127.0.0.1 --directory {REPO_ROOT}",
@@ -61,7 +63,7 @@ def refused(pytester, monkeypatch, command: str, *options: str) -> pytest.RunRes
      {"no-leak": {"zombie-children"}, **CUTS_UPLOAD_ANSWER}, {**RESETS_UNREAD_UPLOAD, **SMALL_BACKLOG}),
 ], ids=["http.server", "iterative", "forking"])
 def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, warning, tmp_path):
-    done = gate(command, tmp_path)
+    done = gate(command, tmp_path, workers=GATE_WORKERS)
     properties, failed, warned = failed_properties(tmp_path / "junit.xml")
     assert properties == set(BY_KEY) - {BASELINE} - TLS_ONLY, \
         f"expected every property but the baseline's and TLS's, ran {sorted(properties)}:\n{done.stdout[-3000:]}"

@@ -45,10 +45,11 @@ def selecting(*keys: str) -> str:
     return " or ".join("test_" + re.sub(r"\W", "_", key) + "_" for key in keys)
 
 
-def gate(command: str, tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
+def gate(command: str, tmp_path: Path, *options: str, workers: int = 0) -> subprocess.CompletedProcess:
     """`pytest tests/contract/test_contract.py --wire-server COMMAND` in a subprocess, as a user would type it,
-    writing JUnit XML; serial (the suite's own default is parallel), as the suite runs it beside other tests."""
-    return subprocess.run([PYTHON, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider", "-n", "0",
+    writing JUnit XML; serial unless given `workers` (the suite's own default is parallel), as it runs beside
+    other tests."""
+    return subprocess.run([PYTHON, "-m", "pytest", CONTRACT, "-p", "no:cacheprovider", "-n", str(workers),
                            "--wire-pcap-dir", str(tmp_path / "captures"), "--wire-burst-size", GATE_BURST,
                            "--wire-crowd", GATE_CROWD,
                            "--wire-header-timeout", GATE_HEADER_TIMEOUT, "--wire-nofile", GATE_NOFILE,
