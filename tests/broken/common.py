@@ -141,16 +141,11 @@ def serve(loop: Callable[[argparse.Namespace], None], args: argparse.Namespace) 
         pass
 
 
-# A response whose end its length tells, so that the connection can carry another one.
-KEEP_ALIVE_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nHello, World!\n"
-HEAD_END = b"\r\n\r\n"
-
-
 def read_head(client_connection: socket.socket) -> bytes | None:
     """The bytes read until the next request head ended (the last read may bring bytes past it); None if the
     client closed before it ended."""
     data = b""
-    while HEAD_END not in data:
+    while END_OF_HEAD not in data:
         chunk = client_connection.recv(REQUEST_BUFFER)
         if not chunk:
             return None

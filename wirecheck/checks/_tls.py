@@ -9,6 +9,7 @@ records the clients' key log does not open cannot be judged, and says so.
 from wirecheck.checks._timing import seconds
 from wirecheck.checks._verdict import Verdict
 from wirecheck.model._flows import Connection
+from wirecheck.model._http import HttpParseError
 from wirecheck.model._tls import Tls
 
 
@@ -48,11 +49,17 @@ def close_notify_answered(connection: Connection, within: float) -> Verdict:
                         connection.segments[-1])
         return verdict
     verdict.note(ours.completed_by, "the client's close_notify")
+    if _announced_its_close(connection):
+        # http.server, gunicorn sync: nothing is left to answer. Told by the response, not by whether the server's
+        # close or the client's close_notify came first: the two race.
+        verdict.figure("close_notify_answer", "not measured: the server closes after each response (its response "
+                                              "said so)")
+        verdict.note(server.ending or connection.segments[-1], "the server closes after its response")
+        return verdict
     if theirs is not None and theirs.completed_by.index < ours.completed_by.index:
         verdict.note(theirs.completed_by, "the server had sent its close_notify first")
         return verdict
     if server.ending is not None and server.ending.index < ours.completed_by.index:
-        # It kept no connection alive (http.server, gunicorn sync): nothing was left to answer.
         verdict.figure("close_notify_answer", f"not measured: the server closed first, with a bare {_how(connection)}")
         verdict.note(server.ending, "the server closed first")
         return verdict
@@ -120,6 +127,16 @@ def _readable(connection: Connection) -> tuple[Verdict, Tls | None]:
         verdict.problem("not-decrypted", f"expected the clients' key log to open the connection's records: "
                                          f"{tls.why_not_decrypted}", connection.segments[0])
     return verdict, tls if tls is not None and tls.decrypted else None
+
+
+def _announced_its_close(connection: Connection) -> bool:
+    """Whether the server's last response said that it closes the connection after it (Connection: close, or
+    HTTP/1.0 without keep-alive)."""
+    try:
+        responses = connection.responses.all()
+    except HttpParseError:
+        return False
+    return bool(responses) and not responses[-1].persistent
 
 
 def _how(connection: Connection) -> str:
