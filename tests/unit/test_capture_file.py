@@ -107,3 +107,19 @@ def test_show_says_what_is_wrong_in_one_line_and_exits_2(tmp_path, capsys, conte
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("wirecheck show: ") and captured.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("written", ["ours", "scapy's pcap"])
+def test_a_loopback_frame_longer_than_65535_bytes_comes_back_whole(tmp_path, written):
+    """Loopback's MTU lets a segment fill an IP packet: 65549 bytes with its Ethernet header."""
+    frames = exchange(response=b"x" * (65535 - 40))
+    path = tmp_path / "a.pcapng"
+    if written == "ours":
+        pcapng.write(path, frames, {})
+    else:
+        path = written_by_scapy(tmp_path / "a.pcap", frames, Ether)
+    saved = read(path)
+    assert max(len(frame.data) for frame in saved.frames) == 65549
+    # past the addresses, which scapy's writer fills in
+    assert [frame.data[12:] for frame in saved.frames] == [frame.data[12:] for frame in frames]
+    assert not saved.truncated

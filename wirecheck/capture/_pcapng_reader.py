@@ -11,18 +11,24 @@ so does the TLS key log of its Decryption Secrets Blocks, which decrypts the cap
 
 import gzip
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BufferedIOBase
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from wirecheck.capture._pcapng_writer import DECRYPTION_SECRETS_BLOCK, TLS_KEY_LOG
 from wirecheck.model._frames import ETHERTYPE_IPV4, ETHERTYPE_IPV6, Frame
+
+if TYPE_CHECKING:
+    from scapy.utils import RawPcapReader
 
 LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LOOP = 0, 1, 101, 108
 LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2 = 113, 228, 229, 276
 _BSD_IPV6_FAMILIES = {24, 28, 30}  # AF_INET6 on NetBSD/OpenBSD, FreeBSD, macOS
 _ZERO_MACS = bytes(12)
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"  # a section header block's type: the first bytes of any pcapng
+LARGEST_FRAME = 262144  # the largest snap length tcpdump and Wireshark take
 
 
 class CaptureFileError(Exception):
@@ -68,7 +74,7 @@ def read(path: Path) -> SavedCapture:
     if isinstance(reader, RawPcapNgReader):  # its secrets are read below; scapy's own TLS layer would warn
         reader.blocktypes[DECRYPTION_SECRETS_BLOCK] = lambda block, size: None
     with reader:
-        for data, meta in reader:
+        for data, meta in _records(reader):
             if isinstance(reader, RawPcapNgReader):
                 linktype, time = meta.linktype, ((meta.tshigh << 32) + meta.tslow) / meta.tsresol
             else:
@@ -83,6 +89,16 @@ def read(path: Path) -> SavedCapture:
             frames.append(Frame(time, ethernet))
     cut, tls_key_log = _walk_records(path)
     return SavedCapture(path, frames, comments, truncated, unsupported, cut, tls_key_log)
+
+
+def _records(reader: "RawPcapReader") -> Iterator[tuple[bytes, Any]]:
+    """Each packet record's data and metadata. Not scapy's own iteration: it cuts every record to 65535 bytes, and
+    a frame on loopback (MTU 65536) is up to 65549."""
+    while True:
+        try:
+            yield reader._read_packet(size=LARGEST_FRAME)
+        except EOFError:
+            return
 
 
 def _walk_records(path: Path) -> tuple[bool, str]:
