@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from wirecheck.model._frames import ACK, FIN, RST, SYN, Segment, seq_distance, seq_plus
 from wirecheck.model._http import HttpRequest, HttpResponse, Messages, requests_in, responses_in
+from wirecheck.model._reassembly import reassemble
 
 if TYPE_CHECKING:
     from scapy.packet import Packet
@@ -194,7 +195,7 @@ def connections(segments: list[Segment], server_port: int | None = None,
         _add(connection, segment)
     for connection in found:
         for side, from_client in ((connection.sent_by_client, True), (connection.sent_by_server, False)):
-            _reassemble(side)
+            reassemble(side)
             _add_history(connection, from_client, "t" * bool(side.retransmissions) + "g" * side.gap)
         connection.tls = tls_of(connection, keylog)
     return found
@@ -264,44 +265,3 @@ def _add_history(connection: Connection, from_client: bool, letters: str) -> Non
         letter = letter.upper() if from_client else letter
         if letter not in connection.history:
             connection.history += letter
-
-
-def _reassemble(side: Side) -> None:
-    """Fill `data`, `first_data`, `last_data`, `retransmissions` and `gap` from the segments.
-
-    A segment whose bytes had all been seen before (in capture order) is a retransmission
-    and adds nothing; the others are laid out by sequence number, whatever order they
-    arrived in, and the stream stops at the first hole.
-    """
-    seen: list[tuple[int, int]] = []  # byte ranges already carried, merged
-    pieces: list[tuple[int, Segment]] = []
-    for segment in side.segments:
-        if not segment.payload:
-            continue
-        start = side.offset(segment.seq)
-        end = start + len(segment.payload)
-        if any(low <= start and end <= high for low, high in seen):
-            side.retransmissions += 1
-            continue
-        pieces.append((start, segment))
-        seen = _merged([*seen, (start, end)])
-    data = bytearray()
-    for start, segment in sorted(pieces, key=lambda piece: piece[0]):
-        if start > len(data):
-            side.gap = True
-            break
-        if start + len(segment.payload) > len(data):
-            side.first_data = side.first_data or segment
-            side.last_data = segment
-            data += segment.payload[len(data) - start:]
-    side.data = bytes(data)
-
-
-def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for low, high in sorted(ranges):
-        if merged and low <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
-        else:
-            merged.append((low, high))
-    return merged

@@ -12,8 +12,9 @@ import struct
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from wirecheck.model._flows import Side, _merged
+from wirecheck.model._flows import Side
 from wirecheck.model._frames import Segment
+from wirecheck.model._reassembly import merged
 
 CHANGE_CIPHER_SPEC, ALERT, HANDSHAKE, APPLICATION_DATA = 20, 21, 22, 23
 CONTENT_TYPES = {CHANGE_CIPHER_SPEC: "ChangeCipherSpec", ALERT: "Alert", HANDSHAKE: "Handshake",
@@ -116,7 +117,7 @@ class _Carriers:
             if start >= end:
                 continue
             pieces += [(low, high, segment) for low, high in _uncovered(start, end, covered)]
-            covered = _merged([*covered, (start, end)])
+            covered = merged([*covered, (start, end)])
         self._pieces = sorted(pieces, key=lambda piece: piece[0])
         self._starts = [low for low, _, _ in self._pieces]
 
