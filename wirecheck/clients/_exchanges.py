@@ -121,9 +121,14 @@ def _send_while_reading(client: socket.socket, pending: memoryview, received: by
     """Send `pending` as fast as the server takes it while reading into `received`, until `deadline`, all is sent
     and the server closed (or its response keeps the connection open)."""
     while (reading or pending) and time.monotonic() < deadline:
-        if not pending and _finals(received) and _finals(received)[0].persistent:
+        answered = _finals(received)
+        if not pending and answered and answered[0].persistent:
             return
-        readable, writable, _ = select.select([client] if reading else [], [client] if pending else [], [],
+        # Once answered, what follows is the server's close, read after the rest is sent: over TLS a FIN without
+        # close_notify, once read, ends the session for sending too, and the upload stopped short in some runs,
+        # before the server's RST, and went on into it in others (gunicorn).
+        listening = reading and not (pending and answered)
+        readable, writable, _ = select.select([client] if listening else [], [client] if pending else [], [],
                                               max(0.0, deadline - time.monotonic()))
         if readable:
             reading = _read_some(client, received)
