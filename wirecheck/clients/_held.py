@@ -183,14 +183,12 @@ def trickled_head(path: str, port: int, lasting: float) -> bytes:
 class Trickler(threading.Thread):
     """Sends a request head one byte every TRICKLE_INTERVAL_SECONDS until the server closes or resets, the
     head is sent, `give_up` seconds pass, or stop() is called; then closes as a client does (over TLS, each byte
-    is a record of its own). `cut_off_at` is when (monotonic) the server ended the connection, None if it never
-    did."""
+    is a record of its own). What the server did is read from the capture."""
 
     def __init__(self, dialer: Dialer, path: str, give_up: float) -> None:
         super().__init__(daemon=True)
         self.dialer, self.give_up = dialer, give_up
         self.head = trickled_head(path, dialer.port, give_up)
-        self.cut_off_at: float | None = None
         self._stop_asked = threading.Event()
         # Connected here, its TLS handshake made in run(): the server has every trickler in its accept queue before
         # the clients it must not hold up come, and none waits here for a handshake that a server busy with another
@@ -213,12 +211,12 @@ class Trickler(threading.Thread):
         finally:
             close(client)
 
-    def _send(self, client: socket.socket, byte: bytes) -> bool:
+    @staticmethod
+    def _send(client: socket.socket, byte: bytes) -> bool:
         try:
             client.sendall(byte)
             return True
         except OSError:
-            self.cut_off_at = time.monotonic()
             return False
 
     def _server_ended(self, client: socket.socket, wait: float) -> bool:
@@ -235,7 +233,6 @@ class Trickler(threading.Thread):
                 continue  # records without data (TLS 1.3 session tickets): nothing ended
             except OSError:
                 pass
-            self.cut_off_at = time.monotonic()
             return True
         return False
 
