@@ -1,13 +1,15 @@
-"""Properties burst and crowd each fail on a server that breaks them, by their problem kinds, and pass on the
-reference server with their figures.
+"""Properties burst, crowd and no-leak each fail on a server that breaks them, by their problem kinds, and burst
+and crowd pass on the reference server with their figures.
 
-The same verdict functions the contract runs (wirecheck/contract/test_burst.py, test_crowd.py) are run here
-against the small broken servers of tests/broken/, with smaller sizes than the options' defaults.
+The same verdict functions the contract runs (wirecheck/contract/test_burst.py, test_crowd.py, test_basics.py) are
+run here against the small broken servers of tests/broken/ or the article's forking server, which never reaps its
+children, with smaller sizes than the options' defaults.
 """
 
 import pytest
 from claim_helpers import broken_server
 
+from wirecheck.contract.test_basics import burst_leaves_no_leak
 from wirecheck.contract.test_burst import burst_answered
 from wirecheck.contract.test_crowd import crowd_answered
 from wirecheck.plugin._settings import DEFAULT_CONTRACT_SERVER
@@ -19,6 +21,8 @@ BURST = 32
 # Past Linux's initial retransmission timeout (1 s), short of its second (3 s): the SYNs sent again are seen.
 BURST_PATIENCE_SECONDS = 1.5
 CROWD = 16
+# Each connection of a burst leaves one more zombie on a server that never reaps.
+LEAK_BURST = 8
 WORKERS = 4  # tests/broken/small_worker_pool.py's
 
 
@@ -52,3 +56,9 @@ def test_the_reference_server_serves_a_fresh_client_beside_a_crowd_and_its_memor
     verdict = crowd_answered(wire, CROWD)
     assert verdict.ok and "crowd_capacity" not in verdict.figures, verdict.problems
     assert verdict.figures["idle_connection_memory"] > 0  # a forked child per connection
+
+
+def test_a_server_that_never_reaps_its_children_leaves_a_zombie_per_connection_of_a_burst(wire):
+    wire.serve(variant="forking", delay=0)
+    verdict = burst_leaves_no_leak(wire, LEAK_BURST)
+    assert verdict.kinds == ["zombie-children"], verdict.problems

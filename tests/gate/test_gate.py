@@ -43,6 +43,10 @@ def refused(pytester, monkeypatch, command: str, *options: str) -> pytest.RunRes
 
 # The gate's own default (wirecheck gate -n 2): a whole contract mostly waits on its servers, and takes 16 s alone.
 GATE_WORKERS = 2
+# A whole contract per kind of server the article and the standard library have: a thread per connection
+# (http.server) and one connection at a time (iterative). The forking kind's is tests/contract/test_contract.py's
+# run of the reference server; the article's forking server that never reaps differs from it in its zombies
+# (test_contract_catches_burst_and_crowd_breakage.py) and its unlingering close, which iterative shares.
 # Each server fails (MUST) and warns (SHOULD) on exactly these properties, each with some of these kinds (which
 # of them depends on timing: a client held up past the listen backlog is never connected, one within it is
 # answered late).
@@ -59,9 +63,7 @@ GATE_WORKERS = 2
       **SOMETIMES_LATE_TO_CLOSE},
      {**RESETS_UNREAD_UPLOAD, **SMALL_BACKLOG, "crowd": {"crowded-out"},  # one idle connection holds it
       "graceful-stop": {"rst-instead-of-fin"}}),  # SIGTERM resets the idle client waiting in the accept queue
-    (f"{PYTHON} {server('forking').path} --delay 0 --port {{port}}",
-     {"no-leak": {"zombie-children"}, **CUTS_UPLOAD_ANSWER}, {**RESETS_UNREAD_UPLOAD, **SMALL_BACKLOG}),
-], ids=["http.server", "iterative", "forking"])
+], ids=["http.server", "iterative"])
 def test_the_gate_passes_good_servers_and_fails_faulty_ones_on_their_property(command, failing, warning, tmp_path):
     done = gate(command, tmp_path, workers=GATE_WORKERS)
     properties, failed, warned = failed_properties(tmp_path / "junit.xml")
