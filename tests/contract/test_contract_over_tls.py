@@ -14,6 +14,7 @@ from wirecheck.contract.test_burst import burst_answered
 from wirecheck.contract.test_close import clients_close_first
 from wirecheck.contract.test_connection_close import request_after_close
 from wirecheck.contract.test_expect_continue import expecting_continue
+from wirecheck.contract.test_half_close import half_closing_clients
 from wirecheck.contract.test_header_timeout import trickling_head
 from wirecheck.contract.test_http10 import http10_request
 from wirecheck.contract.test_keep_alive import idle_connection, two_requests
@@ -53,6 +54,7 @@ PROPERTIES = {
     "header-timeout": lambda wire: trickling_head(wire, HEADER_TIMEOUT_SECONDS),
     "early-response-whole": early_response,
     "no-reset-while-sending": upload_not_reset,
+    "half-close": half_closing_clients,
 }
 ENDINGS = {"close-notify-before-fin": server_closes, "close-notify-answered": client_closes,
            "no-truncation": body_ended_by_the_close}

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from wirecheck.clients._exchanges import sends_then_half_closes
 from wirecheck.clients._requests import read_until_closed, request_bytes
+from wirecheck.server._dialer import Dialer
 
 RANDOM_SEED = 1
 RANDOM_BYTES = 512
@@ -45,7 +46,7 @@ def sends_an_oversized_request(port: int, path: str, timeout: float = DEFAULT_TI
 
 def half_closes_after_the_request(port: int, path: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> bool:
     """Sends a request, shuts its sending side (FIN), then reads the answer."""
-    return sends_then_half_closes(port, request_bytes(path, "127.0.0.1", port, close=True), timeout)
+    return sends_then_half_closes(Dialer(port), request_bytes(path, "127.0.0.1", port, close=True), timeout)
 
 
 def resets_mid_response(port: int, path: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> bool:
