@@ -46,17 +46,15 @@ def parse_args(doc: str | None) -> argparse.Namespace:
     parser.add_argument("--backlog", type=int, default=1024, help="listen backlog (default: %(default)s)")
     parser.add_argument("--cert", required=True, help="the certificate (PEM, its chain)")
     parser.add_argument("--key", required=True, help="the certificate's private key (PEM)")
+    parser.add_argument("--tls12", action="store_true", help="speak TLS 1.2 at most (its close_notify closes both "
+                                                             "ways, RFC 5246 §7.2.1)")
     return parser.parse_args()
 
 
 def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None], in_threads: bool = True) -> None:
     """Accept for ever; each connection's handshake and `converse` run in a thread of its own (`in_threads` breaks
     it: one connection at a time, in the accept loop)."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(args.cert, args.key)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF  # a client's bare FIN is an error, not an end
-    context.set_alpn_protocols(["http/1.1"])
+    context = server_context(args)
     listen_socket = listen(args)
     while True:
         connection, _ = listen_socket.accept()
@@ -64,6 +62,18 @@ def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None
             threading.Thread(target=_converse, args=(context, connection, converse), daemon=True).start()
         else:
             _converse(context, connection, converse)
+
+
+def server_context(args: argparse.Namespace) -> ssl.SSLContext:
+    """The servers' TLS context: TLS 1.2 or 1.3 (1.2 alone with --tls12), the certificate of --cert and --key."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(args.cert, args.key)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if args.tls12:
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF  # a client's bare FIN is an error, not an end
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 def _converse(context: ssl.SSLContext, connection: socket.socket, converse: Callable[[ssl.SSLSocket], None]) -> None:

@@ -101,6 +101,7 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
     ("leaves_close_notify_unanswered", "close-notify-before-fin", []),
     ("one_tls_connection_at_a_time", "header-timeout", ["head-not-cut-off"]),
     ("resets_after_close_notify", "header-timeout", ["rst-instead-of-fin"]),
+    ("drops_the_answer_at_close_notify", "half-close", ["no-response", "server-fin-early"]),
 ])
 def test_a_broken_https_server_fails_the_property_it_breaks(wire, tls_files, server, key, kinds):
     serve_https(wire, tls_files, server)
@@ -152,3 +153,13 @@ def test_a_tls_client_sends_its_close_notify_and_its_fin_in_one_segment(wire, tl
         pass
     connection, = wire.connections(1)
     assert connection.tls.close_notify(from_client=True).completed_by is connection.sent_by_client.fin
+
+
+def test_under_tls_1_2_a_request_left_unanswered_at_the_clients_close_notify_passes_half_close(wire, tls_files):
+    """RFC 5246 §7.2.1: the other party MUST answer a close_notify with its own and close down at once, discarding
+    pending writes; the same server fails under TLS 1.3 (above)."""
+    serve_https(wire, tls_files, "drops_the_answer_at_close_notify", "--tls12")
+    verdict = half_closing_clients(wire)
+    assert verdict.ok and verdict.connection.tls.version == "TLSv1.2", verdict.problems
+    assert verdict.connection.stream(False).first_data is None
+    assert any("TLS 1.2" in text for _, text in verdict.notes)
