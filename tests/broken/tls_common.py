@@ -88,14 +88,20 @@ def _converse(context: ssl.SSLContext, connection: socket.socket, converse: Call
 
 
 def handshake(context: ssl.SSLContext, connection: socket.socket) -> ssl.SSLSocket | None:
-    """`connection` over TLS once its handshake is done; None (the connection closed) if the client failed it."""
+    """`connection` over TLS once its handshake is done; None (the connection closed, lingering) if the client failed
+    it: bytes that are no TLS at all, a client that left."""
     connection.settimeout(CONNECTION_TIMEOUT_SECONDS)
+    # The handshake apart from the wrapping: a wrap_socket() that fails closes the socket at once, over what the
+    # client sent (a RST).
+    client = context.wrap_socket(connection, server_side=True, suppress_ragged_eofs=False,
+                                 do_handshake_on_connect=False)
     try:
-        return context.wrap_socket(connection, server_side=True, suppress_ragged_eofs=False)
+        client.do_handshake()
     except (ssl.SSLError, OSError) as error:
         print(f"handshake failed: {error}", flush=True)
-        connection.close()
+        close_lingering(client)
         return None
+    return client
 
 
 def answer(client: ssl.SSLSocket, respond: Callable[[bytes], bytes] | None = None, continues: bool = True,
@@ -171,12 +177,18 @@ def close_orderly(client: ssl.SSLSocket) -> None:
         pass  # ours is sent; the client's follows
     except (ssl.SSLError, OSError) as error:
         print(f"no orderly close: {error}", flush=True)
-    client.settimeout(CONNECTION_TIMEOUT_SECONDS)
+    close_lingering(client)  # over the bare socket from here on: SSLSocket.shutdown() drops the session
+
+
+def close_lingering(connection: socket.socket) -> None:
+    """FIN, then what the client still sends read until its FIN, within CONNECTION_TIMEOUT_SECONDS: bytes that reach
+    a closed socket draw a RST (bytes that were no TLS handshake, the rest of an upload refused)."""
+    connection.settimeout(CONNECTION_TIMEOUT_SECONDS)
     with contextlib.suppress(OSError):  # a reset, or the client never closed
-        client.shutdown(socket.SHUT_WR)  # over the bare socket from here on
-        while client.recv(65536):
+        connection.shutdown(socket.SHUT_WR)
+        while connection.recv(65536):
             pass
-    client.close()
+    connection.close()
 
 
 def close_at_once(client: ssl.SSLSocket) -> None:

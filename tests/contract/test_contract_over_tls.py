@@ -7,9 +7,16 @@ import pytest
 from claim_helpers import WAITED, serve_https
 
 from wirecheck.checks._verdict import Verdict
+from wirecheck.clients._abuse import ABUSES
 from wirecheck.contract._over_tls import NOT_OVER_TLS, TLS_ONLY
 from wirecheck.contract._properties import BASELINE, BY_KEY
-from wirecheck.contract.test_basics import BLOCKERS, complete_response, fin_in_time, overlapping_clients_served
+from wirecheck.contract.test_basics import (
+    BLOCKERS,
+    complete_response,
+    fin_in_time,
+    overlapping_clients_served,
+    rude_clients_then_served,
+)
 from wirecheck.contract.test_burst import burst_answered
 from wirecheck.contract.test_close import clients_close_first
 from wirecheck.contract.test_connection_close import request_after_close
@@ -55,6 +62,7 @@ PROPERTIES = {
     "early-response-whole": early_response,
     "no-reset-while-sending": upload_not_reset,
     "half-close": half_closing_clients,
+    "bad-input": lambda wire: rude_clients_then_served(wire, sorted(ABUSES)),
 }
 ENDINGS = {"close-notify-before-fin": server_closes, "close-notify-answered": client_closes,
            "no-truncation": body_ended_by_the_close}
@@ -75,6 +83,8 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
         assert verdict.figures["idle_close"] == "fin" and 1.0 <= verdict.figures["idle_timeout"] < 2.0
     if key == "header-timeout":  # its header timeout, from the head's first record to its close_notify
         assert verdict.figures["header_cut_off"] == "fin" and 0.75 <= verdict.figures["header_timeout"] < 1.0
+    if key == "bad-input":  # the last rude client's ending: bytes that are no TLS, read, then FIN (not RST)
+        assert verdict.figures["rude_ending"] == "fin"
     if key == "close-notify-before-fin":
         assert verdict.figures["tls_version"] == "TLSv1.3" and verdict.figures["tls_cipher"].startswith("TLS_")
         assert verdict.figures["tls_alpn"] == "http/1.1"
@@ -163,3 +173,12 @@ def test_under_tls_1_2_a_request_left_unanswered_at_the_clients_close_notify_pas
     assert verdict.ok and verdict.connection.tls.version == "TLSv1.2", verdict.problems
     assert verdict.connection.stream(False).first_data is None
     assert any("TLS 1.2" in text for _, text in verdict.notes)
+
+
+def test_a_server_that_dies_on_bytes_that_are_not_tls_fails_bad_input(wire, tls_files):
+    serve_https(wire, tls_files, "dies_on_a_failed_tls_handshake")
+    verdict = rude_clients_then_served(wire, ["sends_random_bytes"])
+    rude, last = wire.connections(2)
+    assert verdict.kinds[0] == "server-died" and verdict.figures["rude_ending"] == "rst", verdict.problems
+    # Refused, or reset in its handshake, as the server's exit and the next client's connect race: never answered.
+    assert len(verdict.problems) > 1 and all(problem.connection is last for problem in verdict.problems[1:])
