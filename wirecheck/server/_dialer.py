@@ -4,8 +4,9 @@ The clients of the basic exchanges open every connection through a Dialer (the s
 same client speaks plain HTTP or HTTPS. Over TLS the client is strict: it checks the certificate and the name
 127.0.0.1, and it tells an orderly end (close_notify) from a bare FIN, which raises ssl.SSLError instead of
 reading as b"" (OP_IGNORE_UNEXPECTED_EOF cleared, no ragged EOFs suppressed; OpenSSL 3 reports it as
-UNEXPECTED_EOF_WHILE_READING, an SSLError, not an SSLEOFError). Its secrets go to the session's key
-log, for the capture's decryption.
+UNEXPECTED_EOF_WHILE_READING, an SSLError, not an SSLEOFError). It closes with close_notify, then FIN (close), or
+shuts its sending side alone the same way and reads on (shut_write: a half-close). Its secrets go to the session's
+key log, for the capture's decryption.
 """
 
 import contextlib
