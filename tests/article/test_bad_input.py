@@ -49,7 +49,7 @@ def _ordinary_request(port: int) -> None:
 @pytest.mark.parametrize("abuse", sorted(ABUSES))
 def test_a_rude_client_then_an_ordinary_one_is_served(wire, variant, abuse):
     session = wire.serve(variant)
-    ABUSES[abuse](session.port, TARGET, ABUSE_TIMEOUT_SECONDS)
+    ABUSES[abuse](session.dialer, TARGET, ABUSE_TIMEOUT_SECONDS)
     _ordinary_request(session.port)
     rude, ordinary = wire.connections(2)
     server = session.server

@@ -46,17 +46,15 @@ def parse_args(doc: str | None) -> argparse.Namespace:
     parser.add_argument("--backlog", type=int, default=1024, help="listen backlog (default: %(default)s)")
     parser.add_argument("--cert", required=True, help="the certificate (PEM, its chain)")
     parser.add_argument("--key", required=True, help="the certificate's private key (PEM)")
+    parser.add_argument("--tls12", action="store_true", help="speak TLS 1.2 at most (its close_notify closes both "
+                                                             "ways, RFC 5246 §7.2.1)")
     return parser.parse_args()
 
 
 def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None], in_threads: bool = True) -> None:
     """Accept for ever; each connection's handshake and `converse` run in a thread of its own (`in_threads` breaks
     it: one connection at a time, in the accept loop)."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(args.cert, args.key)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF  # a client's bare FIN is an error, not an end
-    context.set_alpn_protocols(["http/1.1"])
+    context = server_context(args)
     listen_socket = listen(args)
     while True:
         connection, _ = listen_socket.accept()
@@ -64,6 +62,18 @@ def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None
             threading.Thread(target=_converse, args=(context, connection, converse), daemon=True).start()
         else:
             _converse(context, connection, converse)
+
+
+def server_context(args: argparse.Namespace) -> ssl.SSLContext:
+    """The servers' TLS context: TLS 1.2 or 1.3 (1.2 alone with --tls12), the certificate of --cert and --key."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(args.cert, args.key)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if args.tls12:
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF  # a client's bare FIN is an error, not an end
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 def _converse(context: ssl.SSLContext, connection: socket.socket, converse: Callable[[ssl.SSLSocket], None]) -> None:
@@ -78,14 +88,20 @@ def _converse(context: ssl.SSLContext, connection: socket.socket, converse: Call
 
 
 def handshake(context: ssl.SSLContext, connection: socket.socket) -> ssl.SSLSocket | None:
-    """`connection` over TLS once its handshake is done; None (the connection closed) if the client failed it."""
+    """`connection` over TLS once its handshake is done; None (the connection closed, lingering) if the client failed
+    it: bytes that are no TLS at all, a client that left."""
     connection.settimeout(CONNECTION_TIMEOUT_SECONDS)
+    # The handshake apart from the wrapping: a wrap_socket() that fails closes the socket at once, over what the
+    # client sent (a RST).
+    client = context.wrap_socket(connection, server_side=True, suppress_ragged_eofs=False,
+                                 do_handshake_on_connect=False)
     try:
-        return context.wrap_socket(connection, server_side=True, suppress_ragged_eofs=False)
+        client.do_handshake()
     except (ssl.SSLError, OSError) as error:
         print(f"handshake failed: {error}", flush=True)
-        connection.close()
+        close_lingering(client)
         return None
+    return client
 
 
 def answer(client: ssl.SSLSocket, respond: Callable[[bytes], bytes] | None = None, continues: bool = True,
@@ -161,12 +177,18 @@ def close_orderly(client: ssl.SSLSocket) -> None:
         pass  # ours is sent; the client's follows
     except (ssl.SSLError, OSError) as error:
         print(f"no orderly close: {error}", flush=True)
-    client.settimeout(CONNECTION_TIMEOUT_SECONDS)
+    close_lingering(client)  # over the bare socket from here on: SSLSocket.shutdown() drops the session
+
+
+def close_lingering(connection: socket.socket) -> None:
+    """FIN, then what the client still sends read until its FIN, within CONNECTION_TIMEOUT_SECONDS: bytes that reach
+    a closed socket draw a RST (bytes that were no TLS handshake, the rest of an upload refused)."""
+    connection.settimeout(CONNECTION_TIMEOUT_SECONDS)
     with contextlib.suppress(OSError):  # a reset, or the client never closed
-        client.shutdown(socket.SHUT_WR)  # over the bare socket from here on
-        while client.recv(65536):
+        connection.shutdown(socket.SHUT_WR)
+        while connection.recv(65536):
             pass
-    client.close()
+    connection.close()
 
 
 def close_at_once(client: ssl.SSLSocket) -> None:

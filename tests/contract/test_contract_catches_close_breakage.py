@@ -67,7 +67,7 @@ def test_a_server_that_resets_on_sigterm_and_accepts_on_fails_every_part_of_the_
 
 def test_a_server_that_waits_for_a_head_in_random_bytes_leaves_the_rude_connection_open(wire):
     session = wire.serve_command(broken_server("one_connection_at_a_time"))
-    gave_up = sends_random_bytes(session.port, "/", RUDE_CLIENT_GIVES_UP_SECONDS)
+    gave_up = sends_random_bytes(session.dialer, "/", RUDE_CLIENT_GIVES_UP_SECONDS)
     burst(session.dialer, closing_requests(wire, 1), RUDE_CLIENT_GIVES_UP_SECONDS)
     rude, _ = wire.connections(2)
     verdict = endings.rude_ending(rude, gave_up)

@@ -7,13 +7,21 @@ import pytest
 from claim_helpers import WAITED, serve_https
 
 from wirecheck.checks._verdict import Verdict
+from wirecheck.clients._abuse import ABUSES
 from wirecheck.contract._over_tls import NOT_OVER_TLS, TLS_ONLY
 from wirecheck.contract._properties import BASELINE, BY_KEY
-from wirecheck.contract.test_basics import BLOCKERS, complete_response, fin_in_time, overlapping_clients_served
+from wirecheck.contract.test_basics import (
+    BLOCKERS,
+    complete_response,
+    fin_in_time,
+    overlapping_clients_served,
+    rude_clients_then_served,
+)
 from wirecheck.contract.test_burst import burst_answered
 from wirecheck.contract.test_close import clients_close_first
 from wirecheck.contract.test_connection_close import request_after_close
 from wirecheck.contract.test_expect_continue import expecting_continue
+from wirecheck.contract.test_half_close import half_closing_clients
 from wirecheck.contract.test_header_timeout import trickling_head
 from wirecheck.contract.test_http10 import http10_request
 from wirecheck.contract.test_keep_alive import idle_connection, two_requests
@@ -53,6 +61,8 @@ PROPERTIES = {
     "header-timeout": lambda wire: trickling_head(wire, HEADER_TIMEOUT_SECONDS),
     "early-response-whole": early_response,
     "no-reset-while-sending": upload_not_reset,
+    "half-close": half_closing_clients,
+    "bad-input": lambda wire: rude_clients_then_served(wire, sorted(ABUSES)),
 }
 ENDINGS = {"close-notify-before-fin": server_closes, "close-notify-answered": client_closes,
            "no-truncation": body_ended_by_the_close}
@@ -73,6 +83,8 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
         assert verdict.figures["idle_close"] == "fin" and 1.0 <= verdict.figures["idle_timeout"] < 2.0
     if key == "header-timeout":  # its header timeout, from the head's first record to its close_notify
         assert verdict.figures["header_cut_off"] == "fin" and 0.75 <= verdict.figures["header_timeout"] < 1.0
+    if key == "bad-input":  # the last rude client's ending: bytes that are no TLS, read, then FIN (not RST)
+        assert verdict.figures["rude_ending"] == "fin"
     if key == "close-notify-before-fin":
         assert verdict.figures["tls_version"] == "TLSv1.3" and verdict.figures["tls_cipher"].startswith("TLS_")
         assert verdict.figures["tls_alpn"] == "http/1.1"
@@ -99,6 +111,7 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
     ("leaves_close_notify_unanswered", "close-notify-before-fin", []),
     ("one_tls_connection_at_a_time", "header-timeout", ["head-not-cut-off"]),
     ("resets_after_close_notify", "header-timeout", ["rst-instead-of-fin"]),
+    ("drops_the_answer_at_close_notify", "half-close", ["no-response", "server-fin-early"]),
 ])
 def test_a_broken_https_server_fails_the_property_it_breaks(wire, tls_files, server, key, kinds):
     serve_https(wire, tls_files, server)
@@ -150,3 +163,22 @@ def test_a_tls_client_sends_its_close_notify_and_its_fin_in_one_segment(wire, tl
         pass
     connection, = wire.connections(1)
     assert connection.tls.close_notify(from_client=True).completed_by is connection.sent_by_client.fin
+
+
+def test_under_tls_1_2_a_request_left_unanswered_at_the_clients_close_notify_passes_half_close(wire, tls_files):
+    """RFC 5246 §7.2.1: the other party MUST answer a close_notify with its own and close down at once, discarding
+    pending writes; the same server fails under TLS 1.3 (above)."""
+    serve_https(wire, tls_files, "drops_the_answer_at_close_notify", "--tls12")
+    verdict = half_closing_clients(wire)
+    assert verdict.ok and verdict.connection.tls.version == "TLSv1.2", verdict.problems
+    assert verdict.connection.stream(False).first_data is None
+    assert any("TLS 1.2" in text for _, text in verdict.notes)
+
+
+def test_a_server_that_dies_on_bytes_that_are_not_tls_fails_bad_input(wire, tls_files):
+    serve_https(wire, tls_files, "dies_on_a_failed_tls_handshake")
+    verdict = rude_clients_then_served(wire, ["sends_random_bytes"])
+    rude, last = wire.connections(2)
+    assert verdict.kinds[0] == "server-died" and verdict.figures["rude_ending"] == "rst", verdict.problems
+    # Refused, or reset in its handshake, as the server's exit and the next client's connect race: never answered.
+    assert len(verdict.problems) > 1 and all(problem.connection is last for problem in verdict.problems[1:])

@@ -64,6 +64,6 @@ def broken_server(name: str, *options: str) -> list[str]:
             *options]
 
 
-def serve_https(wire, tls_files, server: str) -> None:
+def serve_https(wire, tls_files, server: str, *options: str) -> None:
     """Serve the HTTPS server `server` of tests/broken/ with the certificate and key of `tls_files`."""
-    wire.serve_command(broken_server(server, "--cert", "{cert}", "--key", "{key}"), tls=tls_files)
+    wire.serve_command(broken_server(server, "--cert", "{cert}", "--key", "{key}", *options), tls=tls_files)

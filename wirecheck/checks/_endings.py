@@ -120,10 +120,11 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
     """How a rude client's connection ended and when: figures "rude_ending" (a category) and
     "rude_ending_after" (seconds from the client's last data, or its handshake, to it). Still open when the
     client gave up waiting is a problem (left-open): the server holds a socket for nobody. A connection the
-    client reset ends "client RST", with no time: how the server would have ended it is lost in a race."""
+    client reset ends "client RST", with no time: how the server would have ended it is lost in a race. Over TLS
+    the client's last data is its last record's, and the server's close begins with its close_notify when that came
+    before its FIN; a RST that the client's records drew after the server's FIN does not change the ending (FIN)."""
     verdict = Verdict(connection)
     how, close, client = ending(connection), connection.sent_by_server.ending, connection.sent_by_client
-    client_close = client.ending
     if gave_up and close is None and is_complete_response(connection.stream(False).data, closed=False):
         # A request the server took as one (a large head under its limit, say), answered and kept alive: an
         # idle keep-alive connection, which the idle-close property judges, not a socket held for nobody.
@@ -131,22 +132,23 @@ def rude_ending(connection: Connection, gave_up: bool) -> Verdict:
         verdict.note(connection.stream(False).last_data, "the server answers the rude request whole and keeps "
                                                           "the connection alive")
         return verdict
-    if gave_up and (close is None or client_close is not None and client_close.index < close.index):
+    if gave_up and (close is None or connection.first_closer == "client"):
         how, close = category.OPEN, None
     elif client.rst is not None:  # the client ended it: whether the server's close came first is a race
         verdict.figure("rude_ending", category.CLIENT_RST)
         verdict.note(client.rst, "the client resets the connection")
         return verdict
     verdict.figure("rude_ending", how)
-    last_client = client.last_data or connection.handshake_ack or connection.segments[0]
+    last_client = connection.stream(True).last_data or connection.handshake_ack or connection.segments[0]
     if close is None:
-        end = client_close or connection.segments[-1]
+        end = client.ending or connection.segments[-1]
         verdict.figure("rude_ending_after", end.time - last_client.time)
         if how == category.OPEN:
             verdict.problem("left-open", f"expected the server to end a rude connection, it was still open when the "
                                          f"client gave up, {seconds(end.time - last_client.time)} after it last "
                                          "sent", end)
         return verdict
+    close = connection.close_begun(False) or close
     verdict.figure("rude_ending_after", close.time - last_client.time)
     verdict.note(close, f"the server ends the rude connection: {wording(how)}, "
                         f"{seconds(close.time - last_client.time)} "

@@ -95,6 +95,16 @@ def no_truncation(connection: Connection) -> Verdict:
     return verdict
 
 
+def close_notify_ends_both_ways(connection: Connection) -> bool:
+    """Whether the client's close_notify closed the session both ways, so that a request sent before it need not be
+    answered: under TLS 1.2 the other party MUST answer it with its own close_notify and close down at once,
+    discarding pending writes (RFC 5246 §7.2.1); TLS 1.3's closes only the client's write side (RFC 8446 §6.1), as
+    TCP's FIN does, and the server may still answer."""
+    tls = connection.tls
+    return (tls is not None and tls.server_hello is not None and not tls.tls13
+            and tls.close_notify(from_client=True) is not None)
+
+
 def reset_drawn_after_fin(connection: Connection) -> bool:
     """Whether the server's RST followed its FIN, drawn by a record the client sent after that FIN: its close_notify
     in answer to the server's (RFC 8446 §6.1 lets a side close without awaiting the peer's: nginx), or the alert an

@@ -3,9 +3,9 @@ an upload answered early, half-close, HTTP/1.0, and `Expect: 100-continue`.
 
 Each drives one connection and returns nothing: the capture is the evidence, and the checks
 (wirecheck.checks._http) judge it. Each reads the way a careful client reads (until the responses
-it waits for are complete, or the server closes), and none waits longer than its `timeout`. Those that
-only speak HTTP connect through the session's Dialer, plain or TLS, the upload too; the half-close is raw TCP
-(wirecheck.contract._over_tls).
+it waits for are complete, or the server closes), and none waits longer than its `timeout`. Each connects through
+the session's Dialer, plain or TLS: the upload too, and the half-close, which over TLS sends its close_notify with its
+FIN and reads on (RFC 8446 §6.1: a close_notify closes only its sender's write side).
 """
 
 import contextlib
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from wirecheck.clients._requests import request_bytes
 from wirecheck.model._http import HttpParseError, HttpResponse, parse_responses
-from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, Dialer, receive
+from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, Dialer, receive, shut_write
 
 READ_BYTES = 65536
 CONTINUE_BODY = b"expected body\n"
@@ -53,16 +53,16 @@ def pipelined_after_close(dialer: Dialer, path: str, timeout: float) -> None:
         _read_until(client, bytearray(), _never, timeout)
 
 
-def sends_then_half_closes(port: int, data: bytes, timeout: float) -> bool:
-    """Sends `data` and shuts its sending side (FIN) in the same segment, then reads until the server closes; True
-    if it gave up waiting first."""
-    with socket.create_connection((HOST, port), timeout=timeout) as client:
+def sends_then_half_closes(dialer: Dialer, data: bytes, timeout: float) -> bool:
+    """Sends `data` and shuts its sending side in the same segment (shut_write: over TLS close_notify, then FIN),
+    then reads until the server closes; True if it gave up waiting first."""
+    with dialer.connect(timeout) as client:
         # Corked, the data waits for the FIN and both leave in one segment: the server always has the request and
         # the end of the stream at once. Sent apart, the FIN came before the server's answer in some runs and
         # after it in others, and a server that stops at the end of the stream (aiohttp) flapped between them.
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
         client.sendall(data)
-        client.shutdown(socket.SHUT_WR)
+        shut_write(client)
         return not _read_until(client, bytearray(), _never, timeout)
 
 

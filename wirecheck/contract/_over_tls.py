@@ -6,8 +6,12 @@ The properties not listed run over TLS: the checks read the HTTP exchange from t
 the client's ACK of the frame that completed the answer's last record), and how the connection ended from TCP, but
 who closed first from the close_notify when it came before the FINs (Connection.close_begun). A head trickled a
 byte at a time is a record a byte; a silent client sends not even its ClientHello; a client held up behind others
-waits from its ClientHello, as a busy server puts off its handshake.
-Those listed drive raw-TCP clients (a half-close, a reset, a window that does not open, crowds of
+waits from its ClientHello, as a busy server puts off its handshake. A half-closing client sends its close_notify with
+its FIN and reads on (TLS 1.3's close_notify closes only its sender's write side, RFC 8446 §6.1; under TLS 1.2 it
+closes the session both ways, RFC 5246 §7.2.1, and the request before it need not be answered). The rude clients of
+bad input speak TLS where it means something (an oversized request, a half-close, a reset mid-response); a connection
+closed before its ClientHello and bytes that are no TLS at all stay raw TCP, as rude to a TLS server as to any.
+Those listed drive raw-TCP clients (a window that does not open, crowds of
 bare connections) that do not speak TLS yet, or, for the graceful stop, clients that watch their sockets in ways
 TLS does not keep. Each entry leaves this table when its clients (wirecheck.server._dialer) can do it.
 """
@@ -15,8 +19,6 @@ TLS does not keep. Each entry leaves this table when its clients (wirecheck.serv
 RAW_TCP = "its clients speak raw TCP"
 
 NOT_OVER_TLS = {
-    "bad-input": f"{RAW_TCP} (bytes that are not TLS, a half-close, a reset)",
-    "half-close": f"{RAW_TCP} (shutdown(SHUT_WR), which TLS has no word for)",
     "graceful-stop": "its clients watch their sockets as raw TCP (the kernel's count of unread upload bytes; a "
                      "select() then recv() that a record without data blocks)",
     "descriptor-limit": f"{RAW_TCP} (a crowd past the open-files limit)",

@@ -32,12 +32,10 @@ OVERLAPPING_CLIENTS = 5
 WORKER_POOL = 4
 
 
-def _answered(wire, connection) -> None:
+def answered(wire, connection: Connection) -> Verdict:
     """`connection` was opened and answered with the expected status in time (how it ends is fin-in-time's)."""
-    __tracebackhide__ = True
-    wire.expect(checks.handshake(connection))
-    wire.expect(checks.response(connection, wire.settings.contract_status, within=wire.settings.fin_within,
-                                complete=False))
+    return checks.handshake(connection).extend(checks.response(connection, wire.settings.contract_status,
+                                                               within=wire.settings.fin_within, complete=False))
 
 
 @pytest.mark.contract("handshake")
@@ -160,17 +158,30 @@ def test_no_leak_after_a_burst_no_zombie_is_left_and_descriptors_do_not_grow(wir
     wire.expect(burst_leaves_no_leak(wire, wire.settings.burst_size))
 
 
+def rude_clients_then_served(wire, abuses: list[str]) -> Verdict:
+    """Each rude client of `abuses` (ABUSES' names) in turn, each followed by an ordinary one: the server still runs,
+    answers every ordinary client, and how each rude connection ended is recorded (rude_ending). Over TLS the rude
+    clients that speak HTTP speak it over TLS, and the ordinary ones too. A server that died is left at that."""
+    session, patience = wire.session, reply_timeout(wire, patient=True)
+    gave_up = []
+    for abuse in abuses:
+        if not session.server.running():
+            break
+        gave_up.append(ABUSES[abuse](session.dialer, wire.settings.contract_path, patience))
+        # How the rude connection ended is judged once the server had --wire-fin-within to answer the client's close.
+        wait_accepted(session.port, wire.settings.fin_within)
+        wait_until(lambda: not session.server.view.close_wait(session.port), wire.settings.fin_within)
+        burst(session.dialer, closing_requests(wire, 1), patience)
+    found = wire.connections(2 * len(gave_up))
+    server = session.server
+    verdict = process_claims.server_running(server.running(), server.output(), found[-1].segments[-1], found[-1])
+    for rude, last, gave in zip(found[::2], found[1::2], gave_up, strict=True):
+        verdict.extend(answered(wire, last)).extend(endings.rude_ending(rude, gave))
+    return verdict
+
+
 @pytest.mark.contract("bad-input")
 @pytest.mark.parametrize("abuse", sorted(ABUSES))
 def test_bad_input_the_server_survives_it_and_serves_the_next_client_normally(wire, abuse):
-    session = wire.serve_contract()
-    gave_up = ABUSES[abuse](session.port, wire.settings.contract_path, reply_timeout(wire, patient=True))
-    # How the rude connection ended is judged once the server had --wire-fin-within to answer the client's close.
-    wait_accepted(session.port, wire.settings.fin_within)
-    wait_until(lambda: not session.server.view.close_wait(session.port), wire.settings.fin_within)
-    burst(session.dialer, closing_requests(wire, 1), reply_timeout(wire, patient=True))
-    rude, last = wire.connections(2)
-    server = session.server
-    wire.expect(process_claims.server_running(server.running(), server.output(), last.segments[-1], last))
-    _answered(wire, last)
-    wire.expect(endings.rude_ending(rude, gave_up))
+    wire.serve_contract()
+    wire.expect(rude_clients_then_served(wire, [abuse]))

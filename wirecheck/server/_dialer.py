@@ -4,8 +4,9 @@ The clients of the basic exchanges open every connection through a Dialer (the s
 same client speaks plain HTTP or HTTPS. Over TLS the client is strict: it checks the certificate and the name
 127.0.0.1, and it tells an orderly end (close_notify) from a bare FIN, which raises ssl.SSLError instead of
 reading as b"" (OP_IGNORE_UNEXPECTED_EOF cleared, no ragged EOFs suppressed; OpenSSL 3 reports it as
-UNEXPECTED_EOF_WHILE_READING, an SSLError, not an SSLEOFError). Its secrets go to the session's key
-log, for the capture's decryption.
+UNEXPECTED_EOF_WHILE_READING, an SSLError, not an SSLEOFError). It closes with close_notify, then FIN (close), or
+shuts its sending side alone the same way and reads on (shut_write: a half-close). Its secrets go to the session's
+key log, for the capture's decryption.
 """
 
 import contextlib
@@ -19,8 +20,9 @@ from wirecheck.server._tls import TlsFiles
 
 HOST = "127.0.0.1"
 # What a read raises when the server has ended the connection without an orderly close: a reset, or over TLS a FIN
-# without close_notify (a truncation attack, to TLS) or any other end of the session (a fatal alert). The clients
-# stop reading then; the wire shows which it was.
+# without close_notify (a truncation attack, to TLS) or any other end of the session (a fatal alert); and over TLS
+# the orderly one too once the client sent its own close_notify (SSLZeroReturnError: only a client that has not
+# closed reads the server's close_notify as b""). The clients stop reading then; the wire shows which it was.
 ENDED_BY_SERVER = (ConnectionError, ssl.SSLError)
 
 
@@ -78,19 +80,29 @@ class Dialer:
 
 
 def close(connection: socket.socket) -> None:
-    """Close as a careful client does: over TLS, close_notify first (socket.close() sends none), then FIN, in one
-    segment (corked): a server that answers close_notify with its FIN at once would otherwise get its FIN out first,
-    and the client's leaving read on the wire as the server's close. It does not wait for the server's close_notify:
-    a blocking unwrap() would, for as long as the socket's timeout. The FIN is sent by shutdown(), not close(): a
-    close() with bytes unread (a session ticket that came after the last read) sends RST and drops what was corked."""
+    """Close as a careful client does: over TLS, its sending side shut first (shut_write: close_notify, then FIN, in
+    one segment), then the socket. Corked, a server that answers close_notify with its FIN at once cannot get its FIN
+    out first, and the client's leaving never reads on the wire as the server's close. The FIN is sent by shutdown(),
+    not close(): a close() with bytes unread (a session ticket that came after the last read) sends RST and drops
+    what was corked."""
+    if isinstance(connection, ssl.SSLSocket):
+        shut_write(connection)
+    connection.close()
+
+
+def shut_write(connection: socket.socket) -> None:
+    """Shut the sending side only (a half-close): over TLS close_notify first, then FIN, corked in one segment. The
+    client may go on reading: TLS 1.3's close_notify, as TCP's FIN, closes only its sender's write side (RFC 8446
+    §6.1). It does not wait for the server's close_notify: a blocking unwrap() would, for as long as the socket's
+    timeout. The FIN goes through the plain socket's shutdown(): SSLSocket.shutdown() also drops the TLS session,
+    and what the server answers would then read as raw records."""
     if isinstance(connection, ssl.SSLSocket):
         with contextlib.suppress(OSError):  # SSLWantReadError: ours went, the server's is not there yet; or gone
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
             connection.setblocking(False)
             connection.unwrap()
-        with contextlib.suppress(OSError):  # the server reset it already
-            connection.shutdown(socket.SHUT_WR)
-    connection.close()
+    with contextlib.suppress(OSError):  # the server reset it already
+        socket.socket.shutdown(connection, socket.SHUT_WR)
 
 
 def receive(connection: socket.socket, size: int) -> bytes:
