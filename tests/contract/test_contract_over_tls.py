@@ -6,7 +6,6 @@ are the contract's own, run here with a throwaway certificate (conftest.py)."""
 import pytest
 from claim_helpers import WAITED, serve_https
 
-from wirecheck.checks._verdict import Verdict
 from wirecheck.clients._abuse import ABUSES
 from wirecheck.contract._over_tls import NOT_OVER_TLS, TLS_ONLY
 from wirecheck.contract._properties import BASELINE, BY_KEY
@@ -33,18 +32,12 @@ pytestmark = pytest.mark.slow
 
 # Judged over TLS on TCP's facts and the process table alone since TLS runs began: not the decrypted exchange.
 TCP_ONLY = {"handshake", "no-leak"}
+# Judged with a server per kind of blocker: see the test of each kind below.
+NO_WAITING = "no-waiting"
 # A burst of a few, without the measured rounds: enough to see every connection of it answered over TLS.
 BURST = 8
 # Half a second past the HTTPS servers' header timeout (tls_common.py): room for a busy machine.
 HEADER_TIMEOUT_SECONDS = 1.25
-
-
-def served_beside_every_blocker(wire) -> Verdict:
-    """Overlapping clients answered while silent, idle, then trickling clients hold connections."""
-    verdict = Verdict()
-    for blockers in sorted(BLOCKERS):
-        verdict.extend(overlapping_clients_served(wire, blockers))
-    return verdict
 
 
 PROPERTIES = {
@@ -57,7 +50,6 @@ PROPERTIES = {
     "expect-continue": expecting_continue,
     "no-close-wait": clients_close_first,
     "burst": lambda wire: burst_answered(wire, BURST, concurrencies=()),
-    "no-waiting": served_beside_every_blocker,
     "header-timeout": lambda wire: trickling_head(wire, HEADER_TIMEOUT_SECONDS),
     "early-response-whole": early_response,
     "no-reset-while-sending": upload_not_reset,
@@ -70,7 +62,7 @@ VERDICTS = {**PROPERTIES, **ENDINGS}
 
 
 def test_every_property_a_tls_run_judges_on_the_decrypted_exchange_is_proved_here():
-    assert set(BY_KEY) - {BASELINE} - set(NOT_OVER_TLS) - TLS_ONLY - TCP_ONLY == set(PROPERTIES)
+    assert set(BY_KEY) - {BASELINE} - set(NOT_OVER_TLS) - TLS_ONLY - TCP_ONLY == set(PROPERTIES) | {NO_WAITING}
     assert set(ENDINGS) == TLS_ONLY
 
 
@@ -89,6 +81,15 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
         assert verdict.figures["tls_version"] == "TLSv1.3" and verdict.figures["tls_cipher"].startswith("TLS_")
         assert verdict.figures["tls_alpn"] == "http/1.1"
         assert 0 < verdict.figures["handshake_time"] < 1
+
+
+@pytest.mark.parametrize("blockers", sorted(BLOCKERS))
+def test_the_good_https_server_answers_overlapping_clients_beside_each_kind_of_held_connection(wire, tls_files,
+                                                                                             blockers):
+    """no-waiting, a server per kind of blocker: a session's capture ends at its first observation."""
+    serve_https(wire, tls_files, "good_https")
+    verdict = overlapping_clients_served(wire, blockers)
+    assert verdict.ok, verdict.problems
 
 
 @pytest.mark.parametrize("server, key, kinds", [
