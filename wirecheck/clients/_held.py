@@ -5,7 +5,8 @@ opens them to see whether others still get served, whether the server cuts them 
 it ends them when it stops, and whether it closes when they close first. None of them
 waits unbounded: every read has a deadline, and what the server did is read from the
 capture afterwards, not from these sockets. They connect through the session's Dialer (plain or
-TLS).
+TLS), but the silent one. Over TLS a socket turns readable for records that carry no data (session
+tickets): the clients that wait for the server's next word read without blocking and let those go by.
 """
 
 import select
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from wirecheck.clients._requests import request_bytes
 from wirecheck.model._http import HttpParseError, parse_response
 from wirecheck.server import _sock_diag as sock_diag
-from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, Dialer, close, receive
+from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, NOT_YET, Dialer, close, receive
 from wirecheck.server._process_view import accept_queue
 from wirecheck.server._waiting import wait_until
 
@@ -30,6 +31,12 @@ CLOSING_POLL_SECONDS = 0.02  # how often ClosingWhenClosed looks for its stop
 def connect(dialer: Dialer, timeout: float) -> socket.socket:
     """A connection that says nothing yet (over TLS, its handshake done)."""
     return dialer.connect(timeout)
+
+
+def connect_silent(port: int, timeout: float) -> socket.socket:
+    """A connection that says nothing at all: over TLS not even its ClientHello, as a TCP prober's, or a client
+    that went quiet at once."""
+    return socket.create_connection((HOST, port), timeout=timeout)
 
 
 def wait_accepted(port: int, timeout: float) -> bool:
@@ -115,45 +122,66 @@ def upload_settled(port: int, client: socket.socket, body_sent: int, quiet: floa
     `body_sent` bytes unread), then until it has said nothing for `quiet` seconds, or answered and closed: what it
     does before a stop signal is then done, never racing the signal. A server that answers an upload without
     reading its body (http.server's 501, an application that ignores the body) does so within moments of the head;
-    one that waits for the body says nothing. All within `timeout`."""
+    one that waits for the body says nothing. All within `timeout`.
+
+    Over TLS the kernel counts record bytes: the head's record (with 16 KiB of the body) taken in leaves less than
+    `body_sent` unread, and none of it taken leaves the head and the records' overhead more."""
     deadline = time.monotonic() + timeout
     client_port = client.getsockname()[1]
+    closed = False  # what it answered, and its close, are in the capture
 
     def head_taken() -> bool:
+        nonlocal closed
         own = [s for s in sock_diag.sockets(port, *sock_diag.CONNECTED) if s.peer_port == client_port]
-        return not own or own[0].queue <= body_sent or _readable(client, 0)
+        if not own or own[0].queue <= body_sent:
+            return True
+        said = next_bytes(client, 0)
+        closed = said == b""
+        return said is not None
 
     wait_until(head_taken, timeout)
-    while (left := deadline - time.monotonic()) > 0 and _readable(client, min(quiet, left)):
-        try:
-            if not client.recv(65536):  # what it answered is in the capture
-                return
-        except OSError:
-            return  # reset: that too is in the capture
+    while not closed and (left := deadline - time.monotonic()) > 0 and next_bytes(client, min(quiet, left)):
+        pass  # an answer: read on, until its close or quiet
 
 
-def _readable(client: socket.socket, wait: float) -> bool:
-    return bool(select.select([client], [], [], wait)[0])
+def next_bytes(client: socket.socket, wait: float) -> bytes | None:
+    """What the server sends next on `client`, within `wait`: its bytes; b"" once it has closed (over TLS with
+    close_notify, or a FIN without it) or reset the connection; None if nothing came. Records without data are
+    nothing: a socket that does not block lets them go by instead of waiting for data behind them."""
+    timeout, deadline = client.gettimeout(), time.monotonic() + wait
+    client.setblocking(False)
+    try:
+        while select.select([client], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            try:
+                return receive(client, 65536)
+            except NOT_YET:
+                continue
+            except ENDED_BY_SERVER:
+                return b""
+        return None
+    finally:
+        client.settimeout(timeout)
 
 
 class ClosingWhenClosed(threading.Thread):
-    """Reads each of `clients` until the server closes its side, then closes it too, as a client does: a server
-    that lingers after its FIN waits for that. A client the server never closed stays open until stop(); those
-    are in `still_open` then."""
+    """Reads each of `clients` until the server closes its side (over TLS, its close_notify or a bare FIN), then
+    closes it too, as a client does (over TLS, close_notify first): a server that lingers after its FIN, or holds
+    its FIN until the client's close_notify, waits for that. A client the server never closed stays open until
+    stop(); those are in `still_open` then."""
 
     def __init__(self, clients: list[socket.socket]) -> None:
         super().__init__(daemon=True)
         self.still_open = list(clients)
         self._stop_asked = threading.Event()
 
+    def add(self, client: socket.socket) -> None:
+        """Watch `client` too, once connected (appending to a list is atomic: no lock)."""
+        self.still_open.append(client)
+
     def run(self) -> None:
-        while self.still_open and not self._stop_asked.is_set():
+        while not self._stop_asked.is_set():
             for client in select.select(self.still_open, [], [], CLOSING_POLL_SECONDS)[0]:
-                try:
-                    chunk = client.recv(65536)
-                except OSError:
-                    chunk = b""  # reset: closed too
-                if not chunk:
+                if next_bytes(client, 0) == b"":
                     self.still_open.remove(client)
                     close(client)
 
@@ -162,6 +190,15 @@ class ClosingWhenClosed(threading.Thread):
         self._stop_asked.set()
         self.join()
         return self.still_open
+
+
+def drain_and_close(client: socket.socket, within: float) -> None:
+    """Read what is left for `within` seconds, then close as a client does: closed over unread bytes, a socket
+    sends RST, not FIN."""
+    try:
+        read_until_closed_within(client, within)
+    finally:
+        close(client)
 
 
 def send_quietly(client: socket.socket, data: bytes) -> None:
@@ -220,20 +257,13 @@ class Trickler(threading.Thread):
             return False
 
     def _server_ended(self, client: socket.socket, wait: float) -> bool:
-        """Read whatever the server says for `wait` seconds; True as soon as it closes or resets."""
+        """Read whatever the server says for `wait` seconds (an error status, say: its close follows); True as soon
+        as it closes or resets."""
         deadline = time.monotonic() + wait
         while (left := deadline - time.monotonic()) > 0:
-            readable, _, _ = select.select([client], [], [], left)
-            if not readable:
-                return False
-            try:
-                if receive(client, 65536):
-                    continue  # an error status, say: its close follows
-            except ssl.SSLWantReadError:
-                continue  # records without data (TLS 1.3 session tickets): nothing ended
-            except OSError:
-                pass
-            return True
+            said = next_bytes(client, left)
+            if not said:
+                return said == b""
         return False
 
     def stop(self) -> None:

@@ -22,6 +22,9 @@ HOST = "127.0.0.1"
 # without close_notify (a truncation attack, to TLS) or any other end of the session (a fatal alert). The clients
 # stop reading then; the wire shows which it was.
 ENDED_BY_SERVER = (ConnectionError, ssl.SSLError)
+# What a socket that does not block says when it cannot go on yet; over TLS, a record that carries no data (a
+# session ticket) read, or a record half written.
+NOT_YET = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 
 def client_context(ca: Path, keylog: Path) -> ssl.SSLContext:
