@@ -3,6 +3,8 @@ connection ends: each passes on the good HTTPS server (tests/broken/good_https.p
 fails, by its problem kind, on an HTTPS server that breaks it; a broken one fails only its own. The verdict functions
 are the contract's own, run here with a throwaway certificate (conftest.py)."""
 
+import signal
+
 import pytest
 from claim_helpers import WAITED, serve_https
 
@@ -18,6 +20,7 @@ from wirecheck.contract.test_header_timeout import trickling_head
 from wirecheck.contract.test_http10 import http10_request
 from wirecheck.contract.test_keep_alive import idle_connection, two_requests
 from wirecheck.contract.test_lingering_close import early_response, upload_not_reset
+from wirecheck.contract.test_stop import stop_while_busy
 from wirecheck.contract.test_tls_close import body_ended_by_the_close, client_closes, server_closes
 
 # Some wait out the good server's 1 s idle timeout: handed out first, they do not end the run on one worker.
@@ -29,6 +32,9 @@ TCP_ONLY = {"handshake", "no-leak"}
 BURST = 8
 # Half a second past the HTTPS servers' header timeout (tls_common.py): room for a busy machine.
 HEADER_TIMEOUT_SECONDS = 1.25
+# As the plain stop tests' (test_contract_catches_close_breakage.py): the good server drains within it, a hard stop
+# outlives it (tls_stop.py).
+STOP_GRACE_SECONDS = 0.5
 
 
 def served_beside_every_blocker(wire) -> Verdict:
@@ -53,6 +59,7 @@ PROPERTIES = {
     "header-timeout": lambda wire: trickling_head(wire, HEADER_TIMEOUT_SECONDS),
     "early-response-whole": early_response,
     "no-reset-while-sending": upload_not_reset,
+    "graceful-stop": lambda wire: stop_while_busy(wire, signal.SIGTERM, STOP_GRACE_SECONDS),
 }
 ENDINGS = {"close-notify-before-fin": server_closes, "close-notify-answered": client_closes,
            "no-truncation": body_ended_by_the_close}
@@ -73,6 +80,10 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
         assert verdict.figures["idle_close"] == "fin" and 1.0 <= verdict.figures["idle_timeout"] < 2.0
     if key == "header-timeout":  # its header timeout, from the head's first record to its close_notify
         assert verdict.figures["header_cut_off"] == "fin" and 0.75 <= verdict.figures["header_timeout"] < 1.0
+    if key == "graceful-stop":  # the upload answered after the signal; a newcomer finds nothing listening
+        assert verdict.figures["upload_ending"] == verdict.figures["idle_ending"] == "200-then-fin"
+        assert (verdict.figures["silent_ending"], verdict.figures["late_connection"]) == ("fin", "refused")
+        assert 0 <= verdict.figures["drain_time"] < STOP_GRACE_SECONDS
     if key == "close-notify-before-fin":
         assert verdict.figures["tls_version"] == "TLSv1.3" and verdict.figures["tls_cipher"].startswith("TLS_")
         assert verdict.figures["tls_alpn"] == "http/1.1"
@@ -99,6 +110,8 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
     ("leaves_close_notify_unanswered", "close-notify-before-fin", []),
     ("one_tls_connection_at_a_time", "header-timeout", ["head-not-cut-off"]),
     ("resets_after_close_notify", "header-timeout", ["rst-instead-of-fin"]),
+    ("resets_tls_on_sigterm", "graceful-stop",
+     ["no-response", "rst-instead-of-fin", "rst-instead-of-fin", "accepted-then-dropped", "not-stopped"]),
 ])
 def test_a_broken_https_server_fails_the_property_it_breaks(wire, tls_files, server, key, kinds):
     serve_https(wire, tls_files, server)

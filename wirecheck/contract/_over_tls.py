@@ -17,8 +17,6 @@ RAW_TCP = "its clients speak raw TCP"
 NOT_OVER_TLS = {
     "bad-input": f"{RAW_TCP} (bytes that are not TLS, a half-close, a reset)",
     "half-close": f"{RAW_TCP} (shutdown(SHUT_WR), which TLS has no word for)",
-    "graceful-stop": "its clients watch their sockets as raw TCP (the kernel's count of unread upload bytes; a "
-                     "select() then recv() that a record without data blocks)",
     "descriptor-limit": f"{RAW_TCP} (a crowd past the open-files limit)",
     "slow-reader": f"{RAW_TCP} (a window that does not open)",
     "crowd": f"{RAW_TCP} (a crowd of idle connections)",
