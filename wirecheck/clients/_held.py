@@ -117,31 +117,34 @@ def upload_in_flight(dialer: Dialer, path: str, body_bytes: int,
     return client, b"u" * (body_bytes - half), half
 
 
-def upload_settled(port: int, client: socket.socket, body_sent: int, quiet: float, timeout: float) -> None:
+def upload_settled(port: int, client: socket.socket, body_sent: int, quiet: float, timeout: float) -> bool:
     """Wait until the server has taken in the head of the upload on `client` (its socket holds at most
     `body_sent` bytes unread), then until it has said nothing for `quiet` seconds, or answered and closed: what it
     does before a stop signal is then done, never racing the signal. A server that answers an upload without
     reading its body (http.server's 501, an application that ignores the body) does so within moments of the head;
-    one that waits for the body says nothing. All within `timeout`.
+    one that waits for the body says nothing. All within `timeout`. True if the server closed meanwhile: over TLS
+    its close_notify, read here, is not there to read again, and one that holds its FIN waits for the client's.
 
     Over TLS the kernel counts record bytes: the head's record (with 16 KiB of the body) taken in leaves less than
     `body_sent` unread, and none of it taken leaves the head and the records' overhead more."""
     deadline = time.monotonic() + timeout
     client_port = client.getsockname()[1]
-    closed = False  # what it answered, and its close, are in the capture
+    said: bytes | None = None  # the server's last word (None: nothing yet); what it was is in the capture
 
     def head_taken() -> bool:
-        nonlocal closed
+        nonlocal said
         own = [s for s in sock_diag.sockets(port, *sock_diag.CONNECTED) if s.peer_port == client_port]
         if not own or own[0].queue <= body_sent:
             return True
         said = next_bytes(client, 0)
-        closed = said == b""
         return said is not None
 
     wait_until(head_taken, timeout)
-    while not closed and (left := deadline - time.monotonic()) > 0 and next_bytes(client, min(quiet, left)):
-        pass  # an answer: read on, until its close or quiet
+    while said != b"" and (left := deadline - time.monotonic()) > 0:
+        said = next_bytes(client, min(quiet, left))  # an answer: read on, until its close or quiet
+        if said is None:
+            break
+    return said == b""
 
 
 def next_bytes(client: socket.socket, wait: float) -> bytes | None:

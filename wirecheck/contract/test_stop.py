@@ -19,7 +19,7 @@ from wirecheck.checks import _process_table as process_claims
 from wirecheck.checks._verdict import Verdict
 from wirecheck.clients import _held as held_clients
 from wirecheck.clients._requests import request_bytes
-from wirecheck.server._dialer import ENDED_BY_SERVER
+from wirecheck.server._dialer import ENDED_BY_SERVER, close
 from wirecheck.server._process_view import listeners
 
 # Small enough that half of it fits the socket buffers of a server that does not read it yet.
@@ -43,7 +43,7 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
     # The upload first, settled: whether the server answers it before the signal is then the server's doing, never
     # a race. The idle connection last, so that its age at the signal is far below common idle timeouts (2 s).
     upload, rest, body_sent = held_clients.upload_in_flight(session.dialer, path, UPLOAD_BYTES, grace)
-    held_clients.upload_settled(port, upload, body_sent, quiet=settings.fin_within, timeout=grace)
+    closed_early = held_clients.upload_settled(port, upload, body_sent, quiet=settings.fin_within, timeout=grace)
     silent = held_clients.connect_silent(port, grace)
     # Over TLS one whose handshake the server did not make in time is left out: the capture shows what came of it.
     idle = held_clients.idle_keep_alive(session.dialer, path, settings.fin_within)
@@ -51,11 +51,13 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
     signalled_at = server.signal(stop_signal)
     time.sleep(LATE_CONNECTION_AFTER_SECONDS)
     held_clients.send_quietly(upload, rest)
+    if closed_early:  # the server closed it before the signal, and the client read that: it closes too
+        close(upload)
     # Until the tree's exit is judged, a client closes only once the server closed it: a server that waits for a
     # client (nginx keeps a connection that has sent nothing) would otherwise exit just after the gate gave up at
     # the grace, a race with the deadline itself; one that lingers after its FIN gets the client's FIN at once.
     # Watching begins before the newcomer connects: over TLS its handshake may wait for the server.
-    closing = held_clients.ClosingWhenClosed([silent, *idle, upload])
+    closing = held_clients.ClosingWhenClosed([silent, *idle] if closed_early else [silent, *idle, upload])
     closing.start()
     try:
         late = held_clients.connect(session.dialer, max(MIN_TIMEOUT_SECONDS, signalled_at + grace - time.time()))
