@@ -19,7 +19,7 @@ from collections.abc import Callable
 from wirecheck.clients._requests import request_bytes
 from wirecheck.model._http import HttpParseError, parse_response
 from wirecheck.server import _sock_diag as sock_diag
-from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, NOT_YET, Dialer, close, receive
+from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, NOT_YET, Dialer, close, receive, shut
 from wirecheck.server._process_view import accept_queue
 from wirecheck.server._waiting import wait_until
 
@@ -85,15 +85,17 @@ def _whole_response(received: bytes) -> bool:
         return False  # the head is not whole yet
 
 
-def idle_keep_alive(dialer: Dialer, path: str, timeout: float, count: int = 1) -> list[socket.socket]:
+def idle_keep_alive(dialer: Dialer, path: str, timeout: float, count: int = 1,
+                    handshake_within: float | None = None) -> list[socket.socket]:
     """`count` connections that have had one response each and stay open, asking for nothing more. Each asks once
     connected (over TLS connecting is a handshake, which a pool of workers all waiting for requests would never
     make), then all read, within one `timeout`: a server that answers one at a time does not multiply it. Over TLS a
-    client whose handshake the server did not make within `timeout` is left out: the capture shows what came of it."""
+    client whose handshake the server did not make within `handshake_within` (default `timeout`) is left out: the
+    capture shows what came of it."""
     clients = []
     for _ in range(count):
         try:
-            clients.append(connect(dialer, timeout))
+            clients.append(connect(dialer, handshake_within or timeout))
         except (TimeoutError, ssl.SSLError):
             if not dialer.tls:
                 raise
@@ -113,7 +115,12 @@ def upload_in_flight(dialer: Dialer, path: str, body_bytes: int,
     head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{dialer.port}\r\nContent-Type: application/octet-stream\r\n"
             f"Content-Length: {body_bytes}\r\nConnection: close\r\n\r\n").encode()
     half = body_bytes // 2
-    client.sendall(head + b"u" * half)
+    # Corked, it leaves at once, whole: over TLS it is three records, and Nagle held the last, a small segment, until
+    # the server acknowledged the others; one that answers the head and closes (node) reset it in some runs. Sent
+    # quietly: such a server may close while it goes out, and the capture shows how.
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    send_quietly(client, head + b"u" * half)
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
     return client, b"u" * (body_bytes - half), half
 
 
@@ -195,13 +202,15 @@ class ClosingWhenClosed(threading.Thread):
         return self.still_open
 
 
-def drain_and_close(client: socket.socket, within: float) -> None:
-    """Read what is left for `within` seconds, then close as a client does: closed over unread bytes, a socket
-    sends RST, not FIN."""
-    try:
-        read_until_closed_within(client, within)
-    finally:
-        close(client)
+def close_lingering(client: socket.socket, within: float) -> None:
+    """Close as a client does (over TLS close_notify, then FIN) and read what the server still says for up to
+    `within` seconds, until its own close, before the socket goes: what the server sends in answer (over TLS its
+    close_notify, or an alert) would meet a closed socket, draw its RST, and its FIN would never come."""
+    shut(client)
+    deadline = time.monotonic() + within
+    while (left := deadline - time.monotonic()) > 0 and next_bytes(client, left):
+        pass
+    client.close()
 
 
 def send_quietly(client: socket.socket, data: bytes) -> None:

@@ -27,8 +27,8 @@ UPLOAD_BYTES = 64 * 1024
 # A server is given this long to act on the signal (stop listening) before the newcomer connects; one that
 # dies on the signal does so within milliseconds, gunicorn's sync master still accepted after 0.3 s.
 LATE_CONNECTION_AFTER_SECONDS = 0.1
-# Once the tree's exit is judged, each client reads what is left for this long before it closes: closing over
-# unread bytes would send RST, not FIN.
+# Once the tree's exit is judged, each client still open closes, then reads for up to this long what the server
+# sends in answer, before its socket goes: bytes that reach a closed socket draw RST (close_lingering).
 CLIENT_DRAIN_SECONDS = 0.1
 # The newcomer's connect (over TLS, its handshake) waits for what is left of the grace, but never 0: a socket with
 # a timeout of 0 does not block, and its connect would fail at once.
@@ -45,8 +45,10 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
     upload, rest, body_sent = held_clients.upload_in_flight(session.dialer, path, UPLOAD_BYTES, grace)
     closed_early = held_clients.upload_settled(port, upload, body_sent, quiet=settings.fin_within, timeout=grace)
     silent = held_clients.connect_silent(port, grace)
-    # Over TLS one whose handshake the server did not make in time is left out: the capture shows what came of it.
-    idle = held_clients.idle_keep_alive(session.dialer, path, settings.fin_within)
+    # Over TLS its handshake may wait behind the others, as a plain request waits in the accept queue (gunicorn sync's
+    # two workers, one on the silent client, one lingering on the upload): it waits up to the grace, not the reply
+    # timeout; one the server did not make even then is left out (the capture shows what came of it).
+    idle = held_clients.idle_keep_alive(session.dialer, path, settings.fin_within, handshake_within=grace)
     held_clients.wait_accepted(port, settings.fin_within)  # in the server's hands, not only in its accept queue
     signalled_at = server.signal(stop_signal)
     time.sleep(LATE_CONNECTION_AFTER_SECONDS)
@@ -69,7 +71,7 @@ def stop_while_busy(wire, stop_signal: signal.Signals, grace: float) -> Verdict:
     alive = [p.pid for p in server.wait_tree_exit(max(0.0, signalled_at + grace - time.time()))]
     drain = server.exited_at - signalled_at if not alive else None
     for client in closing.stop():
-        held_clients.drain_and_close(client, CLIENT_DRAIN_SECONDS)
+        held_clients.close_lingering(client, CLIENT_DRAIN_SECONDS)
     upload_c, silent_c, idle_c, late_c = wire.connections(4)
     return (endings.answered_whole_then_fin(upload_c, signalled_at, "the upload in flight", "upload_ending")
             .extend(endings.closed_with_fin(idle_c, "the idle keep-alive connection", "idle_ending"))

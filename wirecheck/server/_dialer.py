@@ -87,13 +87,20 @@ def close(connection: socket.socket) -> None:
     a blocking unwrap() would, for as long as the socket's timeout. The FIN is sent by shutdown(), not close(): a
     close() with bytes unread (a session ticket that came after the last read) sends RST and drops what was corked."""
     if isinstance(connection, ssl.SSLSocket):
+        shut(connection)
+    connection.close()
+
+
+def shut(connection: socket.socket) -> None:
+    """End what the client sends as close() does (over TLS close_notify, then FIN; plain, FIN), the socket left
+    open, not blocking, for what the server still sends."""
+    if isinstance(connection, ssl.SSLSocket):
         with contextlib.suppress(OSError):  # SSLWantReadError: ours went, the server's is not there yet; or gone
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
             connection.setblocking(False)
             connection.unwrap()
-        with contextlib.suppress(OSError):  # the server reset it already
-            connection.shutdown(socket.SHUT_WR)
-    connection.close()
+    with contextlib.suppress(OSError):  # the server reset it already
+        connection.shutdown(socket.SHUT_WR)
 
 
 def receive(connection: socket.socket, size: int) -> bytes:
