@@ -6,10 +6,12 @@ The properties not listed run over TLS: the checks read the HTTP exchange from t
 the client's ACK of the frame that completed the answer's last record), and how the connection ended from TCP, but
 who closed first from the close_notify when it came before the FINs (Connection.close_begun). A head trickled a
 byte at a time is a record a byte; a silent client sends not even its ClientHello; a client held up behind others
-waits from its ClientHello, as a busy server puts off its handshake.
+waits from its ClientHello, as a busy server puts off its handshake. The graceful stop's clients wait for the
+server's next word without blocking on records that carry no data (session tickets), and an upload whose
+close_notify came before the stop signal had been closed before it.
 Those listed drive raw-TCP clients (a half-close, a reset, a window that does not open, crowds of
-bare connections) that do not speak TLS yet, or, for the graceful stop, clients that watch their sockets in ways
-TLS does not keep. Each entry leaves this table when its clients (wirecheck.server._dialer) can do it.
+bare connections) that do not speak TLS yet. Each entry leaves this table when its clients
+(wirecheck.server._dialer) can do it.
 """
 
 RAW_TCP = "its clients speak raw TCP"
