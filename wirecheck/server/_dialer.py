@@ -93,7 +93,7 @@ def close(connection: socket.socket) -> None:
 
 def shut(connection: socket.socket) -> None:
     """End what the client sends as close() does (over TLS close_notify, then FIN; plain, FIN), the socket left
-    open, not blocking, for what the server still sends."""
+    open for what the server still sends (over TLS, no longer blocking)."""
     if isinstance(connection, ssl.SSLSocket):
         with contextlib.suppress(OSError):  # SSLWantReadError: ours went, the server's is not there yet; or gone
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
