@@ -4,6 +4,8 @@ HTTP/1.0 ended by the close, 100 Continue to an Expect, an upload past 64 KiB re
 a head not whole 0.75 s after its first byte cut off; then close_notify and FIN at once, and a client's close_notify
 answered with its own, then FIN; what the client sends after that (the rest of a refused upload too) is read until
 its FIN. A handshake that fails (bytes that are no TLS at all) ends with FIN, what the client sent read, not with RST.
+SIGTERM stops it gracefully: no newcomer, the idle and the silent connections closed, a request begun answered, then
+it exits.
 
 It lives beside the broken servers because the broken TLS servers are this one with one step changed.
 """

@@ -1,7 +1,7 @@
 """What the HTTPS servers share: --cert and --key, a TLS context as strict as the gate's clients, a thread and a
 handshake per connection, the requests answered (100 Continue to an Expect, an upload past a limit refused before its
-body, an idle and a header timeout), and the orderly close (close_notify, then FIN, then what the client still sends
-read).
+body, an idle and a header timeout), the orderly close (close_notify, then FIN, then what the client still sends
+read), and a graceful stop on SIGTERM (tls_stop.py).
 
 The well-behaved one is good_https.py; each broken TLS server changes one step of it, so that it reads as the one
 way it misbehaves. Python's ssl sends no close_notify on close(): unwrap() does, and a blocking one waits for the
@@ -12,14 +12,15 @@ import argparse
 import contextlib
 import socket
 import ssl
-import struct
 import threading
 import time
 from collections.abc import Callable
 
 from tests.broken.common import END_OF_HEAD, KEEP_ALIVE_RESPONSE, content_length, listen, take_request
+from tests.broken.tls_stop import STOP, Abandoned, Stopping, reset
 
-# How long a connection may take for its handshake, or for its client's close after the server's FIN.
+# How long a connection may take for its handshake, for a request's body, or for its client's close after the
+# server's FIN.
 CONNECTION_TIMEOUT_SECONDS = 5.0
 # How long a kept-alive connection may wait for its next request: short, so that the contract measures it.
 IDLE_TIMEOUT_SECONDS = 1.0
@@ -51,17 +52,23 @@ def parse_args(doc: str | None) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None], in_threads: bool = True) -> None:
-    """Accept for ever; each connection's handshake and `converse` run in a thread of its own (`in_threads` breaks
-    it: one connection at a time, in the accept loop)."""
+def serve_tls(args: argparse.Namespace, converse: Callable[[ssl.SSLSocket], None], in_threads: bool = True,
+              hard_stop: bool = False) -> None:
+    """Accept until SIGTERM, then stop gracefully (tls_stop.py); each connection's handshake and `converse` run in a
+    thread of its own. `in_threads` breaks it (one connection at a time, in the accept loop), and `hard_stop`
+    (every connection reset at the signal)."""
     context = server_context(args)
     listen_socket = listen(args)
-    while True:
-        connection, _ = listen_socket.accept()
-        if in_threads:
-            threading.Thread(target=_converse, args=(context, connection, converse), daemon=True).start()
-        else:
-            _converse(context, connection, converse)
+    STOP.install(hard_stop)
+    try:
+        while True:
+            connection, _ = listen_socket.accept()
+            if in_threads:
+                threading.Thread(target=_converse, args=(context, connection, converse), daemon=True).start()
+            else:
+                _converse(context, connection, converse)
+    except Stopping:
+        STOP.finish(listen_socket)
 
 
 def server_context(args: argparse.Namespace) -> ssl.SSLContext:
@@ -77,20 +84,28 @@ def server_context(args: argparse.Namespace) -> ssl.SSLContext:
 
 
 def _converse(context: ssl.SSLContext, connection: socket.socket, converse: Callable[[ssl.SSLSocket], None]) -> None:
-    client = handshake(context, connection)
-    if client is None:
-        return
     try:
-        converse(client)
-    except (ssl.SSLError, OSError) as error:  # a bare FIN (SSLEOFError), a reset: no orderly close to make
-        print(f"client went away: {error}", flush=True)
-        client.close()
+        client = handshake(context, connection)
+        if client is None:
+            return
+        try:
+            converse(client)
+        except (ssl.SSLError, OSError) as error:  # a bare FIN (SSLEOFError), a reset: no orderly close to make
+            print(f"client went away: {error}", flush=True)
+            client.close()
+    except Abandoned:
+        pass
 
 
 def handshake(context: ssl.SSLContext, connection: socket.socket) -> ssl.SSLSocket | None:
     """`connection` over TLS once its handshake is done; None (the connection closed, lingering) if the client failed
-    it: bytes that are no TLS at all, a client that left."""
+    it: bytes that are no TLS at all, a client that left; or if it sent no ClientHello before the stop (closed with
+    FIN: there is no session to send close_notify in)."""
     connection.settimeout(CONNECTION_TIMEOUT_SECONDS)
+    if not STOP.readable(connection, CONNECTION_TIMEOUT_SECONDS, busy=False):
+        print("no ClientHello", flush=True)
+        connection.close()
+        return None
     # The handshake apart from the wrapping: a wrap_socket() that fails closes the socket at once, over what the
     # client sent (a RST).
     client = context.wrap_socket(connection, server_side=True, suppress_ragged_eofs=False,
@@ -107,11 +122,12 @@ def handshake(context: ssl.SSLContext, connection: socket.socket) -> ssl.SSLSock
 def answer(client: ssl.SSLSocket, respond: Callable[[bytes], bytes] | None = None, continues: bool = True,
            header_timeout: float | None = HEADER_TIMEOUT_SECONDS) -> bytes | None:
     """Answer requests until one asks to close (its answer sent: the response returned), the client idles past
-    IDLE_TIMEOUT_SECONDS or its head is not whole `header_timeout` after its first byte (IDLE), or its close_notify
-    arrives (None): HTTP/1.0 without a length, HTTP/1.1 framed by Content-Length, a head that expects 100-continue
-    told to go on, one whose body is past UPLOAD_LIMIT_BYTES refused before its body (REFUSED_UPLOAD, returned: the
-    rest of the body is the close's to read). `respond` (a head -> what is sent), `continues` and `header_timeout`
-    (None: only each read's idle timeout, which every trickled byte renews) break it."""
+    IDLE_TIMEOUT_SECONDS, its head is not whole `header_timeout` after its first byte or the stop comes between two
+    requests (IDLE), or its close_notify arrives (None): HTTP/1.0 without a length, HTTP/1.1 framed by
+    Content-Length, a head that expects 100-continue told to go on, one whose body is past UPLOAD_LIMIT_BYTES refused
+    before its body (REFUSED_UPLOAD, returned: the rest of the body is the close's to read). `respond` (a head ->
+    what is sent), `continues` and `header_timeout` (None: only each read's idle timeout, which every trickled byte
+    renews) break it."""
     buffer, continued, head_began = b"", False, 0.0
     while True:
         request = take_request(buffer)
@@ -122,7 +138,10 @@ def answer(client: ssl.SSLSocket, respond: Callable[[bytes], bytes] | None = Non
             if continues and not continued and b"\r\nexpect: 100-continue" in head.lower():
                 client.sendall(CONTINUE)
                 continued = True
-            client.settimeout(_patience(buffer, head_began, header_timeout))
+            patience = _patience(buffer, head_began, header_timeout)
+            if not STOP.readable(client, patience, busy=bool(buffer)):
+                return IDLE
+            client.settimeout(patience)  # the rest of a record that has begun
             try:
                 chunk = client.recv(65536)
             except TimeoutError:
@@ -144,8 +163,11 @@ def answer(client: ssl.SSLSocket, respond: Callable[[bytes], bytes] | None = Non
 
 def _patience(buffer: bytes, head_began: float, header_timeout: float | None) -> float:
     """How long the next read may wait: IDLE_TIMEOUT_SECONDS, but for a head begun in `buffer` no longer than what
-    is left of `header_timeout` (a timeout of 0 would make the socket non-blocking)."""
-    if header_timeout is None or not buffer or END_OF_HEAD in buffer:
+    is left of `header_timeout` (a timeout of 0 would make the socket non-blocking), and for a body
+    CONNECTION_TIMEOUT_SECONDS (an upload that pauses, as the graceful stop's does, is not idle)."""
+    if END_OF_HEAD in buffer:
+        return CONNECTION_TIMEOUT_SECONDS
+    if header_timeout is None or not buffer:
         return IDLE_TIMEOUT_SECONDS
     return min(IDLE_TIMEOUT_SECONDS, max(head_began + header_timeout - time.monotonic(), 0.001))
 
@@ -233,5 +255,4 @@ def close_with_reset(client: ssl.SSLSocket) -> None:
         client.unwrap()
     except ssl.SSLWantReadError:
         pass  # ours is sent; the client's is not there yet
-    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    client.close()
+    reset(client)

@@ -3,6 +3,8 @@ connection ends: each passes on the good HTTPS server (tests/broken/good_https.p
 fails, by its problem kind, on an HTTPS server that breaks it; a broken one fails only its own. The verdict functions
 are the contract's own, run here with a throwaway certificate (conftest.py)."""
 
+import signal
+
 import pytest
 from claim_helpers import WAITED, serve_https
 
@@ -25,6 +27,7 @@ from wirecheck.contract.test_header_timeout import trickling_head
 from wirecheck.contract.test_http10 import http10_request
 from wirecheck.contract.test_keep_alive import idle_connection, two_requests
 from wirecheck.contract.test_lingering_close import early_response, upload_not_reset
+from wirecheck.contract.test_stop import stop_while_busy
 from wirecheck.contract.test_tls_close import body_ended_by_the_close, client_closes, server_closes
 
 # Some wait out the good server's 1 s idle timeout: handed out first, they do not end the run on one worker.
@@ -38,6 +41,9 @@ NO_WAITING = "no-waiting"
 BURST = 8
 # Half a second past the HTTPS servers' header timeout (tls_common.py): room for a busy machine.
 HEADER_TIMEOUT_SECONDS = 1.25
+# As the plain stop tests' (test_contract_catches_close_breakage.py): the good server drains within it, a hard stop
+# outlives it (tls_stop.py).
+STOP_GRACE_SECONDS = 0.5
 
 
 PROPERTIES = {
@@ -55,6 +61,7 @@ PROPERTIES = {
     "no-reset-while-sending": upload_not_reset,
     "half-close": half_closing_clients,
     "bad-input": lambda wire: rude_clients_then_served(wire, sorted(ABUSES)),
+    "graceful-stop": lambda wire: stop_while_busy(wire, signal.SIGTERM, STOP_GRACE_SECONDS),
 }
 ENDINGS = {"close-notify-before-fin": server_closes, "close-notify-answered": client_closes,
            "no-truncation": body_ended_by_the_close}
@@ -77,6 +84,8 @@ def test_the_good_https_server_passes_every_property_that_runs_over_tls(wire, tl
         assert verdict.figures["header_cut_off"] == "fin" and 0.75 <= verdict.figures["header_timeout"] < 1.0
     if key == "bad-input":  # the last rude client's ending: bytes that are no TLS, read, then FIN (not RST)
         assert verdict.figures["rude_ending"] == "fin"
+    if key == "graceful-stop":  # the upload was in flight at the signal, and answered; a newcomer is refused
+        assert (verdict.figures["upload_ending"], verdict.figures["late_connection"]) == ("200-then-fin", "refused")
     if key == "close-notify-before-fin":
         assert verdict.figures["tls_version"] == "TLSv1.3" and verdict.figures["tls_cipher"].startswith("TLS_")
         assert verdict.figures["tls_alpn"] == "http/1.1"
@@ -113,6 +122,8 @@ def test_the_good_https_server_answers_overlapping_clients_beside_each_kind_of_h
     ("one_tls_connection_at_a_time", "header-timeout", ["head-not-cut-off"]),
     ("resets_after_close_notify", "header-timeout", ["rst-instead-of-fin"]),
     ("drops_the_answer_at_close_notify", "half-close", ["no-response", "server-fin-early"]),
+    ("resets_tls_on_sigterm", "graceful-stop",
+     ["no-response", "rst-instead-of-fin", "rst-instead-of-fin", "accepted-then-dropped", "not-stopped"]),
 ])
 def test_a_broken_https_server_fails_the_property_it_breaks(wire, tls_files, server, key, kinds):
     serve_https(wire, tls_files, server)

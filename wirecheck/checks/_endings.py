@@ -175,9 +175,10 @@ def closed_with_fin(connection: Connection, what: str, figure: str) -> Verdict:
 def answered_whole_then_fin(connection: Connection, since: float, what: str, figure: str) -> Verdict:
     """`connection`, still open at `since` (wall clock: the stop signal), gets a whole response (any status),
     then the server's FIN, not a RST. One the server had already answered and closed is not judged here (how
-    a server closes on an unread body is lingering close's question): it was no longer in flight."""
+    a server closes on an unread body is lingering close's question): it was no longer in flight. Over TLS its
+    close began with its close_notify when that came first: it may hold its FIN until the client's answers."""
     verdict = Verdict(connection)
-    server, close = connection.stream(False), connection.sent_by_server.ending
+    server, close = connection.stream(False), connection.close_begun(False)
     if close is not None and close.time < since:
         verdict.figure(figure, category.CLOSED_BEFORE_SIGNAL)
         verdict.note(close, f"{what}: the server closed it before the stop signal ({wording(ending(connection))})")

@@ -11,22 +11,18 @@ FIN and reads on (RFC 8446 §6.1: a close_notify closes only its sender's write 
 import contextlib
 import select
 import socket
-import ssl
 import time
 from collections.abc import Callable
 
 from wirecheck.clients._requests import request_bytes
 from wirecheck.model._http import HttpParseError, HttpResponse, parse_responses
-from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, Dialer, receive, shut_write
+from wirecheck.server._dialer import ENDED_BY_SERVER, HOST, NOT_YET, Dialer, receive, shut_write
 
 READ_BYTES = 65536
 CONTINUE_BODY = b"expected body\n"
 # The part of an upload's body sent before the client pauses for an early answer: far below a socket's receive
 # buffer (128 KiB here), so that it never waits for the server to read.
 FIRST_BODY_BYTES = 16 * 1024
-# What a socket that does not block says when it cannot go on yet; over TLS, a record that carries no data (a
-# session ticket) read, or a record half written.
-NOT_YET = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 
 def keep_alive(dialer: Dialer, path: str, timeout: float, idle_window: float = 0.0) -> None:

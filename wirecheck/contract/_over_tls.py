@@ -10,17 +10,16 @@ waits from its ClientHello, as a busy server puts off its handshake. A half-clos
 its FIN and reads on (TLS 1.3's close_notify closes only its sender's write side, RFC 8446 §6.1; under TLS 1.2 it
 closes the session both ways, RFC 5246 §7.2.1, and the request before it need not be answered). The rude clients of
 bad input speak TLS where it means something (an oversized request, a half-close, a reset mid-response); a connection
-closed before its ClientHello and bytes that are no TLS at all stay raw TCP, as rude to a TLS server as to any.
-Those listed drive raw-TCP clients (a window that does not open, crowds of
-bare connections) that do not speak TLS yet, or, for the graceful stop, clients that watch their sockets in ways
-TLS does not keep. Each entry leaves this table when its clients (wirecheck.server._dialer) can do it.
+closed before its ClientHello and bytes that are no TLS at all stay raw TCP, as rude to a TLS server as to any. The
+graceful stop's clients wait for the server's next word without blocking on records that carry no data (session
+tickets), and an upload whose close_notify came before the stop signal had been closed before it.
+Those listed drive raw-TCP clients (a window that does not open, crowds of bare connections) that do not speak TLS
+yet. Each entry leaves this table when its clients (wirecheck.server._dialer) can do it.
 """
 
 RAW_TCP = "its clients speak raw TCP"
 
 NOT_OVER_TLS = {
-    "graceful-stop": "its clients watch their sockets as raw TCP (the kernel's count of unread upload bytes; a "
-                     "select() then recv() that a record without data blocks)",
     "descriptor-limit": f"{RAW_TCP} (a crowd past the open-files limit)",
     "slow-reader": f"{RAW_TCP} (a window that does not open)",
     "crowd": f"{RAW_TCP} (a crowd of idle connections)",

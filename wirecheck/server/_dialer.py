@@ -24,6 +24,9 @@ HOST = "127.0.0.1"
 # the orderly one too once the client sent its own close_notify (SSLZeroReturnError: only a client that has not
 # closed reads the server's close_notify as b""). The clients stop reading then; the wire shows which it was.
 ENDED_BY_SERVER = (ConnectionError, ssl.SSLError)
+# What a socket that does not block says when it cannot go on yet; over TLS, a record that carries no data (a
+# session ticket) read, or a record half written.
+NOT_YET = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 
 def client_context(ca: Path, keylog: Path) -> ssl.SSLContext:
@@ -91,11 +94,12 @@ def close(connection: socket.socket) -> None:
 
 
 def shut_write(connection: socket.socket) -> None:
-    """Shut the sending side only (a half-close): over TLS close_notify first, then FIN, corked in one segment. The
-    client may go on reading: TLS 1.3's close_notify, as TCP's FIN, closes only its sender's write side (RFC 8446
-    §6.1). It does not wait for the server's close_notify: a blocking unwrap() would, for as long as the socket's
-    timeout. The FIN goes through the plain socket's shutdown(): SSLSocket.shutdown() also drops the TLS session,
-    and what the server answers would then read as raw records."""
+    """Shut the sending side only (a half-close): over TLS close_notify first, then FIN, corked in one segment; the
+    socket left open for what the server still sends (over TLS, no longer blocking). The client may go on reading:
+    TLS 1.3's close_notify, as TCP's FIN, closes only its sender's write side (RFC 8446 §6.1). It does not wait for
+    the server's close_notify: a blocking unwrap() would, for as long as the socket's timeout. The FIN goes through
+    the plain socket's shutdown(): SSLSocket.shutdown() also drops the TLS session, and what the server answers
+    would then read as raw records."""
     if isinstance(connection, ssl.SSLSocket):
         with contextlib.suppress(OSError):  # SSLWantReadError: ours went, the server's is not there yet; or gone
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
