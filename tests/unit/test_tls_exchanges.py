@@ -5,12 +5,16 @@ import select
 import socket
 import ssl
 import threading
+import time
 
 import trustme
 
 from wirecheck.clients._held import idle_keep_alive, next_bytes
 from wirecheck.clients._requests import burst
 from wirecheck.server._dialer import Dialer, client_context, close
+
+# How long each held client waits for its handshake and its response in the side-by-side test.
+TIMEOUT = 0.5
 
 
 def _tls_dialer(tmp_path, port: int, ca: trustme.CA | None = None) -> Dialer:
@@ -65,3 +69,26 @@ def test_a_record_without_data_is_nothing_read_and_the_servers_close_notify_is_i
             assert next_bytes(client, 5) == b""
         finally:
             close(client)
+
+
+def test_held_clients_make_their_handshakes_side_by_side_so_a_server_that_makes_one_holds_them_up_once(tmp_path):
+    """A server that makes one handshake, then serves that connection only: the other clients' handshakes all time
+    out within one timeout, not one after another."""
+    ca = trustme.CA()
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+
+        def serve_one() -> None:
+            with server_context.wrap_socket(listener.accept()[0], server_side=True) as server:
+                server.recv(65536)
+                server.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                server.recv(65536)  # until the client leaves
+
+        threading.Thread(target=serve_one, daemon=True).start()
+        started = time.monotonic()
+        clients = idle_keep_alive(_tls_dialer(tmp_path, listener.getsockname()[1], ca), "/", TIMEOUT, count=4)
+        took = time.monotonic() - started
+        for client in clients:
+            close(client)
+    assert len(clients) == 1 and took < 2 * TIMEOUT, f"{len(clients)} clients in {took:.2f} s"

@@ -11,7 +11,6 @@ tickets): the clients that wait for the server's next word read without blocking
 
 import select
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -89,18 +88,13 @@ def idle_keep_alive(dialer: Dialer, path: str, timeout: float, count: int = 1,
                     handshake_within: float | None = None) -> list[socket.socket]:
     """`count` connections that have had one response each and stay open, asking for nothing more. Each asks once
     connected (over TLS connecting is a handshake, which a pool of workers all waiting for requests would never
-    make), then all read, within one `timeout`: a server that answers one at a time does not multiply it. Over TLS a
-    client whose handshake the server did not make within `handshake_within` (default `timeout`) is left out: the
-    capture shows what came of it."""
+    make), then all read, within one `timeout`: a server that answers one at a time does not multiply it. Over TLS
+    the handshakes go side by side (Dialer.connect_each), and a client whose handshake the server did not make within
+    `handshake_within` (default `timeout`) is left out: the capture shows what came of it."""
     clients = []
-    for _ in range(count):
-        try:
-            clients.append(connect(dialer, handshake_within or timeout))
-        except (TimeoutError, ssl.SSLError):
-            if not dialer.tls:
-                raise
-            continue  # a handshake the server did not make in time: the capture shows it, the checks judge it
-        clients[-1].sendall(keep_alive_request(path, dialer.port))
+    for client in dialer.connect_each(count, handshake_within or timeout):
+        client.sendall(keep_alive_request(path, dialer.port))
+        clients.append(client)
     deadline = time.monotonic() + timeout
     for client in clients:
         read_response(client, max(0.0, deadline - time.monotonic()))

@@ -10,8 +10,10 @@ key log, for the capture's decryption.
 """
 
 import contextlib
+import select
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +73,43 @@ class Dialer:
         if self.context is None:
             return connection
         return self.context.wrap_socket(connection, server_hostname=HOST, suppress_ragged_eofs=False)
+
+    def connect_each(self, count: int, timeout: float) -> Iterator[socket.socket]:
+        """`count` connections (see connect), each given as soon as it is ready, for its client to speak on before the
+        next is asked for. Over TLS all connect at once and make their handshakes side by side within one `timeout`: a
+        server that makes its handshakes one at a time holds the later ones up once, not once each. One whose
+        handshake the server did not make in time is closed and left out: the capture shows what came of it."""
+        if self.context is None:
+            for _ in range(count):
+                yield self.connect(timeout)
+            return
+        deadline = time.monotonic() + timeout
+        waiting = [self.context.wrap_socket(socket.create_connection((HOST, self.port), timeout=timeout),
+                                            server_hostname=HOST, suppress_ragged_eofs=False,
+                                            do_handshake_on_connect=False) for _ in range(count)]
+        for connection in waiting:
+            connection.setblocking(False)
+        while waiting and deadline > time.monotonic():
+            writing = []
+            for connection in list(waiting):
+                try:
+                    connection.do_handshake()
+                except ssl.SSLWantReadError:
+                    continue
+                except ssl.SSLWantWriteError:
+                    writing.append(connection)
+                    continue
+                except (ssl.SSLError, OSError):  # the server refused the handshake or ended the connection
+                    waiting.remove(connection)
+                    connection.close()
+                    continue
+                waiting.remove(connection)
+                connection.settimeout(timeout)
+                yield connection
+            if waiting:
+                select.select(waiting, writing, [], max(0.0, deadline - time.monotonic()))
+        for connection in waiting:
+            connection.close()
 
     @contextlib.contextmanager
     def open(self, timeout: float) -> Iterator[socket.socket]:
