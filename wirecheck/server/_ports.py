@@ -20,13 +20,14 @@ def with_port(argv: list[str], port: int) -> list[str]:
 def free_port() -> int:
     """A free loopback port below the ephemeral range, so that no client's source port (a burst
     opens hundreds) can take it between this choice and the server's bind; reserved for this process
-    until release_port(), so that no other test process (an xdist worker, a nested run) picks it too."""
+    until release_port(), so that no other test process (an xdist worker, a nested run) picks it too.
+    Free to a server that binds without SO_REUSEADDR too: a connection of an earlier server on the port, still in
+    TIME_WAIT, would fail its bind (EADDRINUSE), and it would never listen."""
     low = int(Path(EPHEMERAL_RANGE).read_text().split()[0])
     for port in random.sample(range(FIRST_SERVER_PORT, low), k=min(PORT_TRIES, low - FIRST_SERVER_PORT)):
         if not _reserve(port):
             continue
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        with socket.socket() as probe:  # no SO_REUSEADDR: the strictest bind a server may make
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
