@@ -167,9 +167,10 @@ def test_a_server_the_unprivileged_user_may_not_execute_is_one_clear_error(tmp_p
 def test_a_rude_connection_left_open_is_a_warning_of_the_must_property_bad_input(tmp_path):
     """left-open is a SHOULD-level kind: the server survived (bad-input is a MUST), it only held a socket for
     nobody until the client gave up, as hypercorn, uvicorn, waitress and lighttpd do."""
-    # Only the random bytes: each other rude client is left open too, until it gives up (~2.5 s each).
+    # Only the random bytes: each other rude client is left open too, until it gives up. A short --wire-fin-within:
+    # the rude client waits it out, and its grace, whole.
     done = gate(f"{PYTHON} -m tests.broken.one_connection_at_a_time --port {{port}}", tmp_path,
-                "-k", f"{selecting('bad-input')} and sends_random_bytes")
+                "-k", f"{selecting('bad-input')} and sends_random_bytes", "--wire-fin-within", "0.5")
     _, failed, warned = failed_properties(tmp_path / "junit.xml")
     assert (failed, warned) == ({}, {"bad-input": {"left-open"}}), done.stdout[-3000:]
     assert done.returncode == 0 and "warn: [left-open]" in done.stdout, done.stdout[-3000:]
